@@ -1,0 +1,148 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { snsEnvelopeOf } from "../../cli/local/sns.ts";
+import { parseMany, parseNotification } from "../../functions/core/parse.ts";
+
+const FIXTURES = join(import.meta.dirname, "../fixtures/ses");
+const examples = readdirSync(FIXTURES)
+  .filter((name) => name.endsWith(".json"))
+  .map((name) => ({
+    name,
+    value: JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as Record<string, unknown>,
+  }));
+const complete = examples.filter(({ value }) => "notificationType" in value || "eventType" in value);
+const fragments = examples.filter(({ value }) => !("notificationType" in value || "eventType" in value));
+
+function sqsRecord(body: string) {
+  return { messageId: "m-1", receiptHandle: "r-1", body, eventSource: "aws:sqs", attributes: {} };
+}
+
+describe("parseNotification", () => {
+  it("finds fifteen complete official examples and two fragments", () => {
+    expect(complete).toHaveLength(15);
+    expect(fragments.map(({ name }) => name)).toEqual([
+      "16-aws-docs-fragment-bounce-object.json",
+      "42-aws-docs-fragment-bounced-recipient.json",
+    ]);
+  });
+
+  it.each(complete)("reads $name identically bare, in an SNS envelope and in an SQS record", ({ value }) => {
+    const bare = parseNotification(value);
+    const envelope = snsEnvelopeOf(value, { messageId: "sns-1" });
+    const viaSns = parseNotification(envelope);
+    const viaSqsRaw = parseNotification(sqsRecord(JSON.stringify(value)));
+    const viaSqsSns = parseNotification(sqsRecord(JSON.stringify(envelope)));
+
+    expect(bare.kind).toBe("notification");
+    for (const other of [viaSns, viaSqsRaw, viaSqsSns]) {
+      expect(other.kind).toBe("notification");
+      if (other.kind === "notification" && bare.kind === "notification") {
+        expect(other.notification).toEqual(bare.notification);
+      }
+    }
+    if (viaSqsSns.kind === "notification") {
+      expect(viaSqsSns.envelope).toEqual({ sqsMessageId: "m-1", snsMessageId: "sns-1" });
+    }
+  });
+
+  it("tells identity notifications from configuration-set events and reads the configuration set", () => {
+    const identity = parseNotification(complete[0]?.value);
+    const event = parseNotification(examples.find(({ name }) => name.startsWith("07-"))?.value);
+
+    expect(identity.kind === "notification" && identity.notification.source).toBe("identity");
+    expect(event.kind === "notification" && event.notification.source).toBe("event-publishing");
+    expect(event.kind === "notification" && event.notification.configurationSet).toBe("ConfigSet");
+  });
+
+  it.each(fragments)("rejects the fragment $name with an error naming what is missing", ({ value }) => {
+    const result = parseNotification(value);
+
+    expect(result.kind).toBe("error");
+    expect(result.kind === "error" && result.error.message).toMatch(/no notificationType, eventType/);
+  });
+
+  it("ignores fields SES adds later", () => {
+    const value = structuredClone(complete[0]?.value) as Record<string, Record<string, unknown>>;
+    value.newTopLevel = { anything: true } as never;
+    (value.bounce as Record<string, unknown>).futureField = [1, 2, 3];
+
+    const result = parseNotification(value);
+
+    expect(result.kind).toBe("notification");
+  });
+
+  it("keeps an unknown event type instead of failing", () => {
+    const value = { ...complete[0]?.value, notificationType: undefined, eventType: "Teleport" };
+
+    const result = parseNotification(value);
+
+    expect(result.kind === "notification" && result.notification.type).toBe("Teleport");
+  });
+
+  it.each(["SubscriptionConfirmation", "UnsubscribeConfirmation"])(
+    "recognises SNS %s as a control message",
+    (type) => {
+      const result = parseNotification(
+        sqsRecord(JSON.stringify({ Type: type, MessageId: "c-1", Message: "confirm" })),
+      );
+
+      expect(result).toMatchObject({ kind: "control", controlType: type });
+    },
+  );
+
+  it.each([
+    ["a number", 42, "not-an-object", /input is number/],
+    ["an array", [1], "not-an-object", /an array/],
+    ["text that is not JSON", "hello", "not-json", /input is not valid JSON/],
+    ["an SQS body that is not JSON", sqsRecord("{oops"), "not-json", /SQS body is not valid JSON/],
+    ["an SNS Message that is not JSON", { Type: "Notification", Message: "nope" }, "not-json", /SNS Message/],
+    [
+      "an SNS message of another type",
+      { Type: "Weird", Message: "{}" },
+      "not-a-notification",
+      /Type "Weird"/,
+    ],
+    [
+      "a bounce without its bounce object",
+      { notificationType: "Bounce", mail: { messageId: "m", timestamp: "t" } },
+      "invalid-notification",
+      /bounce: a Bounce notification needs "bounce"/,
+    ],
+    [
+      "a notification without mail",
+      { notificationType: "Bounce", bounce: {} },
+      "invalid-notification",
+      /mail/,
+    ],
+    ["a whole SQS event", { Records: [] }, "not-a-notification", /parse each record/],
+  ])("rejects %s with a clear error", (_what, input, code, message) => {
+    const result = parseNotification(input);
+
+    expect(result.kind).toBe("error");
+    if (result.kind === "error") {
+      expect(result.error.code).toBe(code);
+      expect(result.error.message).toMatch(message);
+    }
+  });
+
+  it("refuses envelopes nested deeper than SES, SNS and SQS do", () => {
+    let body = JSON.stringify(complete[0]?.value);
+    for (let depth = 0; depth < 5; depth += 1) body = JSON.stringify(sqsRecord(body));
+
+    const result = parseNotification(body);
+
+    expect(result.kind === "error" && result.error.message).toMatch(/more than three deep/);
+  });
+});
+
+describe("parseMany", () => {
+  it("parses each record of an SQS event on its own so one bad record does not hide the others", () => {
+    const good = JSON.stringify(complete[0]?.value);
+    const event = { Records: [sqsRecord(good), sqsRecord("not json"), sqsRecord(good)] };
+
+    const results = parseMany(event);
+
+    expect(results.map((result) => result.kind)).toEqual(["notification", "error", "notification"]);
+  });
+});
