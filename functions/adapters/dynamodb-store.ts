@@ -1,0 +1,233 @@
+// The suppression store on DynamoDB: applies policy decisions with conditional writes.
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import {
+  type AddressState,
+  type Assessment,
+  assess,
+  COUNTERS,
+  type Counter,
+  type Decision,
+  type HistoryEntry,
+  type PolicyConfig,
+  type Suppression,
+} from "../core/policy.ts";
+import { ATTRIBUTES, TABLE_SCHEMA } from "./table-schema.ts";
+
+export type ApplyResult =
+  | { readonly kind: "applied"; readonly assessment: Assessment; readonly promoted: boolean }
+  /** Already applied. The assessment is known only when the store had to read the item. */
+  | { readonly kind: "duplicate"; readonly assessment?: Assessment; readonly promoted: boolean }
+  | { readonly kind: "skipped"; readonly why: string };
+
+const NAMES = {
+  "#pk": TABLE_SCHEMA.partitionKey,
+  "#ttl": TABLE_SCHEMA.ttlAttribute,
+  "#sup": ATTRIBUTES.suppression,
+  "#hist": ATTRIBUTES.history,
+  "#ids": ATTRIBUTES.eventIds,
+  "#updated": ATTRIBUTES.updatedAt,
+  "#retained": ATTRIBUTES.retained,
+};
+
+/** Written to the retained marker and to the TTL attribute of suppressed items. */
+const RETAINED = "suppressed";
+
+const NOT_SEEN = "(attribute_not_exists(#ids) OR NOT contains(#ids, :id))";
+
+function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === "ConditionalCheckFailedException")
+  );
+}
+
+/** Map a stored item back to the policy's view of it. */
+export function stateFromItem(item: Record<string, unknown>): AddressState {
+  const counts = Object.fromEntries(
+    COUNTERS.map((counter) => [counter, Number(item[ATTRIBUTES.counts[counter]] ?? 0)]),
+  ) as Record<Counter, number>;
+  const suppression = item[ATTRIBUTES.suppression] as Suppression | undefined;
+  const updatedAt = item[ATTRIBUTES.updatedAt];
+  // A string here is the retained marker of a suppressed item, not an expiry.
+  const expiresAt = item[TABLE_SCHEMA.ttlAttribute];
+  return {
+    address: String(item[TABLE_SCHEMA.partitionKey]),
+    history: (item[ATTRIBUTES.history] as HistoryEntry[] | undefined) ?? [],
+    counts,
+    ...(suppression !== undefined ? { suppression } : {}),
+    ...(typeof updatedAt === "string" ? { updatedAt } : {}),
+    ...(typeof expiresAt === "number" ? { expiresAt } : {}),
+  };
+}
+
+/**
+ * Every recipient event is one conditional UpdateItem with no read before it: the event's id is
+ * appended to a bounded list on the item and the write is conditioned on the id not being there,
+ * so a duplicate or a retried batch changes nothing. The item returned by the write is assessed
+ * with the pure policy; only when that shows a soft-bounce streak at the threshold (once in an
+ * address's life) or a history over its limit does a second write follow.
+ */
+export class DynamoDbSuppressionStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly config: PolicyConfig,
+  ) {}
+
+  async apply(address: string, decision: Decision, now: Date): Promise<ApplyResult> {
+    if (decision.kind === "none") {
+      return { kind: "skipped", why: decision.why };
+    }
+    const written =
+      decision.kind === "suppress"
+        ? await this.writeSuppression(address, decision, now)
+        : await this.writeRecord(address, decision, now);
+    if (written === undefined) {
+      // A duplicate. If an earlier attempt crashed between its write and the threshold
+      // suppression, finish that work now; otherwise there is nothing to do.
+      const state =
+        decision.kind === "record" && decision.mayReachThreshold ? await this.get(address) : undefined;
+      if (state === undefined) return { kind: "duplicate", promoted: false };
+      const promoted = await this.finish(state, now);
+      return {
+        kind: "duplicate",
+        assessment: assess(promoted ?? state, this.config, now),
+        promoted: promoted !== undefined,
+      };
+    }
+    const promoted = await this.finish(written, now);
+    return {
+      kind: "applied",
+      assessment: assess(promoted ?? written, this.config, now),
+      promoted: promoted !== undefined,
+    };
+  }
+
+  async get(address: string): Promise<AddressState | undefined> {
+    const result = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ [TABLE_SCHEMA.partitionKey]: address }),
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item !== undefined ? stateFromItem(unmarshall(result.Item)) : undefined;
+  }
+
+  private counterClause(counter: Counter | undefined, values: Record<string, unknown>): string {
+    if (counter === undefined) return "";
+    values[":one"] = 1;
+    return ` ADD ${ATTRIBUTES.counts[counter]} :one`;
+  }
+
+  private appendClause(entry: HistoryEntry, now: Date, values: Record<string, unknown>): string {
+    values[":entry"] = [entry];
+    values[":idList"] = [entry.id];
+    values[":id"] = entry.id;
+    values[":empty"] = [];
+    values[":now"] = now.toISOString();
+    return (
+      "#hist = list_append(if_not_exists(#hist, :empty), :entry), " +
+      "#ids = list_append(if_not_exists(#ids, :empty), :idList), #updated = :now"
+    );
+  }
+
+  /** Hard bounces, complaints and SES-suppressed addresses: suppressed at once, the first reason kept. */
+  private async writeSuppression(
+    address: string,
+    decision: Extract<Decision, { kind: "suppress" }>,
+    now: Date,
+  ): Promise<AddressState | undefined> {
+    const values: Record<string, unknown> = { ":sup": decision.suppression, ":retained": RETAINED };
+    const set = this.appendClause(decision.entry, now, values);
+    return this.update(address, {
+      UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${this.counterClause(decision.counter, values)}`,
+      ConditionExpression: NOT_SEEN,
+      values,
+    });
+  }
+
+  /**
+   * Everything else: recorded in the history, counted, and given a TTL unless the address is
+   * suppressed. `if_not_exists(#retained, :ttl)` makes that choice inside the write: on a
+   * suppressed item it copies the marker string, which TTL ignores, so no read is needed.
+   */
+  private async writeRecord(
+    address: string,
+    decision: Extract<Decision, { kind: "record" }>,
+    now: Date,
+  ): Promise<AddressState | undefined> {
+    const values: Record<string, unknown> = { ":ttl": epochSeconds(now) + this.config.historyTtlSeconds };
+    const set = this.appendClause(decision.entry, now, values);
+    return this.update(address, {
+      UpdateExpression: `SET ${set}, #ttl = if_not_exists(#retained, :ttl)${this.counterClause(decision.counter, values)}`,
+      ConditionExpression: NOT_SEEN,
+      values,
+    });
+  }
+
+  /** Threshold suppression and history trimming: the follow-up writes, both rare and idempotent. */
+  private async finish(state: AddressState, now: Date): Promise<AddressState | undefined> {
+    let latest: AddressState | undefined;
+    const pending = assess(state, this.config, now).thresholdSuppression;
+    if (pending !== undefined) {
+      latest = await this.update(state.address, {
+        UpdateExpression: "SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained",
+        values: { ":sup": pending, ":retained": RETAINED },
+      });
+    }
+    const current = latest ?? state;
+    const excess = current.history.length - this.config.historyLimit;
+    if (excess > 0) {
+      // Trim to half the limit so this write happens once every historyLimit/2 events.
+      const drop = excess + Math.floor(this.config.historyLimit / 2);
+      const paths = Array.from({ length: drop }, (_, index) => `#hist[${index}], #ids[${index}]`).join(", ");
+      const trimmed = await this.update(current.address, {
+        UpdateExpression: `REMOVE ${paths}`,
+        ConditionExpression: "size(#ids) = :size",
+        values: { ":size": current.history.length },
+      });
+      latest = trimmed ?? latest;
+    }
+    return latest;
+  }
+
+  /** One UpdateItem returning the new item, or undefined when its condition did not hold. */
+  private async update(
+    address: string,
+    request: { UpdateExpression: string; ConditionExpression?: string; values: Record<string, unknown> },
+  ): Promise<AddressState | undefined> {
+    const expression = `${request.UpdateExpression} ${request.ConditionExpression ?? ""}`;
+    const input: UpdateItemCommandInput = {
+      TableName: this.tableName,
+      Key: marshall({ [TABLE_SCHEMA.partitionKey]: address }),
+      UpdateExpression: request.UpdateExpression,
+      ExpressionAttributeNames: Object.fromEntries(
+        Object.entries(NAMES).filter(([name]) => expression.includes(name)),
+      ),
+      ExpressionAttributeValues: marshall(request.values, { removeUndefinedValues: true }),
+      ReturnValues: "ALL_NEW",
+      ...(request.ConditionExpression !== undefined
+        ? { ConditionExpression: request.ConditionExpression }
+        : {}),
+    };
+    try {
+      const result = await this.client.send(new UpdateItemCommand(input));
+      return result.Attributes !== undefined ? stateFromItem(unmarshall(result.Attributes)) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+}

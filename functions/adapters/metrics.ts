@@ -1,0 +1,65 @@
+// CloudWatch metrics in the Embedded Metric Format: one JSON log line per flush, no API calls.
+import type { Reason, VerdictClass } from "../core/types.ts";
+
+export interface Metrics {
+  recipient(verdictClass: VerdictClass, reason: Reason): void;
+  suppression(reason: Reason): void;
+  duplicate(): void;
+  failedRecord(): void;
+  /** Write what was counted since the last flush and start again. */
+  flush(): void;
+}
+
+export function createEmfMetrics(namespace: string, write: (line: string) => void): Metrics {
+  let byClass = new Map<string, number>();
+  let byReason = new Map<string, number>();
+  let suppressions = new Map<string, number>();
+  let duplicates = 0;
+  let failures = 0;
+  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  const emit = (dimension: string, value: string, metric: string, count: number) => {
+    write(
+      JSON.stringify({
+        _aws: {
+          Timestamp: Date.now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: namespace,
+              Dimensions: [dimension === "" ? [] : [dimension]],
+              Metrics: [{ Name: metric, Unit: "Count" }],
+            },
+          ],
+        },
+        ...(dimension === "" ? {} : { [dimension]: value }),
+        [metric]: count,
+      }),
+    );
+  };
+  return {
+    recipient(verdictClass, reason) {
+      bump(byClass, verdictClass);
+      bump(byReason, reason);
+    },
+    suppression(reason) {
+      bump(suppressions, reason);
+    },
+    duplicate() {
+      duplicates += 1;
+    },
+    failedRecord() {
+      failures += 1;
+    },
+    flush() {
+      for (const [value, count] of byClass) emit("Class", value, "Recipients", count);
+      for (const [value, count] of byReason) emit("Reason", value, "RecipientsByReason", count);
+      for (const [value, count] of suppressions) emit("Reason", value, "Suppressions", count);
+      if (duplicates > 0) emit("", "", "DuplicatesSkipped", duplicates);
+      if (failures > 0) emit("", "", "FailedRecords", failures);
+      byClass = new Map();
+      byReason = new Map();
+      suppressions = new Map();
+      duplicates = 0;
+      failures = 0;
+    },
+  };
+}

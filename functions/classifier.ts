@@ -1,0 +1,168 @@
+// The classifier Lambda: SQS batch of SES feedback → verdict per recipient → suppression store.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import middy, { type MiddlewareObj } from "@middy/core";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { type ApplyResult, DynamoDbSuppressionStore } from "./adapters/dynamodb-store.ts";
+import { readEnvironment } from "./adapters/environment.ts";
+import { createLogger, type Logger } from "./adapters/logger.ts";
+import { createEmfMetrics, type Metrics } from "./adapters/metrics.ts";
+import { parseNotification } from "./core/parse.ts";
+import { decide } from "./core/policy.ts";
+import type { RecipientVerdict } from "./core/types.ts";
+import { verdictsOf } from "./core/verdicts.ts";
+
+export interface RecipientOutcome {
+  readonly verdict: RecipientVerdict;
+  readonly result: ApplyResult;
+}
+
+export type RecordOutcome =
+  | { readonly kind: "applied"; readonly messageId: string; readonly recipients: readonly RecipientOutcome[] }
+  | { readonly kind: "control"; readonly messageId: string; readonly controlType: string }
+  | { readonly kind: "failed"; readonly messageId: string; readonly error: string };
+
+export interface ClassifierDependencies {
+  readonly store: Pick<DynamoDbSuppressionStore, "apply">;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now?: () => Date;
+}
+
+/** Thrown when the invocation is not an SQS event at all: a wiring fault, not a bad record. */
+export class InvalidEventError extends Error {
+  override readonly name = "InvalidEventError";
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export function createClassifier(dependencies: ClassifierDependencies) {
+  const { store, logger, metrics } = dependencies;
+  const now = dependencies.now ?? (() => new Date());
+
+  async function processRecord(record: SQSRecord): Promise<RecordOutcome> {
+    const messageId = record.messageId;
+    const parsed = parseNotification(record);
+    if (parsed.kind === "error") {
+      // Permanent: retries cannot fix it, so SQS moves it to the DLQ after maxReceiveCount.
+      logger.log("error", "record is not a valid SES notification", { messageId, error: parsed.error });
+      return { kind: "failed", messageId, error: parsed.error.message };
+    }
+    if (parsed.kind === "control") {
+      logger.log("info", "SNS subscription message ignored", { messageId, controlType: parsed.controlType });
+      return { kind: "control", messageId, controlType: parsed.controlType };
+    }
+    const verdicts = verdictsOf(parsed.notification);
+    if (verdicts.length === 0) {
+      logger.log("warn", "notification names no recipients", {
+        messageId,
+        sesType: parsed.notification.type,
+      });
+    }
+    try {
+      const at = now();
+      const recipients = await Promise.all(
+        verdicts.map(async (verdict) => ({
+          verdict,
+          result: await store.apply(verdict.address, decide(verdict), at),
+        })),
+      );
+      for (const { verdict, result } of recipients) {
+        metrics.recipient(verdict.class, verdict.reason);
+        if (result.kind === "duplicate") metrics.duplicate();
+        if (
+          result.kind === "applied" &&
+          result.assessment.status === "suppressed" &&
+          (result.promoted || isSuppressing(verdict))
+        ) {
+          metrics.suppression(result.assessment.reason ?? verdict.reason);
+        }
+        logger.log("info", "recipient classified", {
+          messageId,
+          address: logger.address(verdict.address),
+          event: verdict.event,
+          class: verdict.class,
+          reason: verdict.reason,
+          status: verdict.status,
+          outcome: result.kind,
+          addressStatus: result.kind === "skipped" ? undefined : result.assessment?.status,
+        });
+      }
+      return { kind: "applied", messageId, recipients };
+    } catch (error) {
+      // Transient (throttling, timeouts): the record is retried; applied recipients are idempotent.
+      logger.log("error", "store write failed; record will be retried", {
+        messageId,
+        error: errorText(error),
+      });
+      return { kind: "failed", messageId, error: errorText(error) };
+    }
+  }
+
+  async function processEvent(
+    event: SQSEvent,
+  ): Promise<{ response: SQSBatchResponse; outcomes: RecordOutcome[] }> {
+    const outcomes = await Promise.all(event.Records.map(processRecord));
+    const failures = outcomes.filter((outcome) => outcome.kind === "failed");
+    for (const _ of failures) metrics.failedRecord();
+    return {
+      response: { batchItemFailures: failures.map((outcome) => ({ itemIdentifier: outcome.messageId })) },
+      outcomes,
+    };
+  }
+
+  return { processEvent, processRecord };
+}
+
+function isSuppressing(verdict: RecipientVerdict): boolean {
+  return verdict.class === "hard" || verdict.class === "complaint";
+}
+
+/** Rejects invocations that are not SQS events before any record is touched. */
+function sqsEventGuard(): MiddlewareObj<SQSEvent, SQSBatchResponse> {
+  return {
+    before: (request) => {
+      const event: unknown = request.event;
+      if (
+        typeof event !== "object" ||
+        event === null ||
+        !Array.isArray((event as { Records?: unknown }).Records)
+      ) {
+        throw new InvalidEventError("the classifier expects an SQS event with a Records array");
+      }
+    },
+  };
+}
+
+/** Flushes the metrics of the invocation whether it succeeded or not. */
+function flushMetrics(metrics: Metrics): MiddlewareObj<SQSEvent, SQSBatchResponse> {
+  return { after: () => metrics.flush(), onError: () => metrics.flush() };
+}
+
+export function createHandler(dependencies: ClassifierDependencies) {
+  const classifier = createClassifier(dependencies);
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(sqsEventGuard())
+    .use(flushMetrics(dependencies.metrics))
+    .handler(async (event) => (await classifier.processEvent(event)).response);
+}
+
+let coldStartHandler: ReturnType<typeof createHandler> | undefined;
+
+function lambdaHandler(): ReturnType<typeof createHandler> {
+  if (coldStartHandler === undefined) {
+    const environment = readEnvironment();
+    const write = (line: string) => process.stdout.write(`${line}\n`);
+    coldStartHandler = createHandler({
+      store: new DynamoDbSuppressionStore(new DynamoDBClient({}), environment.tableName, environment.policy),
+      logger: createLogger({ logAddresses: environment.logAddresses, write }),
+      metrics: createEmfMetrics(environment.metricsNamespace, write),
+    });
+  }
+  return coldStartHandler;
+}
+
+/** The Lambda entry point; configuration is read once per container. */
+export const handler = (event: SQSEvent, context: Parameters<ReturnType<typeof createHandler>>[1]) =>
+  lambdaHandler()(event, context);

@@ -1,0 +1,288 @@
+// The suppression policy: what a recipient verdict does to an address, and what an address's
+// stored history means now. Pure: the clock is a parameter.
+import type { FeedbackEvent, Reason, RecipientVerdict, VerdictClass } from "./types.ts";
+
+export interface PolicyConfig {
+  /** Consecutive soft bounces after which the address is suppressed. */
+  readonly softBounceThreshold: number;
+  /** A streak with no soft bounce for this long starts over. */
+  readonly softBounceMemorySeconds: number;
+  /** Each soft or block bounce defers the address for this long. */
+  readonly retryIntervalSeconds: number;
+  /** Unsuppressed items (soft state and history) expire this long after their last event. */
+  readonly historyTtlSeconds: number;
+  /** Recent events kept on an item, for "why" and for duplicate detection. */
+  readonly historyLimit: number;
+}
+
+const DAY_SECONDS = 86_400;
+
+export const DEFAULT_POLICY: PolicyConfig = {
+  softBounceThreshold: 5,
+  softBounceMemorySeconds: 30 * DAY_SECONDS,
+  retryIntervalSeconds: 4 * 3_600,
+  historyTtlSeconds: 90 * DAY_SECONDS,
+  historyLimit: 50,
+};
+
+/** Limits that keep the item small and the streak inside the kept history. */
+const LIMITS = {
+  softBounceThreshold: [1, 25],
+  softBounceMemorySeconds: [3_600, 365 * DAY_SECONDS],
+  retryIntervalSeconds: [60, 30 * DAY_SECONDS],
+  historyTtlSeconds: [DAY_SECONDS, 3_650 * DAY_SECONDS],
+  historyLimit: [30, 200],
+} as const satisfies Record<keyof PolicyConfig, readonly [number, number]>;
+
+/** Build a policy from partial settings, failing fast with the bad value named. */
+export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfig {
+  const config = { ...DEFAULT_POLICY, ...overrides };
+  for (const [name, [low, high]] of Object.entries(LIMITS) as [
+    keyof PolicyConfig,
+    readonly [number, number],
+  ][]) {
+    const value = config[name];
+    if (!Number.isInteger(value) || value < low || value > high) {
+      throw new RangeError(`${name} must be an integer between ${low} and ${high}, got ${String(value)}`);
+    }
+  }
+  if (config.historyLimit < 2 * config.softBounceThreshold) {
+    throw new RangeError(
+      `historyLimit (${config.historyLimit}) must be at least twice softBounceThreshold (${config.softBounceThreshold}) so a whole streak stays in the history`,
+    );
+  }
+  return config;
+}
+
+/** One event as kept on the item: enough to answer "why" without the notification. */
+export interface HistoryEntry {
+  readonly id: string;
+  readonly at: string;
+  readonly event: FeedbackEvent;
+  readonly class: VerdictClass;
+  readonly reason: Reason;
+  readonly status?: string;
+  readonly diagnostic?: string;
+  readonly feedbackId?: string;
+  readonly messageId: string;
+}
+
+export const SUPPRESSED_BY = ["hard", "complaint", "ses", "soft-threshold", "manual"] as const;
+export type SuppressedBy = (typeof SUPPRESSED_BY)[number];
+
+/** Why an address is suppressed; the first suppression of an address wins and is kept. */
+export interface Suppression {
+  readonly at: string;
+  readonly by: SuppressedBy;
+  readonly reason: Reason;
+  readonly status?: string;
+  readonly diagnostic?: string;
+  readonly feedbackId?: string;
+  readonly messageId?: string;
+  /** For a soft-bounce threshold: the reasons of the streak, oldest first. */
+  readonly streakReasons?: readonly Reason[];
+}
+
+export const COUNTERS = ["hard", "soft", "block", "complaint", "delivery"] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+/**
+ * What applying one verdict means, independent of the address's current state so the adapter can
+ * apply it in one conditional write without reading first.
+ */
+export type Decision =
+  | {
+      readonly kind: "suppress";
+      readonly entry: HistoryEntry;
+      readonly suppression: Suppression;
+      readonly counter?: Counter;
+    }
+  | {
+      readonly kind: "record";
+      readonly entry: HistoryEntry;
+      readonly counter?: Counter;
+      readonly mayReachThreshold: boolean;
+    }
+  | { readonly kind: "none"; readonly why: string };
+
+const DIAGNOSTIC_LIMIT = 500;
+
+export function historyEntryOf(verdict: RecipientVerdict): HistoryEntry {
+  return {
+    id: verdict.eventId,
+    at: verdict.timestamp,
+    event: verdict.event,
+    class: verdict.class,
+    reason: verdict.reason,
+    messageId: verdict.messageId,
+    ...(verdict.status !== undefined ? { status: verdict.status } : {}),
+    ...(verdict.diagnostic !== undefined
+      ? { diagnostic: verdict.diagnostic.slice(0, DIAGNOSTIC_LIMIT) }
+      : {}),
+    ...(verdict.feedbackId !== undefined ? { feedbackId: verdict.feedbackId } : {}),
+  };
+}
+
+function suppressionOf(verdict: RecipientVerdict, by: SuppressedBy): Suppression {
+  const entry = historyEntryOf(verdict);
+  const { id: _id, event: _event, class: _class, ...evidence } = entry;
+  return { ...evidence, by };
+}
+
+/** The decision for one recipient verdict. */
+export function decide(verdict: RecipientVerdict): Decision {
+  const entry = historyEntryOf(verdict);
+  if (verdict.event === "delay") {
+    // SES is still retrying; its final Bounce or Delivery decides, so a delay never counts.
+    return { kind: "record", entry, mayReachThreshold: false };
+  }
+  switch (verdict.class) {
+    case "hard":
+      return verdict.suppressedBySes
+        ? { kind: "suppress", entry, suppression: suppressionOf(verdict, "ses") }
+        : { kind: "suppress", entry, suppression: suppressionOf(verdict, "hard"), counter: "hard" };
+    case "complaint":
+      return verdict.suppressedBySes
+        ? { kind: "suppress", entry, suppression: suppressionOf(verdict, "ses") }
+        : { kind: "suppress", entry, suppression: suppressionOf(verdict, "complaint"), counter: "complaint" };
+    case "soft":
+      return { kind: "record", entry, counter: "soft", mayReachThreshold: true };
+    case "block":
+      return { kind: "record", entry, counter: "block", mayReachThreshold: false };
+    case "delivered":
+      return { kind: "record", entry, counter: "delivery", mayReachThreshold: false };
+    case "autoreply":
+      return { kind: "record", entry, mayReachThreshold: false };
+    case "ignore":
+      return { kind: "none", why: verdict.explanation };
+  }
+}
+
+/** What the store holds for one address (the adapter maps it to and from DynamoDB). */
+export interface AddressState {
+  readonly address: string;
+  readonly suppression?: Suppression;
+  readonly history: readonly HistoryEntry[];
+  readonly counts: Readonly<Record<Counter, number>>;
+  readonly updatedAt?: string;
+  readonly expiresAt?: number;
+}
+
+export interface Streak {
+  readonly count: number;
+  readonly reasons: readonly Reason[];
+  readonly startedAt?: string;
+  readonly lastAt?: string;
+}
+
+export type AddressStatus = "suppressed" | "deferred" | "active";
+
+export interface Assessment {
+  readonly status: AddressStatus;
+  readonly reason?: Reason;
+  /** When the current status began (suppression time, or the bounce that deferred). */
+  readonly since?: string;
+  /** For deferred addresses: when the next attempt is due. */
+  readonly retryAt?: string;
+  readonly suppression?: Suppression;
+  /** The live soft-bounce streak (0 once expired or reset by a delivery). */
+  readonly streak: Streak;
+  /** Set when the history shows a streak at the threshold but the item is not suppressed yet. */
+  readonly thresholdSuppression?: Suppression;
+  readonly blockCount: number;
+}
+
+const EMPTY_STREAK: Streak = { count: 0, reasons: [] };
+
+function secondsBetween(earlier: string, later: string): number {
+  return (Date.parse(later) - Date.parse(earlier)) / 1000;
+}
+
+function addSeconds(iso: string, seconds: number): string {
+  return new Date(Date.parse(iso) + seconds * 1000).toISOString();
+}
+
+/**
+ * Read an address's state at `now`. Events are folded in the order they happened (not the order
+ * they arrived), so reordered SNS/SQS deliveries give the same answer. Times decide, never whether
+ * TTL has removed the item yet.
+ */
+export function assess(state: AddressState | undefined, config: PolicyConfig, now: Date): Assessment {
+  const blockCount = state?.counts.block ?? 0;
+  if (state === undefined) {
+    return { status: "active", streak: EMPTY_STREAK, blockCount };
+  }
+  const events = [...state.history].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  let streak: HistoryEntry[] = [];
+  let reached: Suppression | undefined;
+  let lastDeferring: HistoryEntry | undefined;
+  for (const entry of events) {
+    if (entry.event === "delay") continue;
+    if (entry.class === "delivered") {
+      streak = [];
+      lastDeferring = undefined;
+    } else if (entry.class === "soft") {
+      const last = streak.at(-1);
+      if (last !== undefined && secondsBetween(last.at, entry.at) > config.softBounceMemorySeconds) {
+        streak = [];
+      }
+      streak.push(entry);
+      lastDeferring = entry;
+      if (reached === undefined && streak.length >= config.softBounceThreshold) {
+        reached = {
+          at: entry.at,
+          by: "soft-threshold",
+          reason: entry.reason,
+          messageId: entry.messageId,
+          streakReasons: streak.map((soft) => soft.reason),
+          ...(entry.status !== undefined ? { status: entry.status } : {}),
+          ...(entry.diagnostic !== undefined ? { diagnostic: entry.diagnostic } : {}),
+          ...(entry.feedbackId !== undefined ? { feedbackId: entry.feedbackId } : {}),
+        };
+      }
+    } else if (entry.class === "block") {
+      lastDeferring = entry;
+    }
+  }
+  const nowIso = now.toISOString();
+  const lastSoft = streak.at(-1);
+  const live =
+    lastSoft !== undefined && secondsBetween(lastSoft.at, nowIso) <= config.softBounceMemorySeconds;
+  const currentStreak: Streak =
+    live && lastSoft !== undefined
+      ? {
+          count: streak.length,
+          reasons: streak.map((soft) => soft.reason),
+          startedAt: streak[0]?.at ?? lastSoft.at,
+          lastAt: lastSoft.at,
+        }
+      : EMPTY_STREAK;
+  const suppression = state.suppression ?? reached;
+  const common = {
+    streak: currentStreak,
+    blockCount,
+    ...(state.suppression === undefined && reached !== undefined ? { thresholdSuppression: reached } : {}),
+  };
+  if (suppression !== undefined) {
+    return {
+      status: "suppressed",
+      reason: suppression.reason,
+      since: suppression.at,
+      suppression,
+      ...common,
+    };
+  }
+  if (lastDeferring !== undefined) {
+    const retryAt = addSeconds(lastDeferring.at, config.retryIntervalSeconds);
+    if (retryAt > nowIso) {
+      return {
+        status: "deferred",
+        reason: lastDeferring.reason,
+        since: lastDeferring.at,
+        retryAt,
+        ...common,
+      };
+    }
+  }
+  return { status: "active", ...common };
+}
