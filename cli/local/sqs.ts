@@ -1,0 +1,220 @@
+// A real local SQS queue with its DLQ (local-aws-sqs), and a poller that feeds the handler the
+// same SQS events Lambda's event source mapping would, including partial batch failures.
+import { createHash } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { createSqsServer } from "local-aws-sqs";
+import { LOCAL_REGION, localClientConfig, quietSdkWarnings } from "./aws-clients.ts";
+
+export interface LocalQueues {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly deadLetterQueueUrl: string;
+  close(): Promise<void>;
+}
+
+export interface LocalQueueOptions {
+  /** Receives before a message moves to the DLQ (the stack uses 5). */
+  readonly maxReceiveCount?: number;
+  /** Seconds a received message stays hidden; short locally so retries come quickly. */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+async function arnOf(client: SQSClient, queueUrl: string): Promise<string> {
+  const result = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  const arn = result.Attributes?.QueueArn;
+  if (arn === undefined) throw new Error(`local SQS returned no ARN for ${queueUrl}`);
+  return arn;
+}
+
+export async function startLocalQueues(options: LocalQueueOptions = {}): Promise<LocalQueues> {
+  quietSdkWarnings();
+  const server = await createSqsServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    emulateQueueCreationLifecycle: false,
+  });
+  const { port } = server.address() as AddressInfo;
+  const client = new SQSClient(localClientConfig(`http://127.0.0.1:${port}`));
+  const dlq = await client.send(new CreateQueueCommand({ QueueName: "bounce-guard-dlq" }));
+  if (dlq.QueueUrl === undefined) throw new Error("local SQS did not create the DLQ");
+  const dlqArn = await arnOf(client, dlq.QueueUrl);
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: "bounce-guard-feedback",
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 1),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: options.maxReceiveCount ?? 5,
+        }),
+      },
+    }),
+  );
+  if (queue.QueueUrl === undefined) throw new Error("local SQS did not create the queue");
+  return {
+    client,
+    queueUrl: queue.QueueUrl,
+    queueArn: await arnOf(client, queue.QueueUrl),
+    deadLetterQueueUrl: dlq.QueueUrl,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface OutgoingMessage {
+  readonly body: string;
+  /** Travels as the message attribute "label", for people reading the local run. */
+  readonly label?: string;
+}
+
+/** Send messages in batches of ten (the SQS limit). */
+export async function sendMessages(queues: LocalQueues, messages: readonly OutgoingMessage[]): Promise<void> {
+  for (let start = 0; start < messages.length; start += 10) {
+    const entries = messages.slice(start, start + 10).map((message, index) => ({
+      Id: String(index),
+      MessageBody: message.body,
+      ...(message.label !== undefined
+        ? { MessageAttributes: { label: { DataType: "String", StringValue: message.label } } }
+        : {}),
+    }));
+    const result = await queues.client.send(
+      new SendMessageBatchCommand({ QueueUrl: queues.queueUrl, Entries: entries }),
+    );
+    if (result.Failed !== undefined && result.Failed.length > 0) {
+      throw new Error(
+        `local SQS refused ${result.Failed.length} messages: ${result.Failed[0]?.Message ?? ""}`,
+      );
+    }
+  }
+}
+
+/** The record Lambda builds from an SQS message. */
+export function sqsRecordOf(message: Message, queueArn: string, receiveCount: number): SQSRecord {
+  const body = message.Body ?? "";
+  const now = String(Date.now());
+  return {
+    messageId: message.MessageId ?? "",
+    receiptHandle: message.ReceiptHandle ?? "",
+    body,
+    attributes: {
+      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? String(receiveCount),
+      SentTimestamp: message.Attributes?.SentTimestamp ?? now,
+      SenderId: "local",
+      ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? now,
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        {
+          stringValue: value.StringValue,
+          dataType: value.DataType ?? "String",
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody ?? createHash("md5").update(body).digest("hex"),
+    eventSource: "aws:sqs",
+    eventSourceARN: queueArn,
+    awsRegion: LOCAL_REGION,
+  };
+}
+
+export async function queueDepth(queues: LocalQueues, queueUrl = queues.queueUrl): Promise<number> {
+  const result = await queues.client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return (
+    Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+export interface PumpReport {
+  readonly batches: number;
+  readonly receives: number;
+  readonly deleted: number;
+}
+
+/**
+ * Poll the queue like Lambda's event source mapping: batches of up to `batchSize`, the handler's
+ * batchItemFailures stay on the queue (visible again after the visibility timeout, then moved to
+ * the DLQ by SQS itself), everything else is deleted. Returns when the queue is empty; bounded by
+ * `deadlineMs` so a fault can never hang the caller.
+ */
+export async function pumpQueue(
+  queues: LocalQueues,
+  handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  options: { batchSize?: number; deadlineMs?: number } = {},
+): Promise<PumpReport> {
+  const deadline = Date.now() + (options.deadlineMs ?? 60_000);
+  const receiveCounts = new Map<string, number>();
+  let batches = 0;
+  let receives = 0;
+  let deleted = 0;
+  while (Date.now() < deadline) {
+    const received = await queues.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queues.queueUrl,
+        MaxNumberOfMessages: options.batchSize ?? 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) {
+      if ((await queueDepth(queues)) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    batches += 1;
+    receives += messages.length;
+    const records = messages.map((message) => {
+      const id = message.MessageId ?? "";
+      const count = (receiveCounts.get(id) ?? 0) + 1;
+      receiveCounts.set(id, count);
+      return sqsRecordOf(message, queues.queueArn, count);
+    });
+    let failedIds: Set<string>;
+    try {
+      const response = await handler({ Records: records });
+      failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+    } catch {
+      // A thrown handler fails the whole batch, exactly as with Lambda.
+      failedIds = new Set(records.map((record) => record.messageId));
+    }
+    const done = messages.filter((message) => !failedIds.has(message.MessageId ?? ""));
+    if (done.length > 0) {
+      await queues.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queues.queueUrl,
+          Entries: done.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle ?? "",
+          })),
+        }),
+      );
+      deleted += done.length;
+    }
+  }
+  return { batches, receives, deleted };
+}

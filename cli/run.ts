@@ -1,0 +1,25 @@
+// Wires the command line to the real process: arguments, standard streams, clock, exit code.
+import { quietSdkWarnings } from "./local/aws-clients.ts";
+import { main } from "./main.ts";
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return "";
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function runCli(): Promise<void> {
+  quietSdkWarnings();
+  try {
+    process.exitCode = await main(process.argv.slice(2), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      readStdin,
+      now: () => new Date(),
+    });
+  } catch (error) {
+    process.stderr.write(`bounce-guard: ${(error as Error).message}\n`);
+    process.exitCode = 70;
+  }
+}

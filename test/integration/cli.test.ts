@@ -1,0 +1,131 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { snsEnvelopeOf } from "../../cli/local/sns.ts";
+import { EXIT, type Io, main } from "../../cli/main.ts";
+
+const FIXTURES = join(import.meta.dirname, "../fixtures/ses");
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) as Record<string, unknown>;
+
+function capture(options: { stdin?: string; now?: Date } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    readStdin: async () => options.stdin ?? "",
+    now: () => options.now ?? new Date("2026-11-26T12:00:00.000Z"),
+  };
+  return { io, stdout: () => out.join(""), stderr: () => err.join("") };
+}
+
+let workDirectory: string;
+
+beforeAll(() => {
+  workDirectory = mkdtempSync(join(tmpdir(), "bounce-guard-cli-"));
+});
+
+afterAll(() => {
+  rmSync(workDirectory, { recursive: true, force: true });
+});
+
+describe("bounce-guard classify", () => {
+  it("prints one JSON verdict per recipient and nothing else on stdout", async () => {
+    const { io, stdout, stderr } = capture();
+    const file = join(FIXTURES, "02-aws-docs-identity-bounce-no-dsn.json");
+
+    const code = await main(["classify", file], io);
+
+    const lines = stdout().trim().split("\n");
+    expect(code).toBe(EXIT.ok);
+    expect(stderr()).toBe("");
+    expect(lines.map((line) => JSON.parse(line).address)).toEqual([
+      "jane@example.com",
+      "richard@example.com",
+    ]);
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({
+      event: "bounce",
+      bounceType: "Permanent",
+      bounceSubType: "General",
+      feedbackId: "00000137860315fd-869464a4-8680-4114-98d3-716fe35851f9-000000",
+      messageId: "00000137860315fd-34208509-5b74-41f3-95c5-22c1edc3c924-000000",
+      timestamp: "2016-01-27T14:59:38.237Z",
+    });
+  });
+
+  it("reads NDJSON from stdin and names the malformed line after printing the good ones", async () => {
+    const good = JSON.stringify(snsEnvelopeOf(fixture("01-aws-docs-identity-bounce-with-dsn.json")));
+    const { io, stdout, stderr } = capture({ stdin: `${good}\n{not json\n${good}\n` });
+
+    const code = await main(["classify"], io);
+
+    expect(code).toBe(EXIT.badInput);
+    expect(stdout().trim().split("\n")).toHaveLength(2);
+    expect(stderr()).toMatch(/^stdin:2: not valid JSON/);
+  });
+
+  it("names an input that is JSON but not a notification", async () => {
+    const file = join(workDirectory, "mixed.json");
+    writeFileSync(file, JSON.stringify([fixture("05-aws-docs-identity-delivery.json"), { hello: "world" }]));
+    const { io, stdout, stderr } = capture();
+
+    const code = await main(["classify", file], io);
+
+    expect(code).toBe(EXIT.badInput);
+    expect(JSON.parse(stdout()).class).toBe("delivered");
+    expect(stderr()).toContain("mixed.json[1]: not an SES notification");
+  });
+
+  it("reports a missing file and the usage error of an unknown command", async () => {
+    const missing = capture();
+    const unknown = capture();
+
+    const missingCode = await main(["classify", join(workDirectory, "nope.json")], missing.io);
+    const unknownCode = await main(["frobnicate"], unknown.io);
+
+    expect(missingCode).toBe(EXIT.badInput);
+    expect(missing.stderr()).toContain("cannot read file (ENOENT)");
+    expect(unknownCode).toBe(EXIT.usage);
+    expect(unknown.stderr()).toContain('unknown command "frobnicate"');
+  });
+});
+
+describe("bounce-guard demo and status", () => {
+  it("runs the local pipeline, exits 0, and leaves a store that status reads", async () => {
+    const data = join(workDirectory, "store");
+    const demo = capture();
+
+    const code = await main(["demo", "--data", data], demo.io);
+
+    expect(code).toBe(EXIT.ok);
+    const report = demo.stdout();
+    expect(report).toMatch(/jane@example\.com\s+bounce\s+hard\s+userunknown\s+suppress/);
+    expect(report).toMatch(/full\.mailbox@example\.net.*suppress: 5 soft bounces in a row/);
+    expect(report).toMatch(/valued\.customer@example\.com\s+bounce\s+block/);
+    expect(report).toMatch(/on\.holiday@example\.com\s+bounce\s+autoreply\s+vacation/);
+    expect(report).toMatch(/duplicate: no change/);
+    expect(report).toMatch(/now in the DLQ: 2/);
+
+    const status = capture();
+    const statusCode = await main(
+      ["status", "--data", data, "--json", "jane@example.com", "fresh@example.com"],
+      status.io,
+    );
+    const [jane, fresh] = status
+      .stdout()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(statusCode).toBe(EXIT.ok);
+    expect(jane).toMatchObject({
+      address: "jane@example.com",
+      status: "suppressed",
+      suppression: { by: "hard" },
+    });
+    // SES examples 01 and 02 are two different bounces for jane; the redelivered 01 is not counted.
+    expect(jane.counts.hard).toBe(2);
+    expect(fresh).toMatchObject({ address: "fresh@example.com", status: "active" });
+  }, 60_000);
+});
