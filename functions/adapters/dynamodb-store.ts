@@ -1,5 +1,6 @@
 // The suppression store on DynamoDB: applies policy decisions with conditional writes.
 import {
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -35,6 +36,11 @@ const NAMES = {
   "#updated": ATTRIBUTES.updatedAt,
   "#retained": ATTRIBUTES.retained,
 };
+
+const BATCH_GET_LIMIT = 100;
+const BATCH_GET_ATTEMPTS = 8;
+const BACKOFF_BASE_MS = 25;
+const BACKOFF_CAP_MS = 2_000;
 
 /** Written to the retained marker and to the TTL attribute of suppressed items. */
 const RETAINED = "suppressed";
@@ -125,6 +131,44 @@ export class DynamoDbSuppressionStore {
     return result.Item !== undefined ? stateFromItem(unmarshall(result.Item)) : undefined;
   }
 
+  /**
+   * Read many addresses: BatchGetItem in requests of at most 100 keys (the API's limit), sent
+   * together; unprocessed keys are asked for again with exponential backoff and jitter.
+   */
+  async getMany(addresses: readonly string[]): Promise<Map<string, AddressState>> {
+    const unique = [...new Set(addresses)];
+    const chunks: string[][] = [];
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      chunks.push(unique.slice(start, start + BATCH_GET_LIMIT));
+    }
+    const found = new Map<string, AddressState>();
+    await Promise.all(chunks.map((chunk) => this.batchGet(chunk, found)));
+    return found;
+  }
+
+  private async batchGet(addresses: readonly string[], found: Map<string, AddressState>): Promise<void> {
+    let keys = addresses.map((address) => marshall({ [TABLE_SCHEMA.partitionKey]: address }));
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt > 0) {
+        if (attempt > BATCH_GET_ATTEMPTS) {
+          throw new Error(
+            `DynamoDB left ${keys.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} retries`,
+          );
+        }
+        const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * delay));
+      }
+      const result = await this.client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+      );
+      for (const item of result.Responses?.[this.tableName] ?? []) {
+        const state = stateFromItem(unmarshall(item));
+        found.set(state.address, state);
+      }
+      keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+  }
+
   private counterClause(counter: Counter | undefined, values: Record<string, unknown>): string {
     if (counter === undefined) return "";
     values[":one"] = 1;
@@ -192,7 +236,11 @@ export class DynamoDbSuppressionStore {
     if (excess > 0) {
       // Trim to half the limit so this write happens once every historyLimit/2 events.
       const drop = excess + Math.floor(this.config.historyLimit / 2);
-      const paths = Array.from({ length: drop }, (_, index) => `#hist[${index}], #ids[${index}]`).join(", ");
+      // Highest index first: DynamoDB resolves every index against the list before the update,
+      // and listing them in descending order keeps emulators that remove one by one correct too.
+      const paths = Array.from({ length: drop }, (_, index) => drop - 1 - index)
+        .map((index) => `#hist[${index}], #ids[${index}]`)
+        .join(", ");
       const trimmed = await this.update(current.address, {
         UpdateExpression: `REMOVE ${paths}`,
         ConditionExpression: "size(#ids) = :size",

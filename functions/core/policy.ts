@@ -202,6 +202,24 @@ function addSeconds(iso: string, seconds: number): string {
   return new Date(Date.parse(iso) + seconds * 1000).toISOString();
 }
 
+/** Events at the same instant still need one order: bounces before the delivery, then by id. */
+const SAME_TIME_ORDER = {
+  hard: 0,
+  complaint: 0,
+  block: 1,
+  soft: 1,
+  autoreply: 2,
+  ignore: 2,
+  delivered: 3,
+} as const satisfies Record<VerdictClass, number>;
+
+function happenedBefore(a: HistoryEntry, b: HistoryEntry): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  const byClass = SAME_TIME_ORDER[a.class] - SAME_TIME_ORDER[b.class];
+  if (byClass !== 0) return byClass;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 /**
  * Read an address's state at `now`. Events are folded in the order they happened (not the order
  * they arrived), so reordered SNS/SQS deliveries give the same answer. Times decide, never whether
@@ -212,7 +230,7 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
   if (state === undefined) {
     return { status: "active", streak: EMPTY_STREAK, blockCount };
   }
-  const events = [...state.history].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const events = [...state.history].sort(happenedBefore);
   let streak: HistoryEntry[] = [];
   let reached: Suppression | undefined;
   let lastDeferring: HistoryEntry | undefined;
