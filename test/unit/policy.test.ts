@@ -1,0 +1,635 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  type Assessment,
+  assess,
+  type Counter,
+  DEFAULT_POLICY,
+  decide,
+  type HistoryEntry,
+  type PolicyConfig,
+  policyConfig,
+  type Suppression,
+} from "../../functions/core/policy.ts";
+import type { Reason, VerdictClass } from "../../functions/core/types.ts";
+import {
+  at,
+  DAY_SECONDS,
+  entryOf,
+  HOUR_SECONDS,
+  instant,
+  MINUTE_SECONDS,
+  stateOf,
+  verdictOf,
+} from "../fixtures/scenarios/feedback.ts";
+
+/** `count` soft bounces an hour apart from `fromSeconds`, with the given reasons in turn. */
+function softStreak(
+  count: number,
+  fromSeconds = 0,
+  reasons: readonly Reason[] = ["mailboxfull"],
+): HistoryEntry[] {
+  return Array.from({ length: count }, (_, index) =>
+    entryOf("soft", fromSeconds + index * HOUR_SECONDS, {
+      reason: reasons[index % reasons.length] ?? "mailboxfull",
+    }),
+  );
+}
+
+describe("policyConfig", () => {
+  it("returns the defaults when given nothing", () => {
+    // Prepare / Act
+    const config = policyConfig();
+
+    // Assess
+    expect(config).toEqual(DEFAULT_POLICY);
+    expect(config.softBounceThreshold).toBe(5);
+  });
+
+  it("merges valid overrides over the defaults", () => {
+    // Act
+    const config = policyConfig({ softBounceThreshold: 3, retryIntervalSeconds: 600 });
+
+    // Assess
+    expect(config).toEqual({ ...DEFAULT_POLICY, softBounceThreshold: 3, retryIntervalSeconds: 600 });
+  });
+
+  it.each<[string, Partial<PolicyConfig>, RegExp]>([
+    [
+      "softBounceThreshold 0",
+      { softBounceThreshold: 0 },
+      /softBounceThreshold must be an integer between 1 and 25, got 0/,
+    ],
+    [
+      "softBounceThreshold 2.5",
+      { softBounceThreshold: 2.5 },
+      /softBounceThreshold must be an integer between 1 and 25, got 2\.5/,
+    ],
+    [
+      "softBounceMemorySeconds 60",
+      { softBounceMemorySeconds: 60 },
+      /softBounceMemorySeconds must be an integer between 3600 and 31536000, got 60/,
+    ],
+    [
+      "retryIntervalSeconds NaN",
+      { retryIntervalSeconds: Number.NaN },
+      /retryIntervalSeconds must be an integer between 60 and 2592000, got NaN/,
+    ],
+    [
+      "historyTtlSeconds 10",
+      { historyTtlSeconds: 10 },
+      /historyTtlSeconds must be an integer between 86400 and 315360000, got 10/,
+    ],
+    [
+      "historyLimit 500",
+      { historyLimit: 500 },
+      /historyLimit must be an integer between 30 and 200, got 500/,
+    ],
+    [
+      "historyLimit 30 with softBounceThreshold 20",
+      { softBounceThreshold: 20, historyLimit: 30 },
+      /historyLimit \(30\) must be at least twice softBounceThreshold \(20\)/,
+    ],
+  ])("rejects %s with an error naming the setting and the bad value", (_name, setting, message) => {
+    // Act / Assess
+    expect(() => policyConfig(setting)).toThrow(RangeError);
+    expect(() => policyConfig(setting)).toThrow(message);
+  });
+});
+
+describe("decide", () => {
+  it.each<["hard" | "complaint", Counter]>([
+    ["hard", "hard"],
+    ["complaint", "complaint"],
+  ])("suppresses a %s verdict at once and counts it as %s", (verdictClass, counter) => {
+    // Prepare
+    const verdict = verdictOf(verdictClass, { status: "5.1.1", diagnostic: "smtp; 550 5.1.1 user unknown" });
+
+    // Act
+    const decision = decide(verdict);
+
+    // Assess
+    expect(decision).toEqual({
+      kind: "suppress",
+      counter,
+      entry: {
+        id: verdict.eventId,
+        at: verdict.timestamp,
+        event: verdict.event,
+        class: verdictClass,
+        reason: verdict.reason,
+        status: "5.1.1",
+        diagnostic: "smtp; 550 5.1.1 user unknown",
+        feedbackId: verdict.feedbackId,
+        messageId: verdict.messageId,
+      },
+      suppression: {
+        at: verdict.timestamp,
+        by: verdictClass,
+        reason: verdict.reason,
+        status: "5.1.1",
+        diagnostic: "smtp; 550 5.1.1 user unknown",
+        feedbackId: verdict.feedbackId,
+        messageId: verdict.messageId,
+      },
+    });
+  });
+
+  it.each<VerdictClass>(["hard", "complaint"])(
+    "suppresses a %s SES did not send (already on an SES list) by ses without counting it",
+    (verdictClass) => {
+      // Prepare
+      const verdict = verdictOf(verdictClass, { reason: "suppressed", suppressedBySes: true });
+
+      // Act
+      const decision = decide(verdict);
+
+      // Assess
+      expect(decision.kind).toBe("suppress");
+      expect(decision).not.toHaveProperty("counter");
+      expect(decision.kind === "suppress" && decision.suppression).toMatchObject({
+        by: "ses",
+        reason: "suppressed",
+      });
+    },
+  );
+
+  it.each<[VerdictClass, Counter | "no counter", boolean]>([
+    ["soft", "soft", true],
+    ["block", "block", false],
+    ["delivered", "delivery", false],
+    ["autoreply", "no counter", false],
+  ])(
+    "records a verdict of class %s with %s and mayReachThreshold %s",
+    (verdictClass, counterName, mayReachThreshold) => {
+      const counter = counterName === "no counter" ? undefined : counterName;
+      // Prepare
+      const verdict = verdictOf(verdictClass);
+
+      // Act
+      const decision = decide(verdict);
+
+      // Assess
+      expect(decision.kind).toBe("record");
+      expect(decision.kind === "record" && decision.mayReachThreshold).toBe(mayReachThreshold);
+      expect(decision.kind === "record" && decision.counter).toBe(counter);
+      expect(decision.kind === "record" && decision.entry.id).toBe(verdict.eventId);
+    },
+  );
+
+  it("never suppresses a block: a blocked sender is not a dead address", () => {
+    // Act
+    const decision = decide(verdictOf("block", { reason: "blocked", status: "5.7.1" }));
+
+    // Assess
+    expect(decision.kind).not.toBe("suppress");
+  });
+
+  it("does nothing for an ignored verdict and says why", () => {
+    // Prepare
+    const verdict = verdictOf("ignore", { explanation: "ignored: Open is an open tracking event" });
+
+    // Act
+    const decision = decide(verdict);
+
+    // Assess
+    expect(decision).toEqual({ kind: "none", why: "ignored: Open is an open tracking event" });
+  });
+
+  it.each<VerdictClass>(["soft", "block", "hard", "complaint", "delivered"])(
+    "records a delay event of class %s without counting it, since SES is still retrying",
+    (verdictClass) => {
+      // Prepare
+      const verdict = verdictOf(verdictClass, { event: "delay", sesType: "DeliveryDelay" });
+
+      // Act
+      const decision = decide(verdict);
+
+      // Assess
+      expect(decision).toEqual({
+        kind: "record",
+        entry: expect.objectContaining({ event: "delay" }),
+        mayReachThreshold: false,
+      });
+      expect(decision).not.toHaveProperty("counter");
+    },
+  );
+
+  it("keeps at most 500 characters of a diagnostic in the history entry", () => {
+    // Prepare
+    const verdict = verdictOf("soft", { diagnostic: "x".repeat(2_000) });
+
+    // Act
+    const decision = decide(verdict);
+
+    // Assess
+    expect(decision.kind === "record" && decision.entry.diagnostic).toHaveLength(500);
+  });
+});
+
+describe("assess: soft-bounce streak", () => {
+  it("reads an address with no stored state as active with no streak", () => {
+    // Act
+    const assessment = assess(undefined, DEFAULT_POLICY, instant(0));
+
+    // Assess
+    expect(assessment).toEqual({ status: "active", streak: { count: 0, reasons: [] }, blockCount: 0 });
+  });
+
+  it("counts four soft bounces in a row without reaching the default threshold of five", () => {
+    // Prepare
+    const history = softStreak(4);
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(4 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.streak.count).toBe(4);
+    expect(assessment.thresholdSuppression).toBeUndefined();
+    expect(assessment.status).not.toBe("suppressed");
+  });
+
+  it("reaches the threshold at the fifth soft bounce with the streak's reasons, oldest first", () => {
+    // Prepare
+    const reasons: Reason[] = ["mailboxfull", "systemfull", "networkerror", "mailboxfull", "expired"];
+    const history = softStreak(5, 0, reasons);
+    const fifth = history[4];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.status).toBe("suppressed");
+    expect(assessment.thresholdSuppression).toEqual<Suppression>({
+      at: at(4 * HOUR_SECONDS),
+      by: "soft-threshold",
+      reason: "expired",
+      messageId: fifth?.messageId ?? "",
+      streakReasons: reasons,
+    });
+    expect(assessment.suppression).toEqual(assessment.thresholdSuppression);
+    expect(assessment.streak).toEqual({ count: 5, reasons, startedAt: at(0), lastAt: at(4 * HOUR_SECONDS) });
+  });
+
+  it.each([1, 3, 5, 8])(
+    "needs exactly %i soft bounces when that is the configured threshold",
+    (threshold) => {
+      // Prepare
+      const config = policyConfig({ softBounceThreshold: threshold });
+
+      // Act
+      const below = assess(stateOf(softStreak(threshold - 1)), config, instant(threshold * HOUR_SECONDS));
+      const reached = assess(stateOf(softStreak(threshold)), config, instant(threshold * HOUR_SECONDS));
+
+      // Assess
+      expect(below.thresholdSuppression).toBeUndefined();
+      expect(reached.thresholdSuppression?.streakReasons).toHaveLength(threshold);
+    },
+  );
+
+  it("starts the streak over after a delivery", () => {
+    // Prepare
+    const history = [
+      ...softStreak(4),
+      entryOf("delivered", 4 * HOUR_SECONDS),
+      entryOf("soft", 5 * HOUR_SECONDS, { reason: "systemfull" }),
+    ];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.thresholdSuppression).toBeUndefined();
+    expect(assessment.streak).toMatchObject({
+      count: 1,
+      reasons: ["systemfull"],
+      startedAt: at(5 * HOUR_SECONDS),
+    });
+  });
+
+  it("starts the streak over when soft bounces are further apart than softBounceMemorySeconds", () => {
+    // Prepare
+    const memory = DEFAULT_POLICY.softBounceMemorySeconds;
+    const lastOfFirst = 3 * HOUR_SECONDS;
+    const history = [...softStreak(4), ...softStreak(4, lastOfFirst + memory + 1)];
+
+    // Act
+    const assessment = assess(
+      stateOf(history),
+      DEFAULT_POLICY,
+      instant(lastOfFirst + memory + 4 * HOUR_SECONDS),
+    );
+
+    // Assess
+    expect(assessment.thresholdSuppression).toBeUndefined();
+    expect(assessment.streak.count).toBe(4);
+  });
+
+  it("keeps the streak when the gap is exactly softBounceMemorySeconds", () => {
+    // Prepare
+    const memory = DEFAULT_POLICY.softBounceMemorySeconds;
+    const history = [...softStreak(4), entryOf("soft", 3 * HOUR_SECONDS + memory)];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(4 * HOUR_SECONDS + memory));
+
+    // Assess
+    expect(assessment.thresholdSuppression?.by).toBe("soft-threshold");
+  });
+
+  it.each<[string, number, number]>([
+    ["exactly at the end of the memory", 0, 3],
+    ["one second past the memory", 1, 0],
+  ])("reads a streak %s as count %i", (_when, afterLastSeconds, count) => {
+    // Prepare
+    const history = softStreak(3);
+    const lastSoft = 2 * HOUR_SECONDS;
+    const now = instant(lastSoft + DEFAULT_POLICY.softBounceMemorySeconds + afterLastSeconds);
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, now);
+
+    // Assess
+    expect(assessment.streak.count).toBe(count);
+    expect(assessment.streak.reasons).toHaveLength(count);
+  });
+
+  it("does not add blocks to the soft streak", () => {
+    // Prepare
+    const history = [
+      ...softStreak(4),
+      entryOf("block", 4 * HOUR_SECONDS),
+      entryOf("block", 5 * HOUR_SECONDS),
+      entryOf("block", 6 * HOUR_SECONDS),
+    ];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(6 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.streak.count).toBe(4);
+    expect(assessment.thresholdSuppression).toBeUndefined();
+  });
+
+  it("never counts delay events, whatever their class", () => {
+    // Prepare
+    const history = [
+      ...softStreak(4),
+      entryOf("soft", 4 * HOUR_SECONDS, { event: "delay" }),
+      entryOf("soft", 5 * HOUR_SECONDS, { event: "delay" }),
+    ];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.streak.count).toBe(4);
+    expect(assessment.thresholdSuppression).toBeUndefined();
+  });
+
+  it("does not let autoreplies reset or extend the streak", () => {
+    // Prepare
+    const history = [...softStreak(4), entryOf("autoreply", 4 * HOUR_SECONDS)];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(4 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.streak.count).toBe(4);
+  });
+});
+
+describe("assess: deferral", () => {
+  const retry = DEFAULT_POLICY.retryIntervalSeconds;
+
+  it.each<VerdictClass>(["soft", "block"])(
+    "defers an address after a %s bounce until retryIntervalSeconds after its event time",
+    (verdictClass) => {
+      // Prepare
+      const bounce = entryOf(verdictClass, HOUR_SECONDS);
+
+      // Act
+      const assessment = assess(stateOf([bounce]), DEFAULT_POLICY, instant(HOUR_SECONDS + retry - 1));
+
+      // Assess
+      expect(assessment).toMatchObject({
+        status: "deferred",
+        reason: bounce.reason,
+        since: at(HOUR_SECONDS),
+        retryAt: at(HOUR_SECONDS + retry),
+      });
+    },
+  );
+
+  it.each<[string, number]>([
+    ["at", 0],
+    ["a minute after", 60],
+  ])("reads the address as active again %s retryAt", (_when, afterRetrySeconds) => {
+    // Prepare
+    const history = [entryOf("soft", 0)];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(retry + afterRetrySeconds));
+
+    // Assess
+    expect(assessment.status).toBe("active");
+    expect(assessment.retryAt).toBeUndefined();
+    expect(assessment.streak.count).toBe(1);
+  });
+
+  it("takes retryAt from the latest soft or block bounce by event time", () => {
+    // Prepare
+    const history = [entryOf("soft", 0), entryOf("block", 2 * HOUR_SECONDS, { reason: "spamdetected" })];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(2 * HOUR_SECONDS + MINUTE_SECONDS));
+
+    // Assess
+    expect(assessment).toMatchObject({
+      status: "deferred",
+      reason: "spamdetected",
+      retryAt: at(2 * HOUR_SECONDS + retry),
+    });
+  });
+
+  it("lifts the deferral when a later delivery succeeds", () => {
+    // Prepare
+    const history = [entryOf("soft", 0), entryOf("delivered", 10 * MINUTE_SECONDS)];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(20 * MINUTE_SECONDS));
+
+    // Assess
+    expect(assessment.status).toBe("active");
+  });
+
+  it("does not defer on a delay event", () => {
+    // Prepare
+    const history = [entryOf("soft", 0, { event: "delay" })];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(MINUTE_SECONDS));
+
+    // Assess
+    expect(assessment.status).toBe("active");
+  });
+
+  it("reports the stored block counter as blockCount", () => {
+    // Prepare
+    const state = stateOf([entryOf("block", 0)], {
+      counts: { hard: 0, soft: 0, block: 7, complaint: 0, delivery: 0 },
+    });
+
+    // Act
+    const assessment = assess(state, DEFAULT_POLICY, instant(MINUTE_SECONDS));
+
+    // Assess
+    expect(assessment.blockCount).toBe(7);
+  });
+});
+
+describe("assess: suppression", () => {
+  it("keeps a stored suppression after a later delivery", () => {
+    // Prepare
+    const hard = entryOf("hard", 0);
+    const suppression: Suppression = {
+      at: hard.at,
+      by: "hard",
+      reason: "userunknown",
+      messageId: hard.messageId,
+    };
+    const state = stateOf([hard, entryOf("delivered", DAY_SECONDS)], { suppression });
+
+    // Act
+    const assessment = assess(state, DEFAULT_POLICY, instant(2 * DAY_SECONDS));
+
+    // Assess
+    expect(assessment).toMatchObject({
+      status: "suppressed",
+      reason: "userunknown",
+      since: at(0),
+      suppression,
+    });
+    expect(assessment.thresholdSuppression).toBeUndefined();
+  });
+
+  it("keeps a reached soft threshold after later deliveries, so a lost suppression write is not forgotten", () => {
+    // Prepare
+    const history = [...softStreak(5), entryOf("delivered", 6 * HOUR_SECONDS)];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(7 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.status).toBe("suppressed");
+    expect(assessment.thresholdSuppression?.by).toBe("soft-threshold");
+    expect(assessment.streak.count).toBe(0);
+  });
+
+  it("keeps the stored suppression's reason over a threshold reached later", () => {
+    // Prepare
+    const suppression: Suppression = { at: at(0), by: "complaint", reason: "feedback" };
+    const state = stateOf(softStreak(5, HOUR_SECONDS), { suppression });
+
+    // Act
+    const assessment = assess(state, DEFAULT_POLICY, instant(DAY_SECONDS));
+
+    // Assess
+    expect(assessment.suppression).toEqual(suppression);
+    expect(assessment.thresholdSuppression).toBeUndefined();
+  });
+});
+
+describe("assess: event order", () => {
+  const config = policyConfig({
+    softBounceThreshold: 3,
+    softBounceMemorySeconds: 2 * HOUR_SECONDS,
+    retryIntervalSeconds: 30 * MINUTE_SECONDS,
+    historyLimit: 30,
+  });
+  const classes: VerdictClass[] = ["soft", "soft", "soft", "block", "delivered", "autoreply"];
+  const reasons: Reason[] = ["mailboxfull", "systemfull", "networkerror", "expired"];
+
+  /** Histories of up to 12 events at distinct minutes within 10 hours, some of them delays. */
+  const histories = fc
+    .uniqueArray(
+      fc.record({
+        minute: fc.integer({ min: 0, max: 600 }),
+        verdictClass: fc.constantFrom(...classes),
+        reason: fc.constantFrom(...reasons),
+        delay: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 12, selector: (event) => event.minute },
+    )
+    .map((events) =>
+      events.map(({ minute, verdictClass, reason, delay }) =>
+        entryOf(verdictClass, minute * MINUTE_SECONDS, {
+          ...(verdictClass === "soft" || verdictClass === "block" ? { reason } : {}),
+          ...(delay && verdictClass !== "delivered" ? { event: "delay" as const } : {}),
+        }),
+      ),
+    );
+
+  function byEventTime(history: readonly HistoryEntry[]): HistoryEntry[] {
+    return [...history].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  }
+
+  it("gives the same assessment for a history in any arrival order", () => {
+    fc.assert(
+      fc.property(
+        histories.chain((history) =>
+          fc.tuple(
+            fc.constant(history),
+            fc.shuffledSubarray(history, { minLength: history.length, maxLength: history.length }),
+            fc.integer({ min: 0, max: 12 * 60 }),
+          ),
+        ),
+        ([history, shuffled, nowMinutes]) => {
+          // Prepare
+          const now = instant(nowMinutes * MINUTE_SECONDS);
+
+          // Act
+          const inEventOrder: Assessment = assess(stateOf(byEventTime(history)), config, now);
+          const inArrivalOrder: Assessment = assess(stateOf(shuffled), config, now);
+
+          // Assess
+          expect(inArrivalOrder).toEqual(inEventOrder);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads a streak that arrived newest first as if it had arrived in order", () => {
+    // Prepare
+    const reasons: Reason[] = ["mailboxfull", "systemfull", "networkerror", "mailboxfull", "expired"];
+    const history = softStreak(5, 0, reasons).reverse();
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.thresholdSuppression?.streakReasons).toEqual(reasons);
+  });
+
+  it("gives the same assessment for a soft bounce and a delivery with the same timestamp in either order", () => {
+    // Prepare: SNS/SQS may deliver the two in either order; only their timestamps are equal.
+    const soft = entryOf("soft", HOUR_SECONDS);
+    const delivered = entryOf("delivered", HOUR_SECONDS);
+
+    // Act
+    const softFirst = assess(
+      stateOf([soft, delivered]),
+      DEFAULT_POLICY,
+      instant(HOUR_SECONDS + MINUTE_SECONDS),
+    );
+    const deliveredFirst = assess(
+      stateOf([delivered, soft]),
+      DEFAULT_POLICY,
+      instant(HOUR_SECONDS + MINUTE_SECONDS),
+    );
+
+    // Assess
+    expect(deliveredFirst).toEqual(softFirst);
+  });
+});
