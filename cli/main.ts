@@ -1,14 +1,18 @@
 // bounce-guard: the local run (`demo`, what `npm start` runs), `classify` and `status`.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDbSuppressionStore } from "../functions/adapters/dynamodb-store.ts";
 import { silentLogger } from "../functions/adapters/logger.ts";
 import type { Metrics } from "../functions/adapters/metrics.ts";
+import { createMxResolver } from "../functions/adapters/mx-lookup.ts";
 import { createClassifier, type RecordOutcome } from "../functions/classifier.ts";
 import { normaliseAddress } from "../functions/core/address.ts";
 import { parseNotification } from "../functions/core/parse.ts";
 import { type Assessment, assess, DEFAULT_POLICY, type PolicyConfig } from "../functions/core/policy.ts";
+import { MAX_ADDRESSES, type PresendAnswer } from "../functions/core/presend.ts";
 import { verdictsOf } from "../functions/core/verdicts.ts";
+import { createPresendCheck } from "../functions/presend-check.ts";
 import { demoScenario } from "./demo-scenario.ts";
 import { type InputItem, type InputProblem, splitInput } from "./input.ts";
 import { startLocalDynamoDb } from "./local/dynamodb.ts";
@@ -36,10 +40,16 @@ Commands:
                           SNS envelope or SQS form) instead of the built-in scenario
   classify [FILE...]      print one JSON verdict per recipient (NDJSON); stdin without files
   status ADDRESS...       the stored state of each address in the local store
+  check ADDRESS...        the pre-send check: send, defer, suppress or invalid per address;
+                          --file F reads one address per line
 
 Options:
   --data DIR              local store directory (default ${DEFAULT_DATA_DIRECTORY})
-  --json                  status: one JSON object per address
+  --json                  status, check: one JSON object per address (NDJSON)
+  --file FILE             check: read addresses from FILE, one per line
+  --checks LIST           check: validations to run (default syntax,disposable,typo; add mx)
+  --table NAME            status, check: a deployed table instead of the local store
+  --region REGION         the deployed table's region (standard AWS credential chain)
   -h, --help              this text
 
 Exit codes: 0 success, 1 some input was bad (good input still handled), 2 usage error.`;
@@ -276,16 +286,14 @@ function reportOf(
 
 async function statusCommand(
   addresses: readonly string[],
-  dataDirectory: string,
+  options: { data: string; table?: string | undefined; region?: string | undefined },
   json: boolean,
   io: Io,
 ): Promise<number> {
   if (addresses.length === 0) throw new UsageError("status needs at least one ADDRESS");
-  mkdirSync(dataDirectory, { recursive: true });
-  const dynamo = await startLocalDynamoDb({ path: dataDirectory });
+  const { store, close } = await openStore(options);
   let exitCode: number = EXIT.ok;
   try {
-    const store = new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, DEFAULT_POLICY);
     for (const raw of addresses) {
       const normalised = normaliseAddress(raw);
       if (!normalised.ok) {
@@ -327,9 +335,99 @@ async function statusCommand(
       io.stdout(`${lines.join("\n")}\n`);
     }
   } finally {
-    await dynamo.close();
+    await close();
   }
   return exitCode;
+}
+
+/** The store behind status and check: the local one, or a deployed table named on the command line. */
+async function openStore(options: { data: string; table?: string | undefined; region?: string | undefined }) {
+  if (options.table !== undefined) {
+    const client = new DynamoDBClient(options.region !== undefined ? { region: options.region } : {});
+    return {
+      store: new DynamoDbSuppressionStore(client, options.table, DEFAULT_POLICY),
+      close: async () => client.destroy(),
+    };
+  }
+  mkdirSync(options.data, { recursive: true });
+  const dynamo = await startLocalDynamoDb({ path: options.data });
+  return {
+    store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, DEFAULT_POLICY),
+    close: dynamo.close,
+  };
+}
+
+async function checkCommand(
+  addresses: readonly string[],
+  options: {
+    data: string;
+    file?: string | undefined;
+    checks?: string | undefined;
+    json?: boolean | undefined;
+    table?: string | undefined;
+    region?: string | undefined;
+  },
+  io: Io,
+): Promise<number> {
+  const all = [...addresses];
+  if (options.file !== undefined) {
+    const read = readFileOrProblem(options.file);
+    if ("problem" in read) {
+      io.stderr(`${read.problem.origin}: ${read.problem.message}\n`);
+      return EXIT.badInput;
+    }
+    all.push(
+      ...read.text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("#")),
+    );
+  }
+  if (all.length === 0) throw new UsageError("check needs at least one ADDRESS or --file");
+  const checks = options.checks
+    ?.split(",")
+    .map((check) => check.trim())
+    .filter(Boolean);
+  const { store, close } = await openStore(options);
+  try {
+    const check = createPresendCheck({
+      store,
+      policy: DEFAULT_POLICY,
+      logger: silentLogger,
+      resolver: createMxResolver(),
+      now: io.now,
+    });
+    const answers: PresendAnswer[] = [];
+    for (let start = 0; start < all.length; start += MAX_ADDRESSES) {
+      const response = await check({
+        addresses: all.slice(start, start + MAX_ADDRESSES),
+        ...(checks ? { checks } : {}),
+      });
+      if ("error" in response) {
+        io.stderr(`check refused: ${response.error.message} (${response.error.code})\n`);
+        return response.error.code === "unavailable" ? EXIT.badInput : EXIT.usage;
+      }
+      answers.push(...response.results);
+    }
+    if (options.json) {
+      for (const answer of answers) io.stdout(`${JSON.stringify(answer)}\n`);
+    } else {
+      const rows = answers.map((answer) => [
+        answer.address,
+        answer.verdict,
+        answer.reason,
+        answer.retryAt !== undefined
+          ? `retry after ${answer.retryAt}`
+          : answer.suggestion !== undefined
+            ? `did you mean ${answer.suggestion}?`
+            : answer.explanation,
+      ]);
+      io.stdout(`${formatTable(["address", "verdict", "reason", "detail"], rows)}\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    await close();
+  }
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -353,7 +451,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case "classify":
         return await classifyCommand(rest, io);
       case "status":
-        return await statusCommand(rest, dataDirectory, parsed.values.json ?? false, io);
+        return await statusCommand(
+          rest,
+          { ...parsed.values, data: dataDirectory },
+          parsed.values.json ?? false,
+          io,
+        );
+      case "check":
+        return await checkCommand(rest, { ...parsed.values, data: dataDirectory }, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -368,6 +473,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 const OPTIONS = {
   data: { type: "string" },
+  file: { type: "string" },
+  checks: { type: "string" },
+  table: { type: "string" },
+  region: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;

@@ -1,0 +1,117 @@
+// Pre-send address validation: RFC 5321 syntax, disposable domains, typos of big providers.
+import emailSpellChecker from "@zootools/email-spell-checker";
+import mailchecker from "mailchecker";
+import { parse as parseSmtpAddress } from "smtp-address-parser";
+import { normaliseAddress } from "./address.ts";
+
+export const VALIDATION_CHECKS = ["syntax", "disposable", "typo", "mx"] as const;
+export type ValidationCheck = (typeof VALIDATION_CHECKS)[number];
+
+/** MX lookups touch the network, so they are opt-in; the rest are on unless the caller says otherwise. */
+export const DEFAULT_CHECKS: readonly ValidationCheck[] = ["syntax", "disposable", "typo"];
+
+export type InvalidReason = "syntax" | "disposable" | "typo" | "no-mail-domain";
+
+export interface AddressValidation {
+  /** The normalised form, when the address could be read at all. */
+  readonly normalized?: string;
+  readonly invalid?: { readonly reason: InvalidReason; readonly message: string };
+  /** A likely intended address when the domain looks like a typo. */
+  readonly suggestion?: string;
+}
+
+/** RFC 5321 limits the parser does not enforce on its own. */
+const MAX_ADDRESS_LENGTH = 254;
+const MAX_LOCAL_PART_LENGTH = 64;
+
+function syntaxProblem(address: string): string | undefined {
+  if (address.length > MAX_ADDRESS_LENGTH) return `longer than ${MAX_ADDRESS_LENGTH} characters`;
+  try {
+    const parsed = parseSmtpAddress(address) as { localPart?: Record<string, string> };
+    const local = Object.values(parsed.localPart ?? {})[0] ?? "";
+    if (local.length > MAX_LOCAL_PART_LENGTH)
+      return `local part longer than ${MAX_LOCAL_PART_LENGTH} characters`;
+    return undefined;
+  } catch (error) {
+    // nearley's message: "Syntax error at line 1 col N: ... Unexpected X. Instead, ..."
+    const message = (error as Error).message;
+    const column = /col (\d+)/.exec(message)?.[1];
+    const unexpected = /Unexpected ([^.\n]+(?:\.")?)/.exec(message)?.[1];
+    if (column === undefined) return message.split("\n")[0] ?? "syntax error";
+    return `unexpected ${unexpected ?? "character"} at position ${column}`;
+  }
+}
+
+/** Domains in the maintained disposable-mail list, including their subdomains. */
+export function isDisposableDomain(domain: string): boolean {
+  const domains = mailchecker.blacklist();
+  let current = domain;
+  for (;;) {
+    if (domains.has(current)) return true;
+    const dot = current.indexOf(".");
+    if (dot === -1) return false;
+    current = current.slice(dot + 1);
+  }
+}
+
+const MAJOR_PROVIDERS = new Set<string>(emailSpellChecker.POPULAR_DOMAINS);
+
+export interface TypoReading {
+  readonly suggestion: string;
+  /** The suggestion is a big mailbox provider, so the typed domain is almost surely wrong. */
+  readonly majorProvider: boolean;
+}
+
+export function typoOf(address: string): TypoReading | undefined {
+  const result = emailSpellChecker.run({ email: address });
+  if (result === undefined || result.full.toLowerCase() === address.toLowerCase()) return undefined;
+  return { suggestion: result.full, majorProvider: MAJOR_PROVIDERS.has(result.domain.toLowerCase()) };
+}
+
+/**
+ * Validate one address with the chosen checks (MX lookups happen in the adapter; a typo of a
+ * major provider's domain is invalid, any other typo only gives a suggestion).
+ */
+export function validateAddress(raw: string, checks: ReadonlySet<ValidationCheck>): AddressValidation {
+  const normalised = normaliseAddress(raw);
+  if (!normalised.ok) {
+    return checks.has("syntax") ? { invalid: { reason: "syntax", message: normalised.message } } : {};
+  }
+  const address = normalised.address;
+  const at = address.lastIndexOf("@");
+  const domain = address.slice(at + 1);
+  if (checks.has("syntax")) {
+    // The parser reads the raw form (with its Unicode domain) since punycode is not what was typed.
+    const typed = raw.trim().replace(/^.*<([^<>]*)>\s*$/, "$1");
+    const problem = syntaxProblem(typed);
+    if (problem !== undefined) {
+      return {
+        normalized: address,
+        invalid: { reason: "syntax", message: `not a valid address: ${problem}` },
+      };
+    }
+  }
+  let suggestion: string | undefined;
+  if (checks.has("typo")) {
+    const typo = typoOf(address);
+    if (typo?.majorProvider) {
+      return {
+        normalized: address,
+        invalid: {
+          reason: "typo",
+          message: `${domain} looks like a typo of ${typo.suggestion.slice(typo.suggestion.lastIndexOf("@") + 1)}`,
+        },
+        suggestion: typo.suggestion,
+      };
+    }
+    suggestion = typo?.suggestion;
+  }
+  if (checks.has("disposable") && isDisposableDomain(domain)) {
+    return {
+      normalized: address,
+      ...(suggestion !== undefined ? { suggestion } : {}),
+      invalid: { reason: "disposable", message: `${domain} is a disposable (temporary) mailbox domain` },
+    };
+  }
+  return suggestion !== undefined ? { normalized: address, suggestion } : { normalized: address };
+}

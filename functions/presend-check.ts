@@ -1,0 +1,98 @@
+// The pre-send check Lambda: "may I mail these addresses?" answered per address, in input order.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import middy from "@middy/core";
+import { DynamoDbSuppressionStore } from "./adapters/dynamodb-store.ts";
+import { readEnvironment } from "./adapters/environment.ts";
+import { createLogger, type Logger } from "./adapters/logger.ts";
+import { createMxResolver, type MailDomainResolver } from "./adapters/mx-lookup.ts";
+import { type AddressValidation, validateAddress } from "./core/address-validation.ts";
+import { type AddressState, assess, type PolicyConfig } from "./core/policy.ts";
+import { answerFor, type CheckError, type PresendAnswer, parseCheckRequest } from "./core/presend.ts";
+
+export type CheckResponse =
+  | { readonly results: readonly PresendAnswer[] }
+  | { readonly error: CheckError | { code: "unavailable"; message: string } };
+
+export interface PresendCheckDependencies {
+  readonly store: Pick<DynamoDbSuppressionStore, "getMany">;
+  readonly policy: PolicyConfig;
+  readonly logger: Logger;
+  /** Needed only when callers ask for the "mx" check. */
+  readonly resolver?: MailDomainResolver;
+  readonly now?: () => Date;
+}
+
+async function withMailDomains(
+  validations: AddressValidation[],
+  resolver: MailDomainResolver,
+): Promise<AddressValidation[]> {
+  const domains = new Map<string, ReturnType<MailDomainResolver["lookup"]>>();
+  for (const validation of validations) {
+    if (validation.invalid !== undefined || validation.normalized === undefined) continue;
+    const domain = validation.normalized.slice(validation.normalized.lastIndexOf("@") + 1);
+    if (!domains.has(domain)) domains.set(domain, resolver.lookup(domain));
+  }
+  const answers = new Map<string, Awaited<ReturnType<MailDomainResolver["lookup"]>>>();
+  for (const [domain, answer] of domains) answers.set(domain, await answer);
+  return validations.map((validation) => {
+    if (validation.invalid !== undefined || validation.normalized === undefined) return validation;
+    const answer = answers.get(validation.normalized.slice(validation.normalized.lastIndexOf("@") + 1));
+    return answer?.kind === "no-mail"
+      ? { ...validation, invalid: { reason: "no-mail-domain", message: answer.message } }
+      : validation;
+  });
+}
+
+export function createPresendCheck(dependencies: PresendCheckDependencies) {
+  const now = dependencies.now ?? (() => new Date());
+  return async function check(payload: unknown): Promise<CheckResponse> {
+    const parsed = parseCheckRequest(payload);
+    if (!parsed.ok) return { error: parsed.error };
+    const { addresses, checks } = parsed.request;
+    let validations = addresses.map((address) => validateAddress(address, checks));
+    if (checks.has("mx") && dependencies.resolver !== undefined) {
+      validations = await withMailDomains(validations, dependencies.resolver);
+    }
+    const keys = validations.flatMap((validation) =>
+      validation.normalized !== undefined ? [validation.normalized] : [],
+    );
+    let states: Map<string, AddressState>;
+    try {
+      states = await dependencies.store.getMany(keys);
+    } catch (error) {
+      dependencies.logger.log("error", "suppression table read failed", { error: (error as Error).message });
+      return {
+        error: { code: "unavailable", message: "the suppression table could not be read; try again" },
+      };
+    }
+    const at = now();
+    const results = addresses.map((raw, index) => {
+      const validation = validations[index] ?? {};
+      const state = validation.normalized !== undefined ? states.get(validation.normalized) : undefined;
+      return answerFor(
+        raw,
+        validation,
+        validation.normalized !== undefined ? assess(state, dependencies.policy, at) : undefined,
+      );
+    });
+    return { results };
+  };
+}
+
+let coldStartCheck: ReturnType<typeof createPresendCheck> | undefined;
+
+function presendCheck(): ReturnType<typeof createPresendCheck> {
+  if (coldStartCheck === undefined) {
+    const environment = readEnvironment();
+    coldStartCheck = createPresendCheck({
+      store: new DynamoDbSuppressionStore(new DynamoDBClient({}), environment.tableName, environment.policy),
+      policy: environment.policy,
+      logger: createLogger({ logAddresses: environment.logAddresses }),
+      resolver: createMxResolver(),
+    });
+  }
+  return coldStartCheck;
+}
+
+/** The Lambda entry point, invoked directly with `{ "addresses": [...] }`. */
+export const handler = middy<unknown, CheckResponse>().handler(async (event) => presendCheck()(event));
