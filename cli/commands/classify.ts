@@ -1,0 +1,32 @@
+// bounce-guard classify: one JSON verdict per recipient, for scripts and for checking rules.
+import { parseNotification } from "../../functions/core/parse.ts";
+import { verdictsOf } from "../../functions/core/verdicts.ts";
+import { type Command, EXIT, type Io, readItems } from "../context.ts";
+
+async function classify(files: readonly string[], io: Io): Promise<number> {
+  const { items, problems } = await readItems(files, io);
+  let exitCode: number = problems.length > 0 ? EXIT.badInput : EXIT.ok;
+  for (const item of items) {
+    const parsed = parseNotification(item.value);
+    if (parsed.kind === "error") {
+      problems.push({ origin: item.origin, message: parsed.error.message });
+      exitCode = EXIT.badInput;
+      continue;
+    }
+    if (parsed.kind === "control") {
+      io.stderr(`${item.origin}: SNS ${parsed.controlType} ignored (not mail feedback)\n`);
+      continue;
+    }
+    for (const verdict of verdictsOf(parsed.notification)) {
+      io.stdout(`${JSON.stringify(verdict)}\n`);
+    }
+  }
+  for (const problem of problems) io.stderr(`${problem.origin}: ${problem.message}\n`);
+  return exitCode;
+}
+
+export const classifyCommand: Command = {
+  name: "classify",
+  usage: ["classify [FILE...]", "print one JSON verdict per recipient (NDJSON); stdin without files"],
+  run: (args, _options, io) => classify(args, io),
+};

@@ -1,0 +1,80 @@
+// bounce-guard status: the stored state of addresses, and why.
+import { normaliseAddress } from "../../functions/core/address.ts";
+import { assess, DEFAULT_POLICY } from "../../functions/core/policy.ts";
+import {
+  booleanOption,
+  type Command,
+  type CommandOptions,
+  EXIT,
+  type Io,
+  openStore,
+  TABLE_OPTIONS,
+  UsageError,
+} from "../context.ts";
+import { describeStatus } from "./demo.ts";
+
+async function status(
+  addresses: readonly string[],
+  options: CommandOptions,
+  json: boolean,
+  io: Io,
+): Promise<number> {
+  if (addresses.length === 0) throw new UsageError("status needs at least one ADDRESS");
+  const { store, close } = await openStore(options);
+  let exitCode: number = EXIT.ok;
+  try {
+    for (const raw of addresses) {
+      const normalised = normaliseAddress(raw);
+      if (!normalised.ok) {
+        io.stderr(`${normalised.message}\n`);
+        exitCode = EXIT.badInput;
+        continue;
+      }
+      const state = await store.get(normalised.address);
+      const assessment = assess(state, DEFAULT_POLICY, io.now());
+      if (json) {
+        io.stdout(
+          `${JSON.stringify({ address: normalised.address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,
+        );
+        continue;
+      }
+      const lines = [
+        `${normalised.address}: ${describeStatus(assessment)}${assessment.reason ? `, reason ${assessment.reason}` : ""}`,
+      ];
+      if (assessment.since) lines.push(`  since       ${assessment.since}`);
+      const evidence = assessment.suppression;
+      if (evidence?.status || evidence?.diagnostic) {
+        lines.push(`  evidence    ${[evidence.status, evidence.diagnostic].filter(Boolean).join("  ")}`);
+      }
+      if (evidence?.streakReasons) lines.push(`  streak      ${evidence.streakReasons.join(", ")}`);
+      if (state === undefined) {
+        lines.push("  no feedback recorded for this address");
+      } else {
+        const counts = Object.entries(state.counts)
+          .map(([name, count]) => `${name} ${count}`)
+          .join(", ");
+        lines.push(`  counts      ${counts}; live soft streak ${assessment.streak.count}`);
+        lines.push("  history     (latest first)");
+        for (const entry of [...state.history].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 10)) {
+          lines.push(
+            `    ${entry.at}  ${entry.event}/${entry.class}/${entry.reason}  ${entry.status ?? ""}  ${(entry.diagnostic ?? "").slice(0, 80)}`,
+          );
+        }
+      }
+      io.stdout(`${lines.join("\n")}\n`);
+    }
+  } finally {
+    await close();
+  }
+  return exitCode;
+}
+
+export const statusCommand: Command = {
+  name: "status",
+  usage: ["status ADDRESS...", "the stored state of each address: status, reason, since, evidence, history"],
+  options: {
+    ...TABLE_OPTIONS,
+    json: { type: "boolean", help: "--json             one JSON object per address (NDJSON)" },
+  },
+  run: (args, options, io) => status(args, options, booleanOption(options, "json"), io),
+};
