@@ -1,0 +1,274 @@
+// Alarms, the alarm topic and the dashboard of a Bounce Guard pipeline: SES reputation, DLQ depth, classifier health.
+import { Duration, Stack, Validations } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+
+export interface BounceGuardMonitoringProps {
+  /** The classifier whose errors and duration are watched. */
+  readonly classifier: lambda.IFunction;
+  /** The dead-letter queue whose depth is watched. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The feedback queue whose backlog is shown. */
+  readonly queue: sqs.IQueue;
+  /** The key the alarm topic is encrypted with; CloudWatch is allowed to use it when it is created in this app. */
+  readonly encryptionKey: kms.IKey;
+  /** The CloudWatch namespace of the classifier's custom metrics. */
+  readonly metricsNamespace: string;
+  /**
+   * An e-mail address subscribed to the alarm topic. The subscription must be confirmed from the mailbox.
+   *
+   * @default - no subscription; subscribe to `alarmTopic` yourself
+   */
+  readonly alarmEmail?: string;
+  /**
+   * SES account bounce rate (0..1) at or above which the bounce-rate alarm fires.
+   *
+   * @default 0.02 (SES reviews an account at 0.05)
+   */
+  readonly bounceRateThreshold?: number;
+  /**
+   * SES account complaint rate (0..1) at or above which the complaint-rate alarm fires.
+   *
+   * @default 0.0008 (SES reviews an account at 0.001)
+   */
+  readonly complaintRateThreshold?: number;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** Alarms with an encrypted alarm topic, and one dashboard for the pipeline. */
+export class BounceGuardMonitoring extends Construct {
+  /** Every alarm publishes here; subscribe on-call endpoints to it. */
+  public readonly alarmTopic: sns.ITopic;
+  public readonly bounceRateAlarm: cloudwatch.IAlarm;
+  public readonly complaintRateAlarm: cloudwatch.IAlarm;
+  public readonly deadLetterQueueAlarm: cloudwatch.IAlarm;
+  public readonly classifierErrorsAlarm: cloudwatch.IAlarm;
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: BounceGuardMonitoringProps) {
+    super(scope, id);
+    const account = Stack.of(this).account;
+
+    // CloudWatch publishes as its service principal: the topic policy and the key policy must both let it.
+    const alarmTopic = new sns.Topic(this, "AlarmTopic", {
+      masterKey: props.encryptionKey,
+      enforceSSL: true,
+    });
+    alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowCloudWatchAlarmsOfThisAccount",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [alarmTopic.topicArn],
+        conditions: { StringEquals: { "aws:SourceAccount": account } },
+      }),
+    );
+    props.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowCloudWatchAlarmsToUseTheKey",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        resources: ["*"],
+        conditions: { StringEquals: { "aws:SourceAccount": account } },
+      }),
+    );
+    if (props.alarmEmail !== undefined) {
+      const emailSubscription = alarmTopic.addSubscription(
+        new subscriptions.EmailSubscription(props.alarmEmail),
+      );
+      Validations.of(emailSubscription).acknowledge({
+        id: "Serverless-SNSRedrivePolicy",
+        reason:
+          "an alarm e-mail SNS could not deliver is not worth keeping in a queue: the alarm's state and history stay in CloudWatch and on the dashboard",
+      });
+    }
+    this.alarmTopic = alarmTopic;
+    const alarmAction = new actions.SnsAction(alarmTopic);
+
+    const bounceRate = sesReputationMetric("Reputation.BounceRate");
+    const complaintRate = sesReputationMetric("Reputation.ComplaintRate");
+    const bounceRateThreshold = props.bounceRateThreshold ?? 0.02;
+    const complaintRateThreshold = props.complaintRateThreshold ?? 0.0008;
+
+    const alarms = {
+      bounceRate: new cloudwatch.Alarm(this, "BounceRateAlarm", {
+        alarmDescription: `SES account bounce rate at or above ${bounceRateThreshold} (SES reviews the account at 0.05): stop the campaign that bounces and check the suppression list is applied before sending.`,
+        metric: bounceRate,
+        threshold: bounceRateThreshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // SES publishes the rates only while the account sends.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      complaintRate: new cloudwatch.Alarm(this, "ComplaintRateAlarm", {
+        alarmDescription: `SES account complaint rate at or above ${complaintRateThreshold} (SES reviews the account at 0.001): check consent and unsubscribe handling of recent sends.`,
+        metric: complaintRate,
+        threshold: complaintRateThreshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      deadLetterQueue: new cloudwatch.Alarm(this, "DeadLetterQueueAlarm", {
+        alarmDescription:
+          "Feedback messages reached the dead-letter queue: read the classifier logs for the reason, fix, then redrive the DLQ to the feedback queue.",
+        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: FIVE_MINUTES,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      classifierErrors: new cloudwatch.Alarm(this, "ClassifierErrorsAlarm", {
+        alarmDescription:
+          "The classifier failed whole invocations (not single records): check its logs for configuration or permission errors.",
+        metric: props.classifier.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    };
+    for (const alarm of Object.values(alarms)) alarm.addAlarmAction(alarmAction);
+    this.bounceRateAlarm = alarms.bounceRate;
+    this.complaintRateAlarm = alarms.complaintRate;
+    this.deadLetterQueueAlarm = alarms.deadLetterQueue;
+    this.classifierErrorsAlarm = alarms.classifierErrors;
+
+    const namespace = props.metricsNamespace;
+    // SEARCH finds every value of the dimension (every class, every reason) without listing them here.
+    const search = (metricName: string, dimension: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${namespace},${dimension}} MetricName="${metricName}"', 'Sum', 300)`,
+        label: `\${PROP('Dim.${dimension}')}`,
+        period: FIVE_MINUTES,
+      });
+    const custom = (metricName: string, label: string, dimensionsMap?: Record<string, string>) =>
+      new cloudwatch.Metric({
+        namespace,
+        metricName,
+        label,
+        statistic: cloudwatch.Stats.SUM,
+        period: FIVE_MINUTES,
+        ...(dimensionsMap === undefined ? {} : { dimensionsMap }),
+      });
+
+    const dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
+      defaultInterval: Duration.days(7),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "SES bounce rate",
+        left: [bounceRate.with({ label: "bounce rate" })],
+        leftAnnotations: [
+          { value: bounceRateThreshold, label: "alarm" },
+          { value: 0.05, label: "SES review" },
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "SES complaint rate",
+        left: [complaintRate.with({ label: "complaint rate" })],
+        leftAnnotations: [
+          { value: complaintRateThreshold, label: "alarm" },
+          { value: 0.001, label: "SES review" },
+        ],
+        width: 8,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: Object.values(alarms), width: 8 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Recipients by class",
+        left: [search("Recipients", "Class")],
+        stacked: true,
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Soft bounces and blocks",
+        left: [
+          custom("Recipients", "soft", { Class: "soft" }),
+          custom("Recipients", "block", { Class: "block" }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Suppressions by reason",
+        left: [search("Suppressions", "Reason")],
+        stacked: true,
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Duplicates skipped and failed records",
+        left: [custom("DuplicatesSkipped", "duplicates skipped"), custom("FailedRecords", "failed records")],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Queues",
+        left: [
+          props.queue.metricApproximateNumberOfMessagesVisible({
+            label: "feedback queue",
+            period: FIVE_MINUTES,
+          }),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: "dead-letter queue",
+            period: FIVE_MINUTES,
+          }),
+        ],
+        right: [
+          props.queue.metricApproximateAgeOfOldestMessage({
+            label: "oldest message age (s)",
+            period: FIVE_MINUTES,
+          }),
+        ],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Classifier duration",
+        left: [
+          props.classifier.metricDuration({
+            statistic: cloudwatch.Stats.p(50),
+            label: "p50",
+            period: FIVE_MINUTES,
+          }),
+          props.classifier.metricDuration({
+            statistic: cloudwatch.Stats.p(99),
+            label: "p99",
+            period: FIVE_MINUTES,
+          }),
+        ],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: "Classifier errors and throttles",
+        left: [
+          props.classifier.metricErrors({ label: "errors", period: FIVE_MINUTES }),
+          props.classifier.metricThrottles({ label: "throttles", period: FIVE_MINUTES }),
+        ],
+        width: 6,
+      }),
+    );
+    this.dashboard = dashboard;
+  }
+}
+
+/** An account-level SES reputation rate (0..1); SES publishes it without dimensions. */
+function sesReputationMetric(metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: "AWS/SES",
+    metricName,
+    statistic: cloudwatch.Stats.MAXIMUM,
+    period: Duration.minutes(15),
+  });
+}

@@ -1,0 +1,58 @@
+// The ready-to-deploy stack: one BounceGuard and the outputs an operator needs to point SES and tools at it.
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import * as ses from "aws-cdk-lib/aws-ses";
+import type { Construct } from "constructs";
+import { BounceGuard, type BounceGuardProps } from "./bounce-guard.ts";
+
+export interface BounceGuardStackProps
+  extends StackProps,
+    Omit<BounceGuardProps, "configurationSet" | "encryptionKey"> {
+  /**
+   * Name of an existing SES configuration set to attach the feedback event destination to.
+   *
+   * @default - no existing configuration set is attached
+   */
+  readonly configurationSetName?: string;
+}
+
+export class BounceGuardStack extends Stack {
+  public readonly bounceGuard: BounceGuard;
+
+  constructor(scope: Construct, id: string, props: BounceGuardStackProps = {}) {
+    super(scope, id, props);
+    const { configurationSetName, ...bounceGuardProps } = props;
+    const configurationSet =
+      configurationSetName === undefined
+        ? undefined
+        : ses.ConfigurationSet.fromConfigurationSetName(
+            this,
+            "ExistingConfigurationSet",
+            configurationSetName,
+          );
+    const bounceGuard = new BounceGuard(this, "BounceGuard", {
+      ...bounceGuardProps,
+      ...(configurationSet === undefined ? {} : { configurationSet }),
+    });
+    this.bounceGuard = bounceGuard;
+
+    const outputs: Record<string, [string, string]> = {
+      TableName: [bounceGuard.table.tableName, "DynamoDB suppression table"],
+      TopicArn: [bounceGuard.topic.topicArn, "SNS topic SES publishes feedback to"],
+      QueueUrl: [bounceGuard.queue.queueUrl, "SQS feedback queue the classifier consumes"],
+      DeadLetterQueueUrl: [bounceGuard.deadLetterQueue.queueUrl, "SQS dead-letter queue (redrive target)"],
+      ClassifierFunctionName: [bounceGuard.classifier.functionName, "classifier Lambda function name"],
+      ClassifierFunctionArn: [bounceGuard.classifier.functionArn, "classifier Lambda function ARN"],
+      AlarmTopicArn: [bounceGuard.alarmTopic.topicArn, "SNS topic the alarms publish to"],
+      DashboardName: [bounceGuard.dashboard.dashboardName, "CloudWatch dashboard"],
+    };
+    if (bounceGuard.configurationSet !== undefined) {
+      outputs.ConfigurationSetName = [
+        bounceGuard.configurationSet.configurationSetName,
+        "SES configuration set whose events feed Bounce Guard: send with it",
+      ];
+    }
+    for (const [outputId, [value, description]] of Object.entries(outputs)) {
+      new CfnOutput(this, outputId, { value, description });
+    }
+  }
+}

@@ -1,0 +1,583 @@
+// The reusable Bounce Guard construct: SES feedback → SNS → SQS → classifier Lambda → DynamoDB suppression table.
+import { fileURLToPath } from "node:url";
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as ses from "aws-cdk-lib/aws-ses";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { TABLE_SCHEMA } from "../functions/adapters/table-schema.ts";
+import { DEFAULT_POLICY, type PolicyConfig, policyConfig } from "../functions/core/policy.ts";
+import type { Reason, VerdictClass } from "../functions/core/types.ts";
+import { BounceGuardMonitoring } from "./bounce-guard-monitoring.ts";
+import { InvalidPropsError } from "./errors.ts";
+import { IdentityNotifications, type IdentityNotificationType } from "./identity-notifications.ts";
+
+export interface BounceGuardProps {
+  /**
+   * Consecutive soft bounces after which an address is suppressed; an integer between 1 and 25.
+   *
+   * @default 5
+   */
+  readonly softBounceThreshold?: number;
+  /**
+   * How long each soft bounce or block defers sending to the address (a whole number of seconds,
+   * 1 minute to 30 days).
+   *
+   * @default Duration.hours(4)
+   */
+  readonly retryInterval?: Duration;
+  /**
+   * A soft-bounce streak with no soft bounce for this long starts over (1 hour to 365 days).
+   *
+   * @default Duration.days(30)
+   */
+  readonly softBounceMemory?: Duration;
+  /**
+   * How long the history of an address that is not suppressed is kept after its last event (1 to 3650 days).
+   * Suppressed addresses are kept until an operator reactivates them.
+   *
+   * @default Duration.days(90)
+   */
+  readonly historyTtl?: Duration;
+  /**
+   * Whether the classifier writes recipient addresses to its logs. Off, logs carry a redacted form only.
+   *
+   * @default false
+   */
+  readonly logAddresses?: boolean;
+  /**
+   * CloudWatch namespace of the classifier's custom metrics.
+   *
+   * @default "BounceGuard"
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * An existing SES configuration set to add the feedback event destination to.
+   * Mutually exclusive with `createConfigurationSet`.
+   *
+   * @default - no existing configuration set is attached
+   */
+  readonly configurationSet?: ses.IConfigurationSet;
+  /**
+   * Create a configuration set (generated name, reputation metrics on) whose events feed the pipeline.
+   * Mutually exclusive with `configurationSet`.
+   *
+   * @default false
+   */
+  readonly createConfigurationSet?: boolean;
+  /**
+   * Also publish Delivery events (configuration set) and Delivery notifications (identities). Off by default:
+   * every delivered message becomes an event, multiplying volume and cost.
+   *
+   * @default false
+   */
+  readonly publishDeliveryEvents?: boolean;
+  /**
+   * Verified SES identities (domains or e-mail addresses) whose bounce and complaint notifications are
+   * pointed at the feedback topic, and cleared again when the stack is deleted.
+   *
+   * @default - no identity notifications are set
+   */
+  readonly identities?: string[];
+  /**
+   * E-mail address subscribed to the alarm topic.
+   *
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Customer-managed key that encrypts the topics and queues. A key created outside this construct must
+   * already allow ses.amazonaws.com, sns.amazonaws.com and cloudwatch.amazonaws.com kms:GenerateDataKey* and
+   * kms:Decrypt: the construct cannot edit the policy of an imported key.
+   *
+   * @default - a new customer-managed key with rotation on, retained when the stack is deleted
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Timeout of the classifier function; the queue's visibility timeout is derived from it.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly classifierTimeout?: Duration;
+  /**
+   * Memory of the classifier function, in MiB.
+   *
+   * @default 256
+   */
+  readonly classifierMemorySize?: number;
+  /**
+   * Retention of the log groups of the construct's functions.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Records per classifier invocation: small enough that a timed-out batch retries little work. */
+const BATCH_SIZE = 10;
+/** Lets a burst of feedback fill a batch instead of invoking per message. */
+const MAX_BATCHING_WINDOW = Duration.seconds(5);
+/** Receives before SQS moves a message to the dead-letter queue. */
+const MAX_RECEIVE_COUNT = 5;
+const QUEUE_RETENTION = Duration.days(4);
+/** Longer than the queue's retention, so a message moved on its last day still has time to be redriven. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+const HANDLER_ENTRY = fileURLToPath(new URL("../functions/classifier.ts", import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const LOCK_FILE = fileURLToPath(new URL("../package-lock.json", import.meta.url));
+/** ESM bundles that include CommonJS dependencies (the AWS SDK) need a `require` of their own. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/**
+ * Bounce Guard: receives SES bounce, complaint and delivery feedback through an encrypted SNS topic and SQS
+ * queue, classifies each recipient with a Lambda function and keeps a DynamoDB suppression table.
+ *
+ * The construct wires and secures; the classification and suppression rules live in the function code.
+ */
+export class BounceGuard extends Construct {
+  /** The suppression table: one item per address, partition key `pk`. */
+  public readonly table: dynamodb.ITableV2;
+  /** The topic SES publishes feedback to. */
+  public readonly topic: sns.ITopic;
+  /** The queue the classifier consumes. */
+  public readonly queue: sqs.IQueue;
+  /** Where messages go after 5 failed receives, and where SNS puts what it cannot deliver to the queue. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The classifier function. */
+  public readonly classifier: lambda.IFunction;
+  /** The key encrypting the topics and queues. */
+  public readonly encryptionKey: kms.IKey;
+  /** The configuration set feeding the topic, when one is attached or created. */
+  public readonly configurationSet?: ses.IConfigurationSet;
+  /** Every alarm of the pipeline publishes to this topic. */
+  public readonly alarmTopic: sns.ITopic;
+  /** The pipeline's alarms: SES bounce and complaint rates, DLQ depth, classifier errors. */
+  public readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The pipeline's CloudWatch dashboard. */
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  private readonly metricsNamespace: string;
+
+  constructor(scope: Construct, id: string, props: BounceGuardProps = {}) {
+    super(scope, id);
+    const policy = validatedPolicy(props);
+    const identities = validatedIdentities(props.identities ?? []);
+    const metricsNamespace = validatedNamespace(props.metricsNamespace ?? "BounceGuard");
+    const classifierTimeout = validatedTimeout(props.classifierTimeout ?? Duration.seconds(30));
+    const classifierMemorySize = validatedMemorySize(props.classifierMemorySize ?? 256);
+    const alarmEmail = props.alarmEmail === undefined ? undefined : validatedEmail(props.alarmEmail);
+    if (props.configurationSet !== undefined && props.createConfigurationSet === true) {
+      throw new InvalidPropsError(
+        `configurationSet and createConfigurationSet are mutually exclusive, got configurationSet "${props.configurationSet.configurationSetName}" and createConfigurationSet true`,
+      );
+    }
+    const publishDeliveryEvents = props.publishDeliveryEvents ?? false;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const account = Stack.of(this).account;
+    this.metricsNamespace = metricsNamespace;
+
+    const encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, "EncryptionKey", {
+        description: "Bounce Guard: encrypts the SES feedback topic, queues and alarm topic",
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    // SES publishes to the encrypted topic and SNS delivers to the encrypted queues as service principals:
+    // both need the key. (A no-op for an imported key, whose policy this construct cannot edit.)
+    encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowSesAndSnsOfThisAccountToUseTheKey",
+        principals: [
+          new iam.ServicePrincipal("ses.amazonaws.com"),
+          new iam.ServicePrincipal("sns.amazonaws.com"),
+        ],
+        actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        resources: ["*"],
+        conditions: { StringEquals: { "aws:SourceAccount": account } },
+      }),
+    );
+    this.encryptionKey = encryptionKey;
+
+    const topic = new sns.Topic(this, "FeedbackTopic", { masterKey: encryptionKey, enforceSSL: true });
+    this.topic = topic;
+
+    const deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    const queue = new sqs.Queue(this, "FeedbackQueue", {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: QUEUE_RETENTION,
+      // AWS: at least 6 × the function timeout (+ the batching window), so a message is not received again
+      // while a throttled or retried invocation still holds it.
+      visibilityTimeout: Duration.seconds(
+        6 * classifierTimeout.toSeconds() + MAX_BATCHING_WINDOW.toSeconds(),
+      ),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+    this.queue = queue;
+    this.deadLetterQueue = deadLetterQueue;
+
+    // Raw message delivery stays OFF on purpose: the SNS envelope carries the SNS MessageId, Timestamp and
+    // TopicArn the classifier logs for tracing. The parser accepts the envelope and raw SES JSON alike.
+    // The subscription is built from sns.Subscription rather than SqsSubscription: the latter adds a key-policy
+    // statement naming the topic ARN, and as the topic is encrypted with the same key that is a dependency cycle.
+    // The key policy above (sns.amazonaws.com, this account) and the queue policy below (this topic) cover it.
+    const queuePolicy = queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowTheFeedbackTopicToSend",
+        principals: [new iam.ServicePrincipal("sns.amazonaws.com")],
+        actions: ["sqs:SendMessage"],
+        resources: [queue.queueArn],
+        conditions: { ArnEquals: { "aws:SourceArn": topic.topicArn } },
+      }),
+    );
+    const subscription = new sns.Subscription(this, "FeedbackQueueSubscription", {
+      topic,
+      protocol: sns.SubscriptionProtocol.SQS,
+      endpoint: queue.queueArn,
+      rawMessageDelivery: false,
+      // What SNS cannot deliver to the queue (after its own retries) lands in the same DLQ as failed records:
+      // one place to alarm on and redrive from.
+      deadLetterQueue,
+    });
+    if (queuePolicy.policyDependable !== undefined)
+      subscription.node.addDependency(queuePolicy.policyDependable);
+
+    // Encryption: the AWS-owned key, chosen on purpose. The table holds addresses and bounce diagnostics and is
+    // encrypted at rest either way; it is RETAINED when the stack is deleted, and with the AWS-owned key it stays
+    // readable whatever happens to this stack's KMS key. Readers such as a pre-send check, possibly in another
+    // stack, need DynamoDB permissions only, and reads cost no KMS requests. What a customer-managed key would add
+    // is key-level CloudTrail audit and revocation by disabling the key.
+    const table = new dynamodb.TableV2(this, "SuppressionTable", {
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      encryption: dynamodb.TableEncryptionV2.dynamoOwnedKey(),
+    });
+    this.table = table;
+
+    const classifierLogs = new logs.LogGroup(this, "ClassifierLogs", { retention: logRetention });
+    // An own role instead of the default one with the AWS managed AWSLambdaBasicExecutionRole policy, which
+    // may write to any log group: this one writes to its own log group only.
+    const classifierRole = new iam.Role(this, "ClassifierRole", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: "Bounce Guard classifier: its log group, the feedback queue, the suppression table",
+    });
+    classifierLogs.grantWrite(classifierRole);
+    const classifier = new nodejs.NodejsFunction(this, "Classifier", {
+      description: "Bounce Guard: classifies SES feedback per recipient and updates the suppression table",
+      entry: HANDLER_ENTRY,
+      handler: "handler",
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: classifierMemorySize,
+      timeout: classifierTimeout,
+      logGroup: classifierLogs,
+      role: classifierRole,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        TABLE_NAME: table.tableName,
+        SOFT_BOUNCE_THRESHOLD: String(policy.softBounceThreshold),
+        SOFT_BOUNCE_MEMORY_SECONDS: String(policy.softBounceMemorySeconds),
+        RETRY_INTERVAL_SECONDS: String(policy.retryIntervalSeconds),
+        HISTORY_TTL_SECONDS: String(policy.historyTtlSeconds),
+        LOG_ADDRESSES: String(props.logAddresses ?? false),
+        METRICS_NAMESPACE: metricsNamespace,
+        NODE_OPTIONS: "--enable-source-maps",
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: "node24",
+        mainFields: ["module", "main"],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: ESM_REQUIRE_BANNER,
+        // The SDK is bundled, not taken from the runtime: the version tested is the version deployed.
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+    this.classifier = classifier;
+    this.grantRecord(classifier);
+
+    queue.grantConsumeMessages(classifier);
+    const queueMapping = new lambda.EventSourceMapping(this, "FeedbackQueueMapping", {
+      target: classifier,
+      eventSourceArn: queue.queueArn,
+      batchSize: BATCH_SIZE,
+      maxBatchingWindow: MAX_BATCHING_WINDOW,
+      // Without it one bad record fails (and retries) the whole batch.
+      reportBatchItemFailures: true,
+    });
+
+    this.configurationSet = this.wireConfigurationSet(props, topic, publishDeliveryEvents);
+    this.wireIdentities(identities, topic, publishDeliveryEvents, logRetention);
+    if (identities.length > 0 && this.configurationSet !== undefined) {
+      Annotations.of(this).addWarningV2(
+        "bounce-guard:duplicate-feedback",
+        `identity notifications (${identities.join(", ")}) and configuration set event publishing are both enabled: mail sent from these identities with the configuration set produces every bounce and complaint twice. The classifier skips the duplicate, but SNS, SQS, Lambda and DynamoDB costs double. Prefer one of the two.`,
+      );
+    }
+
+    const monitoring = new BounceGuardMonitoring(this, "Monitoring", {
+      classifier,
+      queue,
+      deadLetterQueue,
+      encryptionKey,
+      metricsNamespace,
+      ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    });
+    this.alarmTopic = monitoring.alarmTopic;
+    this.alarms = [
+      monitoring.bounceRateAlarm,
+      monitoring.complaintRateAlarm,
+      monitoring.deadLetterQueueAlarm,
+      monitoring.classifierErrorsAlarm,
+    ];
+    this.dashboard = monitoring.dashboard;
+
+    acknowledge(classifierRole, [
+      [
+        "AwsSolutions-IAM5[Resource::*]",
+        "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; every other statement of the classifier's policy names its log group, table, queue or key",
+      ],
+    ]);
+    acknowledge(classifier, [
+      [
+        "Serverless-LambdaDLQ",
+        "the classifier is invoked synchronously by the SQS event source mapping: failed records return to the queue and move to its dead-letter queue after 5 receives; a function DLQ only applies to asynchronous invocations",
+      ],
+    ]);
+    acknowledge(queueMapping, [
+      [
+        "Serverless-LambdaEventSourceMappingDestination",
+        "SQS event source mappings do not support on-failure destinations; failed records go to the queue's redrive dead-letter queue (maxReceiveCount 5)",
+      ],
+    ]);
+    acknowledge(deadLetterQueue, [
+      [
+        "Serverless-SQSRedrivePolicy",
+        "this is the dead-letter queue: a redrive policy on it would only move failed messages one hop further; its depth is alarmed instead",
+      ],
+    ]);
+  }
+
+  /** Lets the grantee record feedback in the suppression table (what the classifier does). */
+  public grantRecord(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, "dynamodb:UpdateItem", "dynamodb:GetItem");
+  }
+
+  /** Lets the grantee check addresses against the suppression table before sending (read only). */
+  public grantCheck(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, "dynamodb:BatchGetItem", "dynamodb:GetItem");
+  }
+
+  /** Recipients classified as one class. The classifier publishes per class only, so a class is required. */
+  public metricRecipients(verdictClass: VerdictClass, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric("Recipients", { Class: verdictClass }, props);
+  }
+
+  /** Addresses suppressed for one reason. The classifier publishes per reason only, so a reason is required. */
+  public metricSuppressions(reason: Reason, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric("Suppressions", { Reason: reason }, props);
+  }
+
+  /** Recipient events skipped because the same event was already recorded (SNS/SQS redelivery, both feeds on). */
+  public metricDuplicatesSkipped(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric("DuplicatesSkipped", {}, props);
+  }
+
+  private metric(
+    metricName: string,
+    dimensionsMap: Record<string, string>,
+    props: cloudwatch.MetricOptions = {},
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+      namespace: this.metricsNamespace,
+      metricName,
+      dimensionsMap,
+    });
+  }
+
+  private wireConfigurationSet(
+    props: BounceGuardProps,
+    topic: sns.ITopic,
+    publishDeliveryEvents: boolean,
+  ): ses.IConfigurationSet | undefined {
+    const configurationSet =
+      props.configurationSet ??
+      (props.createConfigurationSet === true
+        ? new ses.ConfigurationSet(this, "ConfigurationSet", { reputationMetrics: true })
+        : undefined);
+    if (configurationSet === undefined) return undefined;
+    // The L2 also adds the topic-policy statement: ses.amazonaws.com, aws:SourceAccount and the set's aws:SourceArn.
+    new ses.ConfigurationSetEventDestination(this, "FeedbackEventDestination", {
+      configurationSet,
+      destination: ses.EventDestination.snsTopic(topic),
+      events: [
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.DELIVERY_DELAY,
+        ...(publishDeliveryEvents ? [ses.EmailSendingEvent.DELIVERY] : []),
+      ],
+    });
+    return configurationSet;
+  }
+
+  private wireIdentities(
+    identities: readonly string[],
+    topic: sns.ITopic,
+    publishDeliveryEvents: boolean,
+    logRetention: logs.RetentionDays,
+  ): void {
+    const account = Stack.of(this).account;
+    if (identities.length === 0) {
+      if (this.configurationSet === undefined) {
+        // No SES wiring here: the operator points SES at the topic by hand, so no source ARN is known yet.
+        topic.addToResourcePolicy(sesPublishStatement(topic, { "aws:SourceAccount": account }));
+      }
+      return;
+    }
+    const notificationTypes: IdentityNotificationType[] = [
+      "Bounce",
+      "Complaint",
+      ...(publishDeliveryEvents ? (["Delivery"] as const) : []),
+    ];
+    const notifications = new IdentityNotifications(this, "IdentityNotifications", {
+      topic,
+      identities,
+      notificationTypes,
+      logRetention,
+    });
+    const { policyDependable } = topic.addToResourcePolicy(
+      sesPublishStatement(topic, {
+        "aws:SourceAccount": account,
+        "aws:SourceArn": [...notifications.identityArns],
+      }),
+    );
+    // Point SES at the topic only once SES may publish to it.
+    if (policyDependable !== undefined) notifications.node.addDependency(policyDependable);
+  }
+}
+
+function sesPublishStatement(
+  topic: sns.ITopic,
+  equals: Record<string, string | string[]>,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: "aws:SourceArn" in equals ? "AllowSesIdentityNotifications" : "AllowSesOfThisAccount",
+    principals: [new iam.ServicePrincipal("ses.amazonaws.com")],
+    actions: ["sns:Publish"],
+    resources: [topic.topicArn],
+    conditions: { StringEquals: equals },
+  });
+}
+
+function acknowledge(scope: Construct, acknowledgements: ReadonlyArray<readonly [string, string]>): void {
+  for (const [id, reason] of acknowledgements) Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** The policy settings checked by the function code's own rules, so both sides agree on what is valid. */
+function validatedPolicy(props: BounceGuardProps): PolicyConfig {
+  const seconds = (name: string, duration: Duration | undefined): number | undefined => {
+    if (duration === undefined) return undefined;
+    if (Token.isUnresolved(duration.toSeconds({ integral: false }))) {
+      throw new InvalidPropsError(`${name} must be a literal duration, got an unresolved token`);
+    }
+    const value = duration.toSeconds({ integral: false });
+    if (!Number.isInteger(value)) {
+      throw new InvalidPropsError(
+        `${name} must be a whole number of seconds, got ${duration.toHumanString()}`,
+      );
+    }
+    return value;
+  };
+  const settings = {
+    softBounceThreshold: props.softBounceThreshold,
+    softBounceMemorySeconds: seconds("softBounceMemory", props.softBounceMemory),
+    retryIntervalSeconds: seconds("retryInterval", props.retryInterval),
+    historyTtlSeconds: seconds("historyTtl", props.historyTtl),
+  };
+  const overrides = Object.fromEntries(
+    Object.entries(settings).filter(([, value]) => value !== undefined),
+  ) as Partial<PolicyConfig>;
+  try {
+    return policyConfig({ ...DEFAULT_POLICY, ...overrides });
+  } catch (error) {
+    throw new InvalidPropsError(`invalid bounce guard policy: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const EMAIL = /^[^\s@]{1,64}@(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+function validatedIdentities(identities: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const identity of identities) {
+    if (!DOMAIN.test(identity) && !EMAIL.test(identity)) {
+      throw new InvalidPropsError(`identities must be domains or e-mail addresses, got "${identity}"`);
+    }
+    const key = identity.toLowerCase();
+    if (seen.has(key)) throw new InvalidPropsError(`identities must not repeat, got "${identity}" twice`);
+    seen.add(key);
+  }
+  return [...identities];
+}
+
+function validatedEmail(email: string): string {
+  if (!EMAIL.test(email)) throw new InvalidPropsError(`alarmEmail must be an e-mail address, got "${email}"`);
+  return email;
+}
+
+function validatedNamespace(namespace: string): string {
+  // Also quoted inside the dashboard's SEARCH expressions, hence no quotes or braces.
+  if (!/^[A-Za-z0-9._\-/#:]{1,255}$/.test(namespace) || namespace.startsWith("AWS/")) {
+    throw new InvalidPropsError(
+      `metricsNamespace must be 1-255 letters, digits or . _ - / # : and not start with "AWS/", got "${namespace}"`,
+    );
+  }
+  return namespace;
+}
+
+function validatedTimeout(timeout: Duration): Duration {
+  const seconds = timeout.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 900) {
+    throw new InvalidPropsError(
+      `classifierTimeout must be a whole number of seconds between 1 and 900, got ${timeout.toHumanString()}`,
+    );
+  }
+  return timeout;
+}
+
+function validatedMemorySize(memorySize: number): number {
+  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
+    throw new InvalidPropsError(
+      `classifierMemorySize must be an integer between 128 and 10240, got ${memorySize}`,
+    );
+  }
+  return memorySize;
+}

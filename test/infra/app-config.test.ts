@@ -1,0 +1,81 @@
+// The ready app's context, as given on the command line (strings) or in cdk.json (JSON values).
+import { describe, expect, it } from "vitest";
+import { type AppConfig, appConfigFromContext, InvalidContextError } from "../../bin/app-config.ts";
+
+const configOf = (context: Record<string, unknown>): AppConfig => appConfigFromContext((key) => context[key]);
+
+describe("appConfigFromContext", () => {
+  it("returns no settings when the context is empty, leaving the construct's defaults", () => {
+    expect(configOf({})).toEqual({});
+  });
+
+  it("reads command-line strings into typed settings", () => {
+    const config = configOf({
+      identities: "example.com, ops@example.org",
+      configurationSet: "marketing",
+      alarmEmail: "ops@example.com",
+      softBounceThreshold: "3",
+      publishDeliveryEvents: "true",
+      logAddresses: "false",
+    });
+
+    expect(config).toEqual({
+      identities: ["example.com", "ops@example.org"],
+      configurationSetName: "marketing",
+      alarmEmail: "ops@example.com",
+      softBounceThreshold: 3,
+      publishDeliveryEvents: true,
+      logAddresses: false,
+    });
+  });
+
+  it("reads cdk.json values (lists, booleans, numbers) the same way", () => {
+    const config = configOf({
+      identities: ["example.com"],
+      createConfigurationSet: true,
+      softBounceThreshold: 7,
+    });
+
+    expect(config).toEqual({
+      identities: ["example.com"],
+      createConfigurationSet: true,
+      softBounceThreshold: 7,
+    });
+  });
+
+  it.each([
+    [
+      "a threshold that is not a number",
+      { softBounceThreshold: "five" },
+      'context "softBounceThreshold" must be an integer, got "five"',
+    ],
+    [
+      "a flag that is not a boolean",
+      { publishDeliveryEvents: "yes" },
+      'context "publishDeliveryEvents" must be true or false, got "yes"',
+    ],
+    [
+      "identities that are not strings",
+      { identities: [1, 2] },
+      'context "identities" must be a comma-separated list of strings, got [1,2]',
+    ],
+    [
+      "a configuration set name SES would refuse",
+      { configurationSet: "my set" },
+      'context "configurationSet" must be an SES configuration set name (letters, digits, _ or -, at most 64), got "my set"',
+    ],
+    [
+      "an alarm e-mail that is not an address",
+      { alarmEmail: "ops" },
+      'context "alarmEmail" must be an e-mail address, got "ops"',
+    ],
+    [
+      "an existing and a new configuration set at once",
+      { configurationSet: "marketing", createConfigurationSet: "true" },
+      'context "configurationSet" ("marketing") and "createConfigurationSet" are mutually exclusive',
+    ],
+  ])("rejects %s", (_label, context, message) => {
+    expect(() => configOf(context)).toThrow(InvalidContextError);
+    expect(() => configOf(context)).toThrow(message);
+  });
+});

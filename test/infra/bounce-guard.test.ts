@@ -1,0 +1,422 @@
+// The pipeline's security and reliability defaults, read from one synthesis of the ready stack.
+
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { beforeAll, describe, expect, it } from "vitest";
+import { BounceGuardStack } from "../../lib/bounce-guard-stack.ts";
+import { onlyResource, SYNTH_TIMEOUT_MS, testApp } from "./support.ts";
+
+let stack: BounceGuardStack;
+let preSendCheck: iam.Role;
+let template: Template;
+
+beforeAll(() => {
+  const app = testApp();
+  stack = new BounceGuardStack(app, "BounceGuardStack");
+  // A consumer's pre-send check, to see what grantCheck gives it.
+  preSendCheck = new iam.Role(stack, "PreSendCheck", { assumedBy: new iam.AccountRootPrincipal() });
+  stack.bounceGuard.grantCheck(preSendCheck);
+  template = Template.fromStack(stack);
+}, SYNTH_TIMEOUT_MS);
+
+/** The logical ID behind a token of one of the construct's public properties. */
+function logicalIdOf(token: string): string {
+  const value = stack.resolve(token) as { Ref?: string; "Fn::GetAtt"?: [string, string] };
+  const logicalId = value.Ref ?? value["Fn::GetAtt"]?.[0];
+  if (logicalId === undefined) throw new Error(`not a resource reference: ${JSON.stringify(value)}`);
+  return logicalId;
+}
+const resourceOf = (token: string) => {
+  const logicalId = logicalIdOf(token);
+  return { logicalId, resource: template.toJSON().Resources[logicalId] };
+};
+const keyArn = () => stack.resolve(stack.bounceGuard.encryptionKey.keyArn);
+const feedbackTopic = () => resourceOf(stack.bounceGuard.topic.topicArn);
+const alarmTopic = () => resourceOf(stack.bounceGuard.alarmTopic.topicArn);
+const feedbackQueue = () => resourceOf(stack.bounceGuard.queue.queueArn);
+const deadLetterQueue = () => resourceOf(stack.bounceGuard.deadLetterQueue.queueArn);
+const classifier = () => resourceOf(stack.bounceGuard.classifier.functionName);
+const tableArn = () => stack.resolve(stack.bounceGuard.table.tableArn);
+
+/** The statements of the IAM policies attached to a role. */
+function policyStatementsOf(roleLogicalId: string): Record<string, unknown>[] {
+  return Object.values(template.findResources("AWS::IAM::Policy"))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleLogicalId }]))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+}
+
+describe("encryption", () => {
+  it("creates one customer-managed key with rotation on, kept when the stack is deleted", () => {
+    const { resource } = onlyResource(template, "AWS::KMS::Key");
+
+    expect(resource.Properties.EnableKeyRotation).toBe(true);
+    expect(resource.DeletionPolicy).toBe("Retain");
+  });
+
+  it("lets SES and SNS of this account use the key to encrypt and decrypt", () => {
+    template.hasResourceProperties("AWS::KMS::Key", {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: "AllowSesAndSnsOfThisAccountToUseTheKey",
+            Effect: "Allow",
+            Principal: { Service: ["ses.amazonaws.com", "sns.amazonaws.com"] },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it("encrypts both topics with the customer-managed key", () => {
+    const topics = Object.values(template.findResources("AWS::SNS::Topic"));
+
+    expect(topics).toHaveLength(2);
+    for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toEqual(keyArn());
+  });
+
+  it("encrypts both queues with the customer-managed key, never the AWS managed aws/sqs key", () => {
+    const queues = Object.values(template.findResources("AWS::SQS::Queue"));
+
+    expect(queues).toHaveLength(2);
+    for (const queue of queues) {
+      expect(queue.Properties.KmsMasterKeyId).toEqual(keyArn());
+      expect(JSON.stringify(queue.Properties)).not.toContain("alias/aws/sqs");
+      expect(queue.Properties.SqsManagedSseEnabled).toBeUndefined();
+    }
+  });
+});
+
+describe("feedback topic policy", () => {
+  it("allows only ses.amazonaws.com of this account to publish", () => {
+    const { logicalId } = feedbackTopic();
+    const policy = onlyResource(template, "AWS::SNS::TopicPolicy", {
+      Properties: Match.objectLike({ Topics: [{ Ref: logicalId }] }),
+    });
+    const allows = (
+      policy.resource.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }
+    ).Statement.filter((statement) => statement.Effect === "Allow");
+
+    expect(allows).toEqual([
+      {
+        Sid: "AllowSesOfThisAccount",
+        Effect: "Allow",
+        Principal: { Service: "ses.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: { Ref: logicalId },
+        Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+      },
+    ]);
+  });
+
+  it("denies publishing without TLS", () => {
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: feedbackTopic().logicalId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Principal: "*",
+            Action: "sns:Publish",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe("queues and redrive", () => {
+  it("moves a message to the dead-letter queue after 5 receives", () => {
+    const deadLetter = deadLetterQueue();
+
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      RedrivePolicy: {
+        deadLetterTargetArn: { "Fn::GetAtt": [deadLetter.logicalId, "Arn"] },
+        maxReceiveCount: 5,
+      },
+    });
+  });
+
+  it("keeps dead letters longer than the queue keeps messages", () => {
+    const queueRetention = feedbackQueue().resource.Properties.MessageRetentionPeriod as number;
+    const deadLetterRetention = deadLetterQueue().resource.Properties.MessageRetentionPeriod as number;
+
+    expect(deadLetterRetention).toBe(14 * 86_400);
+    expect(deadLetterRetention).toBeGreaterThan(queueRetention);
+  });
+
+  it("sets the visibility timeout to at least 6 times the classifier timeout", () => {
+    const visibility = feedbackQueue().resource.Properties.VisibilityTimeout as number;
+    const timeout = classifier().resource.Properties.Timeout as number;
+
+    expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it("requires TLS on both queues", () => {
+    for (const queue of [feedbackQueue(), deadLetterQueue()]) {
+      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [{ Ref: queue.logicalId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it("subscribes the queue to the topic with the SNS envelope kept and its own redrive to the DLQ", () => {
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "sqs",
+      TopicArn: { Ref: feedbackTopic().logicalId },
+      Endpoint: { "Fn::GetAtt": [feedbackQueue().logicalId, "Arn"] },
+      RawMessageDelivery: false,
+      RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [deadLetterQueue().logicalId, "Arn"] } },
+    });
+  });
+
+  it("lets only the feedback topic send to the queue and to the DLQ", () => {
+    for (const queue of [feedbackQueue(), deadLetterQueue()]) {
+      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [{ Ref: queue.logicalId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: "Allow",
+              Principal: { Service: "sns.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Condition: { ArnEquals: { "aws:SourceArn": { Ref: feedbackTopic().logicalId } } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe("event source mapping", () => {
+  it("reports batch item failures, reads batches of 10 and waits a few seconds to fill them", () => {
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      EventSourceArn: { "Fn::GetAtt": [feedbackQueue().logicalId, "Arn"] },
+      FunctionName: { Ref: classifier().logicalId },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 5,
+    });
+  });
+});
+
+describe("suppression table", () => {
+  it("keeps its logical ID, so an update never replaces the table", () => {
+    expect(onlyResource(template, "AWS::DynamoDB::GlobalTable").logicalId).toBe(
+      "BounceGuardSuppressionTable7F06D562",
+    );
+  });
+
+  it("is retained on stack deletion and on replacement", () => {
+    const { resource } = onlyResource(template, "AWS::DynamoDB::GlobalTable");
+
+    expect(resource.DeletionPolicy).toBe("Retain");
+    expect(resource.UpdateReplacePolicy).toBe("Retain");
+  });
+
+  it("has point-in-time recovery and deletion protection on, a string key pk and TTL on expiresAt", () => {
+    template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      BillingMode: "PAY_PER_REQUEST",
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
+    });
+  });
+
+  it("is encrypted with the AWS-owned key, chosen on purpose (SSEEnabled false selects it; DynamoDB always encrypts)", () => {
+    const { resource } = onlyResource(template, "AWS::DynamoDB::GlobalTable");
+
+    expect(resource.Properties.SSESpecification).toEqual({ SSEEnabled: false });
+  });
+});
+
+describe("classifier", () => {
+  it("runs on nodejs24.x and arm64 with explicit memory, timeout and active tracing", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Handler: "index.handler",
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      MemorySize: 256,
+      Timeout: 30,
+      TracingConfig: { Mode: "Active" },
+    });
+  });
+
+  it("gets the table name and the default policy as environment", () => {
+    const variables = (classifier().resource.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+
+    expect(variables).toEqual({
+      TABLE_NAME: stack.resolve(stack.bounceGuard.table.tableName),
+      SOFT_BOUNCE_THRESHOLD: "5",
+      SOFT_BOUNCE_MEMORY_SECONDS: "2592000",
+      RETRY_INTERVAL_SECONDS: "14400",
+      HISTORY_TTL_SECONDS: "7776000",
+      LOG_ADDRESSES: "false",
+      METRICS_NAMESPACE: "BounceGuard",
+      NODE_OPTIONS: "--enable-source-maps",
+    });
+  });
+
+  it("logs to its own log group with a retention period", () => {
+    const logGroup = onlyResource(template, "AWS::Logs::LogGroup");
+
+    expect(logGroup.resource.Properties.RetentionInDays).toBe(30);
+    expect(classifier().resource.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroup.logicalId } });
+  });
+
+  it("has no AWS managed policy attached to its role", () => {
+    const role = classifier().resource.Properties.Role as { "Fn::GetAtt": [string, string] };
+    const roleResource = template.toJSON().Resources[role["Fn::GetAtt"][0]];
+
+    expect(roleResource.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("may only update and get items of the table (grantRecord)", () => {
+    const role = classifier().resource.Properties.Role as { "Fn::GetAtt": [string, string] };
+    const statements = policyStatementsOf(role["Fn::GetAtt"][0]);
+    const dynamodb = statements.filter((statement) => JSON.stringify(statement.Action).includes("dynamodb:"));
+
+    expect(dynamodb).toEqual([
+      { Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: tableArn() },
+    ]);
+  });
+});
+
+describe("grantCheck", () => {
+  it("gives a pre-send check BatchGetItem and GetItem on the table, nothing else", () => {
+    expect(policyStatementsOf(logicalIdOf(preSendCheck.roleName))).toEqual([
+      { Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem"], Resource: tableArn() },
+    ]);
+  });
+});
+
+describe("observability", () => {
+  it("alarms at a 2 % bounce rate and a 0.08 % complaint rate", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SES",
+      MetricName: "Reputation.BounceRate",
+      Threshold: 0.02,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SES",
+      MetricName: "Reputation.ComplaintRate",
+      Threshold: 0.0008,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  });
+
+  it("alarms as soon as one message is in the dead-letter queue", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Dimensions: [
+        { Name: "QueueName", Value: { "Fn::GetAtt": [deadLetterQueue().logicalId, "QueueName"] } },
+      ],
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  });
+
+  it("alarms on one classifier error", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Dimensions: [{ Name: "FunctionName", Value: { Ref: classifier().logicalId } }],
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  });
+
+  it("sends every alarm to the encrypted alarm topic", () => {
+    const topic = alarmTopic();
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
+
+    expect(alarms).toHaveLength(4);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic.logicalId }]);
+    expect(topic.resource.Properties.KmsMasterKeyId).toEqual(keyArn());
+  });
+
+  it("lets CloudWatch of this account publish to the alarm topic and use its key", () => {
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: alarmTopic().logicalId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties("AWS::KMS::Key", {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("has no e-mail subscription when no alarm e-mail is given", () => {
+    template.resourcePropertiesCountIs("AWS::SNS::Subscription", { Protocol: "email" }, 0);
+  });
+
+  it("draws the SES rates, the classifier's custom metrics, DLQ depth, duration and errors on a dashboard", () => {
+    const body = JSON.stringify(
+      onlyResource(template, "AWS::CloudWatch::Dashboard").resource.Properties.DashboardBody,
+    );
+
+    for (const expected of [
+      "Reputation.BounceRate",
+      "Reputation.ComplaintRate",
+      String.raw`SEARCH('{BounceGuard,Class} MetricName=\\\"Recipients\\\"', 'Sum', 300)`,
+      String.raw`SEARCH('{BounceGuard,Reason} MetricName=\\\"Suppressions\\\"', 'Sum', 300)`,
+      "DuplicatesSkipped",
+      "ApproximateNumberOfMessagesVisible",
+      "Duration",
+      "Errors",
+    ]) {
+      expect(body).toContain(expected);
+    }
+  });
+});
+
+describe("outputs", () => {
+  it("names the table, topic, queues and classifier for operators", () => {
+    const outputs = Object.keys(template.findOutputs("*"));
+
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        "TableName",
+        "TopicArn",
+        "QueueUrl",
+        "DeadLetterQueueUrl",
+        "ClassifierFunctionName",
+        "ClassifierFunctionArn",
+      ]),
+    );
+  });
+});
