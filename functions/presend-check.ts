@@ -17,7 +17,7 @@ export interface PresendCheckDependencies {
   readonly store: Pick<DynamoDbSuppressionStore, "getMany">;
   readonly policy: PolicyConfig;
   readonly logger: Logger;
-  /** Needed only when callers ask for the "mx" check. */
+  /** Used when callers ask for the "mx" check; a DNS resolver with a per-container cache by default. */
   readonly resolver?: MailDomainResolver;
   readonly now?: () => Date;
 }
@@ -45,13 +45,14 @@ async function withMailDomains(
 
 export function createPresendCheck(dependencies: PresendCheckDependencies) {
   const now = dependencies.now ?? (() => new Date());
+  const resolver = dependencies.resolver ?? createMxResolver();
   return async function check(payload: unknown): Promise<CheckResponse> {
     const parsed = parseCheckRequest(payload);
     if (!parsed.ok) return { error: parsed.error };
     const { addresses, checks } = parsed.request;
     let validations = addresses.map((address) => validateAddress(address, checks));
-    if (checks.has("mx") && dependencies.resolver !== undefined) {
-      validations = await withMailDomains(validations, dependencies.resolver);
+    if (checks.has("mx")) {
+      validations = await withMailDomains(validations, resolver);
     }
     const keys = validations.flatMap((validation) =>
       validation.normalized !== undefined ? [validation.normalized] : [],

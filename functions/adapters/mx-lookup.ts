@@ -37,6 +37,8 @@ function codeOf(error: unknown): string {
 export function createMxResolver(options: MxLookupOptions = {}): MailDomainResolver {
   const timeoutMs = options.timeoutMs ?? 1_500;
   const cacheMs = (options.cacheSeconds ?? 300) * 1000;
+  // A failed lookup is asked again soon: one DNS hiccup should not switch the check off for long.
+  const failureCacheMs = Math.min(cacheMs, 30_000);
   const functions = options.dnsFunctions ?? dns;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { answer: Promise<MailDomainAnswer>; until: number }>();
@@ -92,6 +94,9 @@ export function createMxResolver(options: MxLookupOptions = {}): MailDomainResol
       if (cached !== undefined && cached.until > now()) return cached.answer;
       const answer = resolve(domain);
       cache.set(domain, { answer, until: now() + cacheMs });
+      void answer.then((settled) => {
+        if (settled.kind === "unknown") cache.set(domain, { answer, until: now() + failureCacheMs });
+      });
       return answer;
     },
   };

@@ -1,5 +1,5 @@
 // The client for services that send: invoke the pre-send check and get one answer per address.
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
 import type { ValidationCheck } from "../core/address-validation.ts";
 import { MAX_ADDRESSES, type PresendAnswer } from "../core/presend.ts";
 
@@ -40,12 +40,21 @@ export async function checkRecipients(
       addresses: addresses.slice(start, start + MAX_ADDRESSES),
       ...(options.checks ? { checks: options.checks } : {}),
     };
-    const response = await client.send(
-      new InvokeCommand({
-        FunctionName: options.functionName,
-        Payload: new TextEncoder().encode(JSON.stringify(payload)),
-      }),
-    );
+    let response: InvokeCommandOutput;
+    try {
+      response = await client.send(
+        new InvokeCommand({
+          FunctionName: options.functionName,
+          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+        }),
+      );
+    } catch (error) {
+      throw new PresendCheckError(
+        `could not invoke ${options.functionName}: ${(error as Error).message}`,
+        "invoke-failed",
+        { cause: error },
+      );
+    }
     const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
     if (response.FunctionError !== undefined) {
       throw new PresendCheckError(`pre-send check failed: ${text.slice(0, 300)}`, "function-error");

@@ -73,10 +73,11 @@ export function filterSendEmailInput<T extends SendEmailShape>(
   if (input.Destination !== undefined) copy.Destination = filterDestination(input.Destination);
   if (input.Destinations !== undefined) copy.Destinations = input.Destinations.filter(keep);
   if (input.BulkEmailEntries !== undefined) {
+    // SES rejects a bulk entry without recipients, so entries left empty are dropped.
     copy.BulkEmailEntries = input.BulkEmailEntries.map((entry) => ({
       ...entry,
       Destination: filterDestination(entry.Destination),
-    }));
+    })).filter((entry) => addressesOf({ Destination: entry.Destination }).length > 0);
   }
   return { input: copy, removed };
 }
@@ -101,6 +102,7 @@ export function presendFilter<TEvent extends object>(
     before: async (request) => {
       const input = select(request.event);
       const addresses = [...new Set(addressesOf(input))];
+      (request.internal as Record<string, unknown>).bounceGuardRemoved = [];
       if (addresses.length === 0) return;
       const answers = await checkRecipients(addresses, options);
       const byAddress = new Map(answers.map((answer) => [answer.address, answer]));

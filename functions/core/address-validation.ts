@@ -37,6 +37,7 @@ function syntaxProblem(address: string): string | undefined {
     const message = (error as Error).message;
     const column = /col (\d+)/.exec(message)?.[1];
     const unexpected = /Unexpected ([^.\n]+(?:\.")?)/.exec(message)?.[1];
+    if (/ambiguous/.test(message)) return "the domain cannot be read (a trailing dot or an empty label?)";
     if (column === undefined) return message.split("\n")[0] ?? "syntax error";
     return `unexpected ${unexpected ?? "character"} at position ${column}`;
   }
@@ -55,6 +56,37 @@ export function isDisposableDomain(domain: string): boolean {
 }
 
 const MAJOR_PROVIDERS = new Set<string>(emailSpellChecker.POPULAR_DOMAINS);
+/**
+ * The spell checker knows Yahoo, Hotmail, Live and Outlook by their second-level name across many
+ * country domains rather than in its list of popular domains; they are major providers too.
+ */
+const MAJOR_PROVIDER_NAMES = new Set(["yahoo", "hotmail", "live", "outlook"]);
+
+function isMajorProvider(domain: string): boolean {
+  return MAJOR_PROVIDERS.has(domain) || MAJOR_PROVIDER_NAMES.has(domain.split(".")[0] ?? "");
+}
+
+/**
+ * Edits (insert, delete, substitute, swap neighbours) between two short strings: a domain one
+ * slip away from a big provider's is a typo even when a disposable-domain list also holds it.
+ */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const row = rows[i] as number[];
+      const above = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] ?? 0, ((rows[i - 2] as number[])[j - 2] ?? 0) + 1);
+      }
+    }
+  }
+  return (rows[a.length] as number[])[b.length] ?? 0;
+}
 
 export interface TypoReading {
   readonly suggestion: string;
@@ -65,7 +97,7 @@ export interface TypoReading {
 export function typoOf(address: string): TypoReading | undefined {
   const result = emailSpellChecker.run({ email: address });
   if (result === undefined || result.full.toLowerCase() === address.toLowerCase()) return undefined;
-  return { suggestion: result.full, majorProvider: MAJOR_PROVIDERS.has(result.domain.toLowerCase()) };
+  return { suggestion: result.full, majorProvider: isMajorProvider(result.domain.toLowerCase()) };
 }
 
 /**
@@ -91,27 +123,28 @@ export function validateAddress(raw: string, checks: ReadonlySet<ValidationCheck
       };
     }
   }
-  let suggestion: string | undefined;
-  if (checks.has("typo")) {
-    const typo = typoOf(address);
-    if (typo?.majorProvider) {
-      return {
-        normalized: address,
-        invalid: {
-          reason: "typo",
-          message: `${domain} looks like a typo of ${typo.suggestion.slice(typo.suggestion.lastIndexOf("@") + 1)}`,
-        },
-        suggestion: typo.suggestion,
-      };
-    }
-    suggestion = typo?.suggestion;
-  }
-  if (checks.has("disposable") && isDisposableDomain(domain)) {
+  const typo = checks.has("typo") ? typoOf(address) : undefined;
+  const suggestedDomain = typo?.suggestion.slice(typo.suggestion.lastIndexOf("@") + 1);
+  const withSuggestion = typo !== undefined ? { suggestion: typo.suggestion } : {};
+  const disposable = checks.has("disposable") && isDisposableDomain(domain);
+  // A disposable service whose name merely resembles a provider (yopmail ~ ymail) is disposable;
+  // a domain one slip from a major provider (gmal.com) is a typo, whatever lists hold it.
+  const majorTypo =
+    typo?.majorProvider === true &&
+    suggestedDomain !== undefined &&
+    (!disposable || editDistance(domain, suggestedDomain) <= 1);
+  if (majorTypo) {
     return {
       normalized: address,
-      ...(suggestion !== undefined ? { suggestion } : {}),
+      invalid: { reason: "typo", message: `${domain} looks like a typo of ${suggestedDomain}` },
+      ...withSuggestion,
+    };
+  }
+  if (disposable) {
+    return {
+      normalized: address,
       invalid: { reason: "disposable", message: `${domain} is a disposable (temporary) mailbox domain` },
     };
   }
-  return suggestion !== undefined ? { normalized: address, suggestion } : { normalized: address };
+  return { normalized: address, ...withSuggestion };
 }

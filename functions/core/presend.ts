@@ -50,11 +50,14 @@ export function parseCheckRequest(
   }
   const { address, addresses, checks } = shape.data;
   let list: unknown[];
+  let field: (index: number) => string;
   if (addresses !== undefined) {
     if (!Array.isArray(addresses)) return error("invalid-payload", '"addresses" must be an array of strings');
     list = addresses;
+    field = (index) => `addresses[${index}]`;
   } else if (address !== undefined) {
     list = [address];
+    field = () => "address";
   } else {
     return error("no-addresses", 'give "addresses" (an array) or "address" (a string)');
   }
@@ -64,7 +67,9 @@ export function parseCheckRequest(
   }
   const notString = list.findIndex((item) => typeof item !== "string");
   if (notString !== -1) {
-    return error("invalid-address", `addresses[${notString}] is ${typeof list[notString]}, not a string`);
+    const value = list[notString];
+    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    return error("invalid-address", `${field(notString)} is ${kind}, not a string`);
   }
   let chosen: readonly ValidationCheck[] = DEFAULT_CHECKS;
   if (checks !== undefined) {
