@@ -67,6 +67,7 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
   const updatedAt = item[ATTRIBUTES.updatedAt];
   // A string here is the retained marker of a suppressed item, not an expiry.
   const expiresAt = item[TABLE_SCHEMA.ttlAttribute];
+  const retained = item[ATTRIBUTES.retained] !== undefined;
   return {
     address: String(item[TABLE_SCHEMA.partitionKey]),
     history: (item[ATTRIBUTES.history] as HistoryEntry[] | undefined) ?? [],
@@ -74,6 +75,7 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
     ...(suppression !== undefined ? { suppression } : {}),
     ...(typeof updatedAt === "string" ? { updatedAt } : {}),
     ...(typeof expiresAt === "number" ? { expiresAt } : {}),
+    ...(retained ? { retained } : {}),
   };
 }
 
@@ -100,7 +102,7 @@ export class DynamoDbSuppressionStore {
         ? await this.writeSuppression(address, decision, now)
         : await this.writeRecord(address, decision, now);
     if (written === undefined) {
-      // A duplicate. If an earlier attempt crashed between its write and the threshold
+      // A duplicate. If an earlier attempt crashed between its write and retaining a threshold
       // suppression, finish that work now; otherwise there is nothing to do.
       const state =
         decision.kind === "record" && decision.mayReachThreshold ? await this.get(address) : undefined;
@@ -221,34 +223,44 @@ export class DynamoDbSuppressionStore {
     });
   }
 
-  /** Threshold suppression and history trimming: the follow-up writes, both rare and idempotent. */
+  /**
+   * The rare follow-up writes. Retain: the history now shows a suppression (a soft-bounce streak
+   * at the threshold) on an item that TTL could still delete. Trim: the history outgrew its limit;
+   * the suppression it shows is written as the snapshot in the same write, so dropping old
+   * entries never forgets why an address is suppressed. Both are idempotent.
+   */
   private async finish(state: AddressState, now: Date): Promise<AddressState | undefined> {
-    let latest: AddressState | undefined;
-    const pending = assess(state, this.config, now).thresholdSuppression;
-    if (pending !== undefined) {
-      latest = await this.update(state.address, {
-        UpdateExpression: "SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained",
-        values: { ":sup": pending, ":retained": RETAINED },
-      });
-    }
-    const current = latest ?? state;
-    const excess = current.history.length - this.config.historyLimit;
+    const assessment = assess(state, this.config, now);
+    const suppressed = assessment.status === "suppressed" ? assessment.suppression : undefined;
+    const excess = state.history.length - this.config.historyLimit;
     if (excess > 0) {
-      // Trim to half the limit so this write happens once every historyLimit/2 events.
+      // Trim to half the limit so this write happens once every historyLimit/2 events. Highest
+      // index first: DynamoDB resolves every index against the list before the update, and the
+      // descending order keeps emulators that remove one by one correct too.
       const drop = excess + Math.floor(this.config.historyLimit / 2);
-      // Highest index first: DynamoDB resolves every index against the list before the update,
-      // and listing them in descending order keeps emulators that remove one by one correct too.
       const paths = Array.from({ length: drop }, (_, index) => drop - 1 - index)
         .map((index) => `#hist[${index}], #ids[${index}]`)
         .join(", ");
-      const trimmed = await this.update(current.address, {
-        UpdateExpression: `REMOVE ${paths}`,
+      const values: Record<string, unknown> = { ":size": state.history.length };
+      const snapshot = suppressed !== undefined ? ", #retained = :retained, #ttl = :retained" : "";
+      if (suppressed !== undefined) {
+        values[":sup"] = suppressed;
+        values[":retained"] = RETAINED;
+      }
+      const trimmed = await this.update(state.address, {
+        UpdateExpression: `${suppressed !== undefined ? `SET #sup = :sup${snapshot} ` : ""}REMOVE ${paths}`,
         ConditionExpression: "size(#ids) = :size",
-        values: { ":size": current.history.length },
+        values,
       });
-      latest = trimmed ?? latest;
+      if (trimmed !== undefined) return trimmed;
     }
-    return latest;
+    if (suppressed !== undefined && !state.retained) {
+      return this.update(state.address, {
+        UpdateExpression: "SET #retained = :retained, #ttl = :retained",
+        values: { ":retained": RETAINED },
+      });
+    }
+    return undefined;
   }
 
   /** One UpdateItem returning the new item, or undefined when its condition did not hold. */

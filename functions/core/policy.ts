@@ -123,12 +123,6 @@ export function historyEntryOf(verdict: RecipientVerdict): HistoryEntry {
   };
 }
 
-function suppressionOf(verdict: RecipientVerdict, by: SuppressedBy): Suppression {
-  const entry = historyEntryOf(verdict);
-  const { id: _id, event: _event, class: _class, ...evidence } = entry;
-  return { ...evidence, by };
-}
-
 /** The decision for one recipient verdict. */
 export function decide(verdict: RecipientVerdict): Decision {
   const entry = historyEntryOf(verdict);
@@ -138,13 +132,16 @@ export function decide(verdict: RecipientVerdict): Decision {
   }
   switch (verdict.class) {
     case "hard":
-      return verdict.suppressedBySes
-        ? { kind: "suppress", entry, suppression: suppressionOf(verdict, "ses") }
-        : { kind: "suppress", entry, suppression: suppressionOf(verdict, "hard"), counter: "hard" };
-    case "complaint":
-      return verdict.suppressedBySes
-        ? { kind: "suppress", entry, suppression: suppressionOf(verdict, "ses") }
-        : { kind: "suppress", entry, suppression: suppressionOf(verdict, "complaint"), counter: "complaint" };
+    case "complaint": {
+      // Already on an SES list: recorded as suppressed-by-SES, never counted as a new bounce.
+      const counter = verdict.suppressedBySes ? undefined : verdict.class;
+      return {
+        kind: "suppress",
+        entry,
+        suppression: suppressionOfEntry(entry),
+        ...(counter !== undefined ? { counter } : {}),
+      };
+    }
     case "soft":
       return { kind: "record", entry, counter: "soft", mayReachThreshold: true };
     case "block":
@@ -161,11 +158,19 @@ export function decide(verdict: RecipientVerdict): Decision {
 /** What the store holds for one address (the adapter maps it to and from DynamoDB). */
 export interface AddressState {
   readonly address: string;
+  /**
+   * A snapshot of the suppression, written with the first hard bounce or complaint and when
+   * trimming would drop the events behind a suppression. The history decides; this keeps the
+   * answer once the history no longer holds its evidence.
+   */
   readonly suppression?: Suppression;
   readonly history: readonly HistoryEntry[];
   readonly counts: Readonly<Record<Counter, number>>;
   readonly updatedAt?: string;
+  /** Epoch seconds of the TTL while the item may expire; absent once it is retained. */
   readonly expiresAt?: number;
+  /** The item is marked to be kept: TTL never deletes it. */
+  readonly retained?: boolean;
 }
 
 export interface Streak {
@@ -187,8 +192,6 @@ export interface Assessment {
   readonly suppression?: Suppression;
   /** The live soft-bounce streak (0 once expired or reset by a delivery). */
   readonly streak: Streak;
-  /** Set when the history shows a streak at the threshold but the item is not suppressed yet. */
-  readonly thresholdSuppression?: Suppression;
   readonly blockCount: number;
 }
 
@@ -220,10 +223,35 @@ function happenedBefore(a: HistoryEntry, b: HistoryEntry): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** What a suppressing history entry (hard bounce or complaint) means as a suppression. */
+function suppressionOfEntry(entry: HistoryEntry): Suppression {
+  const by: SuppressedBy =
+    entry.reason === "suppressed" ? "ses" : entry.class === "complaint" ? "complaint" : "hard";
+  return {
+    at: entry.at,
+    by,
+    reason: entry.reason,
+    messageId: entry.messageId,
+    ...(entry.status !== undefined ? { status: entry.status } : {}),
+    ...(entry.diagnostic !== undefined ? { diagnostic: entry.diagnostic } : {}),
+    ...(entry.feedbackId !== undefined ? { feedbackId: entry.feedbackId } : {}),
+  };
+}
+
+function earliest(candidates: readonly (Suppression | undefined)[]): Suppression | undefined {
+  let first: Suppression | undefined;
+  for (const candidate of candidates) {
+    if (candidate !== undefined && (first === undefined || candidate.at < first.at)) first = candidate;
+  }
+  return first;
+}
+
 /**
- * Read an address's state at `now`. Events are folded in the order they happened (not the order
- * they arrived), so reordered SNS/SQS deliveries give the same answer. Times decide, never whether
- * TTL has removed the item yet.
+ * Read an address's state at `now`. The history is folded in the order events happened (not the
+ * order they arrived), and the suppression is the earliest of the stored snapshot, any hard
+ * bounce or complaint, and the moment a soft-bounce streak reached the threshold, so reordered or
+ * redelivered SNS/SQS messages give the same answer. Times decide, never whether TTL has removed
+ * the item yet.
  */
 export function assess(state: AddressState | undefined, config: PolicyConfig, now: Date): Assessment {
   const blockCount = state?.counts.block ?? 0;
@@ -233,10 +261,13 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
   const events = [...state.history].sort(happenedBefore);
   let streak: HistoryEntry[] = [];
   let reached: Suppression | undefined;
+  let firstSuppressing: HistoryEntry | undefined;
   let lastDeferring: HistoryEntry | undefined;
   for (const entry of events) {
     if (entry.event === "delay") continue;
-    if (entry.class === "delivered") {
+    if (entry.class === "hard" || entry.class === "complaint") {
+      firstSuppressing ??= entry;
+    } else if (entry.class === "delivered") {
       streak = [];
       lastDeferring = undefined;
     } else if (entry.class === "soft") {
@@ -248,14 +279,9 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
       lastDeferring = entry;
       if (reached === undefined && streak.length >= config.softBounceThreshold) {
         reached = {
-          at: entry.at,
+          ...suppressionOfEntry(entry),
           by: "soft-threshold",
-          reason: entry.reason,
-          messageId: entry.messageId,
           streakReasons: streak.map((soft) => soft.reason),
-          ...(entry.status !== undefined ? { status: entry.status } : {}),
-          ...(entry.diagnostic !== undefined ? { diagnostic: entry.diagnostic } : {}),
-          ...(entry.feedbackId !== undefined ? { feedbackId: entry.feedbackId } : {}),
         };
       }
     } else if (entry.class === "block") {
@@ -275,12 +301,12 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
           lastAt: lastSoft.at,
         }
       : EMPTY_STREAK;
-  const suppression = state.suppression ?? reached;
-  const common = {
-    streak: currentStreak,
-    blockCount,
-    ...(state.suppression === undefined && reached !== undefined ? { thresholdSuppression: reached } : {}),
-  };
+  const suppression = earliest([
+    state.suppression,
+    firstSuppressing !== undefined ? suppressionOfEntry(firstSuppressing) : undefined,
+    reached,
+  ]);
+  const common = { streak: currentStreak, blockCount };
   if (suppression !== undefined) {
     return {
       status: "suppressed",
