@@ -1,9 +1,11 @@
 // The suppression store on DynamoDB: applies policy decisions with conditional writes.
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  ScanCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
@@ -11,6 +13,7 @@ import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   type AddressState,
   type Assessment,
+  type AuditEntry,
   assess,
   COUNTERS,
   type Counter,
@@ -35,6 +38,8 @@ const NAMES = {
   "#ids": ATTRIBUTES.eventIds,
   "#updated": ATTRIBUTES.updatedAt,
   "#retained": ATTRIBUTES.retained,
+  "#reactivated": ATTRIBUTES.reactivatedAt,
+  "#audit": ATTRIBUTES.audit,
 };
 
 const BATCH_GET_LIMIT = 100;
@@ -68,6 +73,8 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
   // A string here is the retained marker of a suppressed item, not an expiry.
   const expiresAt = item[TABLE_SCHEMA.ttlAttribute];
   const retained = item[ATTRIBUTES.retained] !== undefined;
+  const reactivatedAt = item[ATTRIBUTES.reactivatedAt];
+  const audit = item[ATTRIBUTES.audit] as AuditEntry[] | undefined;
   return {
     address: String(item[TABLE_SCHEMA.partitionKey]),
     history: (item[ATTRIBUTES.history] as HistoryEntry[] | undefined) ?? [],
@@ -76,6 +83,8 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
     ...(typeof updatedAt === "string" ? { updatedAt } : {}),
     ...(typeof expiresAt === "number" ? { expiresAt } : {}),
     ...(retained ? { retained } : {}),
+    ...(typeof reactivatedAt === "string" ? { reactivatedAt } : {}),
+    ...(audit !== undefined ? { audit } : {}),
   };
 }
 
@@ -131,6 +140,76 @@ export class DynamoDbSuppressionStore {
       }),
     );
     return result.Item !== undefined ? stateFromItem(unmarshall(result.Item)) : undefined;
+  }
+
+  /**
+   * An operator's suppression: kept as the snapshot unless one is already there (the earlier
+   * suppression then stays the answer), with the action in the audit list either way.
+   */
+  async suppressManually(
+    address: string,
+    suppression: Suppression,
+    audit: AuditEntry,
+  ): Promise<AddressState> {
+    const updated = await this.update(address, {
+      UpdateExpression:
+        "SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, " +
+        "#audit = list_append(if_not_exists(#audit, :empty), :audit), #updated = :now",
+      values: {
+        ":sup": suppression,
+        ":retained": RETAINED,
+        ":audit": [audit],
+        ":empty": [],
+        ":now": audit.at,
+      },
+    });
+    if (updated === undefined) throw new Error("DynamoDB returned no item for an unconditional update");
+    return updated;
+  }
+
+  /**
+   * Reactivate an address: the snapshot goes, counters restart, and events up to now stop
+   * counting (the history stays, for "why"). Conditioned on the item being as the caller read it,
+   * so a complaint landing in between is never overwritten; undefined when it changed.
+   */
+  async reactivate(
+    address: string,
+    seenUpdatedAt: string | undefined,
+    audit: AuditEntry,
+    now: Date,
+  ): Promise<AddressState | undefined> {
+    const resets = COUNTERS.map((counter) => `${ATTRIBUTES.counts[counter]} = :zero`).join(", ");
+    return this.update(address, {
+      UpdateExpression:
+        `SET #reactivated = :now, #ttl = :ttl, #updated = :now, ${resets}, ` +
+        "#audit = list_append(if_not_exists(#audit, :empty), :audit) REMOVE #sup, #retained",
+      ConditionExpression:
+        seenUpdatedAt === undefined ? "attribute_not_exists(#updated)" : "#updated = :seen",
+      values: {
+        ":now": now.toISOString(),
+        ":ttl": epochSeconds(now) + this.config.historyTtlSeconds,
+        ":zero": 0,
+        ":audit": [audit],
+        ":empty": [],
+        ...(seenUpdatedAt !== undefined ? { ":seen": seenUpdatedAt } : {}),
+      },
+    });
+  }
+
+  /** Every item, a page at a time (Scan), for list and export. */
+  async *scan(pageSize = 500): AsyncGenerator<AddressState[]> {
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          Limit: pageSize,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      yield (page.Items ?? []).map((item) => stateFromItem(unmarshall(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
   }
 
   /**

@@ -1,9 +1,10 @@
 // CloudWatch metrics in the Embedded Metric Format: one JSON log line per flush, no API calls.
+import type { SuppressionReason } from "../core/policy.ts";
 import type { Reason, VerdictClass } from "../core/types.ts";
 
 export interface Metrics {
   recipient(verdictClass: VerdictClass, reason: Reason): void;
-  suppression(reason: Reason): void;
+  suppression(reason: SuppressionReason): void;
   duplicate(): void;
   failedRecord(): void;
   /** Write what was counted since the last flush and start again. */

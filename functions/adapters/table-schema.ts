@@ -18,6 +18,8 @@ export const ATTRIBUTES = {
   updatedAt: "updatedAt",
   /** Present (value "suppressed") once an address is suppressed; pins the TTL attribute to it. */
   retained: "retained",
+  reactivatedAt: "reactivatedAt",
+  audit: "audit",
   counts: {
     hard: "hardCount",
     soft: "softCount",

@@ -70,11 +70,18 @@ export interface HistoryEntry {
 export const SUPPRESSED_BY = ["hard", "complaint", "ses", "soft-threshold", "manual"] as const;
 export type SuppressedBy = (typeof SUPPRESSED_BY)[number];
 
-/** Why an address is suppressed; the first suppression of an address wins and is kept. */
+/** The reason of a suppression an operator made by hand. */
+export const MANUAL_REASON = "manual";
+export type SuppressionReason = Reason | typeof MANUAL_REASON;
+
+/** Why an address is suppressed; the earliest suppression of an address wins and is kept. */
 export interface Suppression {
   readonly at: string;
   readonly by: SuppressedBy;
-  readonly reason: Reason;
+  readonly reason: SuppressionReason;
+  /** Who made a manual suppression and why, in their words. */
+  readonly actor?: string;
+  readonly note?: string;
   readonly status?: string;
   readonly diagnostic?: string;
   readonly feedbackId?: string;
@@ -171,6 +178,27 @@ export interface AddressState {
   readonly expiresAt?: number;
   /** The item is marked to be kept: TTL never deletes it. */
   readonly retained?: boolean;
+  /** An operator reactivated the address then: events up to this time no longer count. */
+  readonly reactivatedAt?: string;
+  /** Operator actions on this address, oldest first. */
+  readonly audit?: readonly AuditEntry[];
+}
+
+export const AUDIT_ACTIONS = ["suppress", "unsuppress", "erase", "import"] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** One operator action, kept on the item so "who changed this and why" has an answer. */
+export interface AuditEntry {
+  readonly at: string;
+  readonly action: AuditAction;
+  readonly actor: string;
+  readonly reason: string;
+  /** For unsuppress: what the suppression was. */
+  readonly previous?: {
+    readonly by: SuppressedBy;
+    readonly reason: SuppressionReason;
+    readonly since: string;
+  };
 }
 
 export interface Streak {
@@ -184,7 +212,7 @@ export type AddressStatus = "suppressed" | "deferred" | "active";
 
 export interface Assessment {
   readonly status: AddressStatus;
-  readonly reason?: Reason;
+  readonly reason?: SuppressionReason;
   /** When the current status began (suppression time, or the bounce that deferred). */
   readonly since?: string;
   /** For deferred addresses: when the next attempt is due. */
@@ -223,6 +251,30 @@ function happenedBefore(a: HistoryEntry, b: HistoryEntry): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** A suppression an operator makes by hand. */
+export function manualSuppression(at: Date, actor: string, note: string): Suppression {
+  return { at: at.toISOString(), by: "manual", reason: MANUAL_REASON, actor, note };
+}
+
+export type ReactivationCheck =
+  | { readonly ok: true; readonly previous?: AuditEntry["previous"] }
+  | { readonly ok: false; readonly why: string };
+
+/**
+ * May an operator reactivate this address? Complaints are a recipient's explicit "stop": they
+ * need `force`. Reactivating an address that is not suppressed is allowed (it clears counters).
+ */
+export function checkReactivation(assessment: Assessment, force: boolean): ReactivationCheck {
+  const suppression = assessment.status === "suppressed" ? assessment.suppression : undefined;
+  if (suppression === undefined) return { ok: true };
+  const previous = { by: suppression.by, reason: suppression.reason, since: suppression.at };
+  const complained = suppression.by === "complaint" || suppression.reason === "feedback";
+  if (complained && !force) {
+    return { ok: false, why: "the recipient complained (marked mail as spam); reactivating needs --force" };
+  }
+  return { ok: true, previous };
+}
+
 /** What a suppressing history entry (hard bounce or complaint) means as a suppression. */
 function suppressionOfEntry(entry: HistoryEntry): Suppression {
   const by: SuppressedBy =
@@ -258,7 +310,11 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
   if (state === undefined) {
     return { status: "active", streak: EMPTY_STREAK, blockCount };
   }
-  const events = [...state.history].sort(happenedBefore);
+  // After a reactivation only what happened later counts; the older history stays for "why".
+  const reactivatedAt = state.reactivatedAt;
+  const events = [...state.history]
+    .filter((entry) => reactivatedAt === undefined || entry.at > reactivatedAt)
+    .sort(happenedBefore);
   let streak: HistoryEntry[] = [];
   let reached: Suppression | undefined;
   let firstSuppressing: HistoryEntry | undefined;
