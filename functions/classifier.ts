@@ -1,11 +1,17 @@
 // The classifier Lambda: SQS batch of SES feedback → verdict per recipient → suppression store.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { type ApplyResult, DynamoDbSuppressionStore } from "./adapters/dynamodb-store.ts";
 import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
 import { createEmfMetrics, type Metrics } from "./adapters/metrics.ts";
+import {
+  createSesSuppressionSync,
+  type SesSuppressionReason,
+  type SuppressionListSync,
+} from "./adapters/ses-suppression-sync.ts";
 import { parseNotification } from "./core/parse.ts";
 import { decide } from "./core/policy.ts";
 import type { RecipientVerdict } from "./core/types.ts";
@@ -26,6 +32,8 @@ export interface ClassifierDependencies {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
+  /** When set, new hard-bounce and complaint suppressions are mirrored on the SES account list. */
+  readonly sesSync?: SuppressionListSync;
 }
 
 /** Thrown when the invocation is not an SQS event at all: a wiring fault, not a bad record. */
@@ -89,6 +97,7 @@ export function createClassifier(dependencies: ClassifierDependencies) {
           addressStatus: result.kind === "skipped" ? undefined : result.assessment?.status,
         });
       }
+      await mirrorOnSes(recipients, messageId);
       return { kind: "applied", messageId, recipients };
     } catch (error) {
       // Transient (throttling, timeouts): the record is retried; applied recipients are idempotent.
@@ -98,6 +107,32 @@ export function createClassifier(dependencies: ClassifierDependencies) {
       });
       return { kind: "failed", messageId, error: errorText(error) };
     }
+  }
+
+  /**
+   * Best effort by design: the table is the source of truth and has been written; a failure here
+   * is logged and counted (and alarmed) but never fails the record, so SES trouble cannot block
+   * or replay the pipeline. The next hard bounce or complaint for the address tries again.
+   */
+  async function mirrorOnSes(recipients: readonly RecipientOutcome[], messageId: string): Promise<void> {
+    const sync = dependencies.sesSync;
+    if (sync === undefined) return;
+    await Promise.all(
+      recipients.map(async ({ verdict, result }) => {
+        const reason = sesReasonOf(verdict);
+        if (result.kind !== "applied" || reason === undefined) return;
+        try {
+          await sync.put(verdict.address, reason);
+        } catch (error) {
+          metrics.sesSyncFailure();
+          logger.log("error", "could not mirror the suppression on the SES account list", {
+            messageId,
+            address: logger.address(verdict.address),
+            error: errorText(error),
+          });
+        }
+      }),
+    );
   }
 
   async function processEvent(
@@ -113,6 +148,14 @@ export function createClassifier(dependencies: ClassifierDependencies) {
   }
 
   return { processEvent, processRecord };
+}
+
+/** Our own hard bounces and complaints; never what SES itself already listed. */
+function sesReasonOf(verdict: RecipientVerdict): SesSuppressionReason | undefined {
+  if (verdict.suppressedBySes) return undefined;
+  if (verdict.class === "hard") return "BOUNCE";
+  if (verdict.class === "complaint") return "COMPLAINT";
+  return undefined;
 }
 
 function isSuppressing(verdict: RecipientVerdict): boolean {
@@ -158,6 +201,7 @@ function lambdaHandler(): ReturnType<typeof createHandler> {
       store: new DynamoDbSuppressionStore(new DynamoDBClient({}), environment.tableName, environment.policy),
       logger: createLogger({ logAddresses: environment.logAddresses, write }),
       metrics: createEmfMetrics(environment.metricsNamespace, write),
+      ...(environment.sesSuppressionSync ? { sesSync: createSesSuppressionSync(new SESv2Client({})) } : {}),
     });
   }
   return coldStartHandler;

@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
 import { silentLogger } from "../../functions/adapters/logger.ts";
-import type { Metrics } from "../../functions/adapters/metrics.ts";
+import { discardMetrics } from "../../functions/adapters/metrics.ts";
 import { createClassifier, type RecordOutcome } from "../../functions/classifier.ts";
 import { type Assessment, assess, DEFAULT_POLICY, type PolicyConfig } from "../../functions/core/policy.ts";
 import { type Command, EXIT, type Io, readItems } from "../context.ts";
@@ -12,14 +12,6 @@ import { startLocalDynamoDb } from "../local/dynamodb.ts";
 import { countRequests } from "../local/request-counter.ts";
 import { type OutgoingMessage, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../local/sqs.ts";
 import { formatTable } from "../table.ts";
-
-const noMetrics: Metrics = {
-  recipient() {},
-  suppression() {},
-  duplicate() {},
-  failedRecord() {},
-  flush() {},
-};
 
 export function describeStatus(assessment: Assessment): string {
   if (assessment.status === "deferred") return `deferred until ${assessment.retryAt ?? "?"}`;
@@ -73,7 +65,12 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
   const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 1 });
   try {
     const store = new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, config);
-    const classifier = createClassifier({ store, logger: silentLogger, metrics: noMetrics, now: () => now });
+    const classifier = createClassifier({
+      store,
+      logger: silentLogger,
+      metrics: discardMetrics,
+      now: () => now,
+    });
     const outcomes: { label: string; outcome: RecordOutcome }[] = [];
     await sendMessages(queues, messages);
     const pumped = await pumpQueue(queues, async (event) => {

@@ -63,6 +63,28 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
+/** Entries that never change an assessment; trimming drops them before the others. */
+function affectsPolicy(entry: HistoryEntry): boolean {
+  return entry.event !== "delay" && entry.class !== "autoreply" && entry.class !== "ignore";
+}
+
+/**
+ * The REMOVE paths dropping `count` entries: those that cannot change an assessment first, then
+ * the oldest by event time (not arrival). Highest index first: DynamoDB resolves every index
+ * against the list before the update, and descending order keeps emulators that remove one by
+ * one correct too. The ids list is kept aligned with the history.
+ */
+function trimPaths(history: readonly HistoryEntry[], count: number): string {
+  return history
+    .map((entry, index) => ({ index, weight: affectsPolicy(entry) ? 1 : 0, at: entry.at }))
+    .sort((a, b) => a.weight - b.weight || (a.at < b.at ? -1 : a.at > b.at ? 1 : a.index - b.index))
+    .slice(0, count)
+    .map(({ index }) => index)
+    .sort((a, b) => b - a)
+    .map((index) => `#hist[${index}], #ids[${index}]`)
+    .join(", ");
+}
+
 /** Map a stored item back to the policy's view of it. */
 export function stateFromItem(item: Record<string, unknown>): AddressState {
   const counts = Object.fromEntries(
@@ -116,18 +138,18 @@ export class DynamoDbSuppressionStore {
       const state =
         decision.kind === "record" && decision.mayReachThreshold ? await this.get(address) : undefined;
       if (state === undefined) return { kind: "duplicate", promoted: false };
-      const promoted = await this.finish(state, now);
+      const finished = await this.finish(state, now);
       return {
         kind: "duplicate",
-        assessment: assess(promoted ?? state, this.config, now),
-        promoted: promoted !== undefined,
+        assessment: assess(finished.state ?? state, this.config, now),
+        promoted: finished.retainedNow,
       };
     }
-    const promoted = await this.finish(written, now);
+    const finished = await this.finish(written, now);
     return {
       kind: "applied",
-      assessment: assess(promoted ?? written, this.config, now),
-      promoted: promoted !== undefined,
+      assessment: assess(finished.state ?? written, this.config, now),
+      promoted: finished.retainedNow,
     };
   }
 
@@ -303,43 +325,52 @@ export class DynamoDbSuppressionStore {
   }
 
   /**
-   * The rare follow-up writes. Retain: the history now shows a suppression (a soft-bounce streak
-   * at the threshold) on an item that TTL could still delete. Trim: the history outgrew its limit;
-   * the suppression it shows is written as the snapshot in the same write, so dropping old
-   * entries never forgets why an address is suppressed. Both are idempotent.
+   * The rare follow-up writes, all idempotent. Retain: the history now shows a suppression (a
+   * soft-bounce streak at the threshold) on an item TTL could still delete; and the reverse when a
+   * late event shows the streak never reached it. Trim: the history outgrew its limit; the
+   * suppression it shows is written as the snapshot in the same write, so dropping entries never
+   * forgets why an address is suppressed. `retainedNow` says this event made the address suppressed.
    */
-  private async finish(state: AddressState, now: Date): Promise<AddressState | undefined> {
+  private async finish(
+    state: AddressState,
+    now: Date,
+  ): Promise<{ state?: AddressState; retainedNow: boolean }> {
     const assessment = assess(state, this.config, now);
     const suppressed = assessment.status === "suppressed" ? assessment.suppression : undefined;
+    const retainedNow = suppressed !== undefined && !state.retained;
     const excess = state.history.length - this.config.historyLimit;
     if (excess > 0) {
-      // Trim to half the limit so this write happens once every historyLimit/2 events. Highest
-      // index first: DynamoDB resolves every index against the list before the update, and the
-      // descending order keeps emulators that remove one by one correct too.
-      const drop = excess + Math.floor(this.config.historyLimit / 2);
-      const paths = Array.from({ length: drop }, (_, index) => drop - 1 - index)
-        .map((index) => `#hist[${index}], #ids[${index}]`)
-        .join(", ");
       const values: Record<string, unknown> = { ":size": state.history.length };
-      const snapshot = suppressed !== undefined ? ", #retained = :retained, #ttl = :retained" : "";
+      let set = "";
       if (suppressed !== undefined) {
+        set = "SET #sup = :sup, #retained = :retained, #ttl = :retained ";
         values[":sup"] = suppressed;
         values[":retained"] = RETAINED;
       }
+      const paths = trimPaths(state.history, excess + Math.floor(this.config.historyLimit / 2));
       const trimmed = await this.update(state.address, {
-        UpdateExpression: `${suppressed !== undefined ? `SET #sup = :sup${snapshot} ` : ""}REMOVE ${paths}`,
+        UpdateExpression: `${set}REMOVE ${paths}`,
         ConditionExpression: "size(#ids) = :size",
         values,
       });
-      if (trimmed !== undefined) return trimmed;
+      if (trimmed !== undefined) return { state: trimmed, retainedNow };
     }
-    if (suppressed !== undefined && !state.retained) {
-      return this.update(state.address, {
+    if (retainedNow) {
+      const retained = await this.update(state.address, {
         UpdateExpression: "SET #retained = :retained, #ttl = :retained",
         values: { ":retained": RETAINED },
       });
+      return { ...(retained !== undefined ? { state: retained } : {}), retainedNow };
     }
-    return undefined;
+    if (suppressed === undefined && state.retained === true && state.suppression === undefined) {
+      // Retained for a streak that a late delivery (earlier in event time) has since broken.
+      const released = await this.update(state.address, {
+        UpdateExpression: "SET #ttl = :ttl REMOVE #retained",
+        values: { ":ttl": epochSeconds(now) + this.config.historyTtlSeconds },
+      });
+      return { ...(released !== undefined ? { state: released } : {}), retainedNow: false };
+    }
+    return { retainedNow: false };
   }
 
   /** One UpdateItem returning the new item, or undefined when its condition did not hold. */

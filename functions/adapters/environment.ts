@@ -6,6 +6,8 @@ export interface FunctionEnvironment {
   readonly policy: PolicyConfig;
   readonly logAddresses: boolean;
   readonly metricsNamespace: string;
+  /** Mirror hard-bounce and complaint suppressions on the SES account-level suppression list. */
+  readonly sesSuppressionSync: boolean;
 }
 
 export class ConfigurationError extends Error {
@@ -56,5 +58,6 @@ export function readEnvironment(environment: NodeJS.ProcessEnv = process.env): F
     policy,
     logAddresses: booleanOf(environment, "LOG_ADDRESSES"),
     metricsNamespace: environment.METRICS_NAMESPACE || "BounceGuard",
+    sesSuppressionSync: booleanOf(environment, "SES_SUPPRESSION_SYNC"),
   };
 }

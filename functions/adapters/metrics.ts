@@ -7,6 +7,7 @@ export interface Metrics {
   suppression(reason: SuppressionReason): void;
   duplicate(): void;
   failedRecord(): void;
+  sesSyncFailure(): void;
   /** Write what was counted since the last flush and start again. */
   flush(): void;
 }
@@ -17,6 +18,7 @@ export function createEmfMetrics(namespace: string, write: (line: string) => voi
   let suppressions = new Map<string, number>();
   let duplicates = 0;
   let failures = 0;
+  let sesSyncFailures = 0;
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
   const emit = (dimension: string, value: string, metric: string, count: number) => {
     write(
@@ -50,17 +52,32 @@ export function createEmfMetrics(namespace: string, write: (line: string) => voi
     failedRecord() {
       failures += 1;
     },
+    sesSyncFailure() {
+      sesSyncFailures += 1;
+    },
     flush() {
       for (const [value, count] of byClass) emit("Class", value, "Recipients", count);
       for (const [value, count] of byReason) emit("Reason", value, "RecipientsByReason", count);
       for (const [value, count] of suppressions) emit("Reason", value, "Suppressions", count);
       if (duplicates > 0) emit("", "", "DuplicatesSkipped", duplicates);
       if (failures > 0) emit("", "", "FailedRecords", failures);
+      if (sesSyncFailures > 0) emit("", "", "SesSyncFailures", sesSyncFailures);
       byClass = new Map();
       byReason = new Map();
       suppressions = new Map();
       duplicates = 0;
       failures = 0;
+      sesSyncFailures = 0;
     },
   };
 }
+
+/** Metrics that go nowhere: for the command line, which reports in its own output. */
+export const discardMetrics: Metrics = {
+  recipient() {},
+  suppression() {},
+  duplicate() {},
+  failedRecord() {},
+  sesSyncFailure() {},
+  flush() {},
+};
