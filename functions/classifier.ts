@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { loadAddressKeys } from "./adapters/address-key-secret.ts";
 import { type ApplyResult, DynamoDbSuppressionStore } from "./adapters/dynamodb-store.ts";
 import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
@@ -191,22 +192,33 @@ export function createHandler(dependencies: ClassifierDependencies) {
     .handler(async (event) => (await classifier.processEvent(event)).response);
 }
 
-let coldStartHandler: ReturnType<typeof createHandler> | undefined;
+let coldStart: Promise<ReturnType<typeof createHandler>> | undefined;
 
-function lambdaHandler(): ReturnType<typeof createHandler> {
-  if (coldStartHandler === undefined) {
-    const environment = readEnvironment();
-    const write = (line: string) => process.stdout.write(`${line}\n`);
-    coldStartHandler = createHandler({
-      store: new DynamoDbSuppressionStore(new DynamoDBClient({}), environment.tableName, environment.policy),
-      logger: createLogger({ logAddresses: environment.logAddresses, write }),
-      metrics: createEmfMetrics(environment.metricsNamespace, write),
-      ...(environment.sesSuppressionSync ? { sesSync: createSesSuppressionSync(new SESv2Client({})) } : {}),
-    });
-  }
-  return coldStartHandler;
+/** Built once per container: configuration, clients and (in keyed mode) the HMAC secret. */
+async function lambdaHandler(): Promise<ReturnType<typeof createHandler>> {
+  const environment = readEnvironment();
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  const keys = await loadAddressKeys(environment.addressKeySecretArn);
+  return createHandler({
+    store: new DynamoDbSuppressionStore(
+      new DynamoDBClient({}),
+      environment.tableName,
+      environment.policy,
+      keys,
+    ),
+    logger: createLogger({ logAddresses: environment.logAddresses, write }),
+    metrics: createEmfMetrics(environment.metricsNamespace, write),
+    ...(environment.sesSuppressionSync ? { sesSync: createSesSuppressionSync(new SESv2Client({})) } : {}),
+  });
 }
 
-/** The Lambda entry point; configuration is read once per container. */
-export const handler = (event: SQSEvent, context: Parameters<ReturnType<typeof createHandler>>[1]) =>
-  lambdaHandler()(event, context);
+/** The Lambda entry point. */
+export const handler = async (event: SQSEvent, context: Parameters<ReturnType<typeof createHandler>>[1]) => {
+  coldStart ??= lambdaHandler();
+  // A failed start (bad configuration, unreadable secret) is retried by the next invocation.
+  const ready = await coldStart.catch((error: unknown) => {
+    coldStart = undefined;
+    throw error;
+  });
+  return ready(event, context);
+};

@@ -1,6 +1,7 @@
 // The pre-send check Lambda: "may I mail these addresses?" answered per address, in input order.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import middy from "@middy/core";
+import { loadAddressKeys } from "./adapters/address-key-secret.ts";
 import { DynamoDbSuppressionStore } from "./adapters/dynamodb-store.ts";
 import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
@@ -80,20 +81,30 @@ export function createPresendCheck(dependencies: PresendCheckDependencies) {
   };
 }
 
-let coldStartCheck: ReturnType<typeof createPresendCheck> | undefined;
+let coldStart: Promise<ReturnType<typeof createPresendCheck>> | undefined;
 
-function presendCheck(): ReturnType<typeof createPresendCheck> {
-  if (coldStartCheck === undefined) {
-    const environment = readEnvironment();
-    coldStartCheck = createPresendCheck({
-      store: new DynamoDbSuppressionStore(new DynamoDBClient({}), environment.tableName, environment.policy),
-      policy: environment.policy,
-      logger: createLogger({ logAddresses: environment.logAddresses }),
-      resolver: createMxResolver(),
-    });
-  }
-  return coldStartCheck;
+/** Built once per container: configuration, clients and (in keyed mode) the HMAC secret. */
+async function presendCheck(): Promise<ReturnType<typeof createPresendCheck>> {
+  const environment = readEnvironment();
+  const keys = await loadAddressKeys(environment.addressKeySecretArn);
+  return createPresendCheck({
+    store: new DynamoDbSuppressionStore(
+      new DynamoDBClient({}),
+      environment.tableName,
+      environment.policy,
+      keys,
+    ),
+    policy: environment.policy,
+    logger: createLogger({ logAddresses: environment.logAddresses }),
+  });
 }
 
 /** The Lambda entry point, invoked directly with `{ "addresses": [...] }`. */
-export const handler = middy<unknown, CheckResponse>().handler(async (event) => presendCheck()(event));
+export const handler = middy<unknown, CheckResponse>().handler(async (event) => {
+  coldStart ??= presendCheck();
+  const check = await coldStart.catch((error: unknown) => {
+    coldStart = undefined;
+    throw error;
+  });
+  return check(event);
+});

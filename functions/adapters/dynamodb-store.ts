@@ -3,6 +3,7 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   ScanCommand,
@@ -10,6 +11,7 @@ import {
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { type AddressKeys, PLAIN_KEYS, withoutAddress } from "../core/address-key.ts";
 import {
   type AddressState,
   type Assessment,
@@ -122,16 +124,34 @@ export class DynamoDbSuppressionStore {
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly config: PolicyConfig,
+    private readonly keys: AddressKeys = PLAIN_KEYS,
   ) {}
+
+  /** In keyed mode nothing written may carry the address: diagnostics often quote it. */
+  private scrub(
+    decision: Exclude<Decision, { kind: "none" }>,
+    address: string,
+  ): Exclude<Decision, { kind: "none" }> {
+    if (!this.keys.keyed) return decision;
+    const clean = <T extends { diagnostic?: string }>(value: T): T =>
+      value.diagnostic === undefined
+        ? value
+        : { ...value, diagnostic: withoutAddress(value.diagnostic, address) };
+    return decision.kind === "suppress"
+      ? { ...decision, entry: clean(decision.entry), suppression: clean(decision.suppression) }
+      : { ...decision, entry: clean(decision.entry) };
+  }
 
   async apply(address: string, decision: Decision, now: Date): Promise<ApplyResult> {
     if (decision.kind === "none") {
       return { kind: "skipped", why: decision.why };
     }
+    const key = this.keys.keyOf(address);
+    const scrubbed = this.scrub(decision, address);
     const written =
-      decision.kind === "suppress"
-        ? await this.writeSuppression(address, decision, now)
-        : await this.writeRecord(address, decision, now);
+      scrubbed.kind === "suppress"
+        ? await this.writeSuppression(key, scrubbed, now)
+        : await this.writeRecord(key, scrubbed, now);
     if (written === undefined) {
       // A duplicate. If an earlier attempt crashed between its write and retaining a threshold
       // suppression, finish that work now; otherwise there is nothing to do.
@@ -157,7 +177,7 @@ export class DynamoDbSuppressionStore {
     const result = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: marshall({ [TABLE_SCHEMA.partitionKey]: address }),
+        Key: marshall({ [TABLE_SCHEMA.partitionKey]: this.keys.keyOf(address) }),
         ConsistentRead: true,
       }),
     );
@@ -201,7 +221,7 @@ export class DynamoDbSuppressionStore {
     now: Date,
   ): Promise<AddressState | undefined> {
     const resets = COUNTERS.map((counter) => `${ATTRIBUTES.counts[counter]} = :zero`).join(", ");
-    return this.update(address, {
+    return this.update(this.keys.keyOf(address), {
       UpdateExpression:
         `SET #reactivated = :now, #ttl = :ttl, #updated = :now, ${resets}, ` +
         "#audit = list_append(if_not_exists(#audit, :empty), :audit) REMOVE #sup, #retained",
@@ -216,6 +236,42 @@ export class DynamoDbSuppressionStore {
         ...(seenUpdatedAt !== undefined ? { ":seen": seenUpdatedAt } : {}),
       },
     });
+  }
+
+  /**
+   * Remove what is personal on an address's item: the history (diagnostics quote people), the
+   * idempotency ids and the suppression's evidence. A suppressed address keeps a tombstone (the
+   * suppression's time, cause and reason) so it stays suppressed; any other item is deleted. In
+   * keyed mode the tombstone's key is the HMAC, so nothing readable is left.
+   */
+  async erase(address: string, audit: AuditEntry, now: Date): Promise<"tombstoned" | "deleted" | "absent"> {
+    const state = await this.get(address);
+    if (state === undefined) return "absent";
+    const assessment = assess(state, this.config, now);
+    const key = this.keys.keyOf(address);
+    if (assessment.status !== "suppressed" || assessment.suppression === undefined) {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ [TABLE_SCHEMA.partitionKey]: key }),
+        }),
+      );
+      return "deleted";
+    }
+    const { at, by, reason } = assessment.suppression;
+    await this.update(key, {
+      UpdateExpression:
+        "SET #sup = :tombstone, #retained = :retained, #ttl = :retained, #updated = :now, " +
+        "#audit = :audit REMOVE #hist, #ids",
+      values: {
+        ":tombstone": { at, by, reason },
+        ":retained": RETAINED,
+        ":now": now.toISOString(),
+        // Earlier audit entries may name people in their reasons; only the erase itself is kept.
+        ":audit": [audit],
+      },
+    });
+    return "tombstoned";
   }
 
   /** Every item, a page at a time (Scan), for list and export. */
@@ -239,18 +295,20 @@ export class DynamoDbSuppressionStore {
    * together; unprocessed keys are asked for again with exponential backoff and jitter.
    */
   async getMany(addresses: readonly string[]): Promise<Map<string, AddressState>> {
-    const unique = [...new Set(addresses)];
+    const addressOfKey = new Map(addresses.map((address) => [this.keys.keyOf(address), address]));
+    const unique = [...addressOfKey.keys()];
     const chunks: string[][] = [];
     for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
       chunks.push(unique.slice(start, start + BATCH_GET_LIMIT));
     }
     const found = new Map<string, AddressState>();
     await Promise.all(chunks.map((chunk) => this.batchGet(chunk, found)));
-    return found;
+    // Answer by address whatever the keys are: callers never see the keyed form.
+    return new Map([...found].map(([key, state]) => [addressOfKey.get(key) ?? key, state]));
   }
 
-  private async batchGet(addresses: readonly string[], found: Map<string, AddressState>): Promise<void> {
-    let keys = addresses.map((address) => marshall({ [TABLE_SCHEMA.partitionKey]: address }));
+  private async batchGet(itemKeys: readonly string[], found: Map<string, AddressState>): Promise<void> {
+    let keys = itemKeys.map((key) => marshall({ [TABLE_SCHEMA.partitionKey]: key }));
     for (let attempt = 0; keys.length > 0; attempt += 1) {
       if (attempt > 0) {
         if (attempt > BATCH_GET_ATTEMPTS) {
@@ -292,13 +350,13 @@ export class DynamoDbSuppressionStore {
 
   /** Hard bounces, complaints and SES-suppressed addresses: suppressed at once, the first reason kept. */
   private async writeSuppression(
-    address: string,
+    key: string,
     decision: Extract<Decision, { kind: "suppress" }>,
     now: Date,
   ): Promise<AddressState | undefined> {
     const values: Record<string, unknown> = { ":sup": decision.suppression, ":retained": RETAINED };
     const set = this.appendClause(decision.entry, now, values);
-    return this.update(address, {
+    return this.update(key, {
       UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${this.counterClause(decision.counter, values)}`,
       ConditionExpression: NOT_SEEN,
       values,
@@ -311,13 +369,13 @@ export class DynamoDbSuppressionStore {
    * suppressed item it copies the marker string, which TTL ignores, so no read is needed.
    */
   private async writeRecord(
-    address: string,
+    key: string,
     decision: Extract<Decision, { kind: "record" }>,
     now: Date,
   ): Promise<AddressState | undefined> {
     const values: Record<string, unknown> = { ":ttl": epochSeconds(now) + this.config.historyTtlSeconds };
     const set = this.appendClause(decision.entry, now, values);
-    return this.update(address, {
+    return this.update(key, {
       UpdateExpression: `SET ${set}, #ttl = if_not_exists(#retained, :ttl)${this.counterClause(decision.counter, values)}`,
       ConditionExpression: NOT_SEEN,
       values,
@@ -373,15 +431,15 @@ export class DynamoDbSuppressionStore {
     return { retainedNow: false };
   }
 
-  /** One UpdateItem returning the new item, or undefined when its condition did not hold. */
+  /** One UpdateItem on the item with this key, returning the new item, or undefined when its condition did not hold. */
   private async update(
-    address: string,
+    key: string,
     request: { UpdateExpression: string; ConditionExpression?: string; values: Record<string, unknown> },
   ): Promise<AddressState | undefined> {
     const expression = `${request.UpdateExpression} ${request.ConditionExpression ?? ""}`;
     const input: UpdateItemCommandInput = {
       TableName: this.tableName,
-      Key: marshall({ [TABLE_SCHEMA.partitionKey]: address }),
+      Key: marshall({ [TABLE_SCHEMA.partitionKey]: key }),
       UpdateExpression: request.UpdateExpression,
       ExpressionAttributeNames: Object.fromEntries(
         Object.entries(NAMES).filter(([name]) => expression.includes(name)),

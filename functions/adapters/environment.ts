@@ -8,6 +8,8 @@ export interface FunctionEnvironment {
   readonly metricsNamespace: string;
   /** Mirror hard-bounce and complaint suppressions on the SES account-level suppression list. */
   readonly sesSuppressionSync: boolean;
+  /** Keyed mode: the Secrets Manager secret whose value keys the table by HMAC of the address. */
+  readonly addressKeySecretArn?: string;
 }
 
 export class ConfigurationError extends Error {
@@ -59,5 +61,8 @@ export function readEnvironment(environment: NodeJS.ProcessEnv = process.env): F
     logAddresses: booleanOf(environment, "LOG_ADDRESSES"),
     metricsNamespace: environment.METRICS_NAMESPACE || "BounceGuard",
     sesSuppressionSync: booleanOf(environment, "SES_SUPPRESSION_SYNC"),
+    ...(environment.ADDRESS_KEY_SECRET_ARN
+      ? { addressKeySecretArn: environment.ADDRESS_KEY_SECRET_ARN }
+      : {}),
   };
 }
