@@ -6,10 +6,18 @@ import { type LocalDynamoDb, startLocalDynamoDb } from "../../cli/local/dynamodb
 import { countRequests } from "../../cli/local/request-counter.ts";
 import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
 import { TABLE_SCHEMA } from "../../functions/adapters/table-schema.ts";
-import { DEFAULT_POLICY, decide, type PolicyConfig, policyConfig } from "../../functions/core/policy.ts";
+import {
+  type AddressState,
+  assess,
+  DEFAULT_POLICY,
+  decide,
+  type PolicyConfig,
+  policyConfig,
+} from "../../functions/core/policy.ts";
 import type { Reason, RecipientVerdict, VerdictClass } from "../../functions/core/types.ts";
 import {
   at,
+  DAY_SECONDS,
   HOUR_SECONDS,
   instant,
   MINUTE_SECONDS,
@@ -77,6 +85,16 @@ function softBounces(address: string, reasons: readonly Reason[], fromSeconds = 
 
 const FIVE_REASONS: Reason[] = ["mailboxfull", "systemfull", "networkerror", "mailboxfull", "expired"];
 
+/** What the stored history means at `now`: the answer every reader of the store gets. */
+function suppressionOf(stored: AddressState | undefined, now: Date, config: PolicyConfig = DEFAULT_POLICY) {
+  return assess(stored, config, now).suppression;
+}
+
+/** The TTL attribute as stored: a string on a retained item, which DynamoDB's TTL process ignores. */
+async function storedTtl(address: string) {
+  return (await rawItem(address))?.[TABLE_SCHEMA.ttlAttribute];
+}
+
 describe("DynamoDbSuppressionStore", () => {
   it("suppresses an address at its first hard bounce and keeps the evidence", async () => {
     // Prepare
@@ -104,9 +122,12 @@ describe("DynamoDbSuppressionStore", () => {
       feedbackId: hard.feedbackId,
       messageId: hard.messageId,
     });
+    expect(suppressionOf(stored, instant(HOUR_SECONDS))).toEqual(stored?.suppression);
     expect(stored?.counts.hard).toBe(1);
     expect(stored?.history.map((entry) => entry.id)).toEqual([hard.eventId]);
+    expect(stored?.retained).toBe(true);
     expect(stored?.expiresAt).toBeUndefined();
+    expect(await storedTtl(address)).toEqual({ S: "suppressed" });
   });
 
   it.each<VerdictClass>(["hard", "complaint", "soft", "block", "delivered", "autoreply"])(
@@ -170,14 +191,33 @@ describe("DynamoDbSuppressionStore", () => {
       promoted: true,
       assessment: { status: "suppressed" },
     });
-    expect(stored?.suppression).toMatchObject({
+    expect(suppressionOf(stored, instant(5 * HOUR_SECONDS))).toMatchObject({
       by: "soft-threshold",
       at: at(4 * HOUR_SECONDS),
       reason: "expired",
       streakReasons: FIVE_REASONS,
     });
     expect(stored?.counts.soft).toBe(5);
+    expect(stored?.retained).toBe(true);
     expect(stored?.expiresAt).toBeUndefined();
+    expect(await storedTtl(address)).toEqual({ S: "suppressed" });
+  });
+
+  it("retains the item at the threshold without writing a suppression snapshot: the history decides", async () => {
+    // Prepare
+    const store = storeOf();
+    const address = uniqueAddress("no-snapshot");
+
+    // Act
+    for (const soft of softBounces(address, FIVE_REASONS)) await applyVerdict(store, soft);
+    const item = await rawItem(address);
+    const stored = await store.get(address);
+
+    // Assess
+    expect(item?.sup).toBeUndefined();
+    expect(stored?.suppression).toBeUndefined();
+    expect(stored?.retained).toBe(true);
+    expect(suppressionOf(stored, instant(5 * HOUR_SECONDS))?.by).toBe("soft-threshold");
   });
 
   it("does not suppress four soft bounces, a delivery and one more soft bounce", async () => {
@@ -195,7 +235,9 @@ describe("DynamoDbSuppressionStore", () => {
     const stored = await store.get(address);
 
     // Assess
+    expect(suppressionOf(stored, instant(6 * HOUR_SECONDS))).toBeUndefined();
     expect(stored?.suppression).toBeUndefined();
+    expect(stored?.retained).toBeUndefined();
     expect(stored?.counts).toMatchObject({ soft: 5, delivery: 1 });
     expect(stored?.expiresAt).toBeTypeOf("number");
   });
@@ -223,7 +265,8 @@ describe("DynamoDbSuppressionStore", () => {
       "duplicate:suppressed",
     ]);
     expect(stored?.counts.soft).toBe(5);
-    expect(stored?.suppression?.streakReasons).toEqual(FIVE_REASONS);
+    expect(suppressionOf(stored, instant(5 * HOUR_SECONDS))?.streakReasons).toEqual(FIVE_REASONS);
+    expect(stored?.retained).toBe(true);
   });
 
   it("records an event for a suppressed address without a numeric TTL, so TTL never deletes it", async () => {
@@ -243,8 +286,10 @@ describe("DynamoDbSuppressionStore", () => {
     // Assess: DynamoDB's TTL process deletes only items whose TTL attribute is a Number
     expect(result.kind).toBe("applied");
     expect(item).toBeDefined();
-    expect(item?.[TABLE_SCHEMA.ttlAttribute]?.N).toBeUndefined();
+    expect(item?.[TABLE_SCHEMA.ttlAttribute]).toEqual({ S: "suppressed" });
+    expect(stored?.retained).toBe(true);
     expect(stored?.expiresAt).toBeUndefined();
+    expect(suppressionOf(stored, instant(2 * HOUR_SECONDS))).toMatchObject({ by: "hard", at: at(0) });
     expect(stored?.history).toHaveLength(2);
     expect(stored?.counts).toMatchObject({ hard: 1, delivery: 1 });
   });
@@ -353,7 +398,7 @@ describe("DynamoDbSuppressionStore", () => {
     expect(Object.fromEntries(requests.counts)).toEqual({ UpdateItemCommand: verdicts.length });
   });
 
-  it("finishes a threshold suppression that crashed after the fifth soft bounce was written", async () => {
+  it("retains the item when the fifth soft bounce is redelivered after a crash before the retain write", async () => {
     // Prepare
     const address = uniqueAddress("crash");
     const softs = softBounces(address, FIVE_REASONS);
@@ -365,7 +410,7 @@ describe("DynamoDbSuppressionStore", () => {
       (next, context) => async (args) => {
         if (context.commandName === "UpdateItemCommand") {
           updates += 1;
-          if (updates === 2) throw new Error("simulated crash before the threshold suppression");
+          if (updates === 2) throw new Error("simulated crash before retaining the item");
         }
         return next(args);
       },
@@ -381,17 +426,75 @@ describe("DynamoDbSuppressionStore", () => {
     const retried = await applyVerdict(storeOf(), fifth);
     const stored = await storeOf().get(address);
 
-    // Assess
-    expect(afterCrash?.suppression).toBeUndefined();
+    // Assess: the history already says suppressed after the crash; only the retain was missing
+    expect(updates).toBe(2);
     expect(afterCrash?.counts.soft).toBe(5);
+    expect(afterCrash?.retained).toBeUndefined();
+    expect(afterCrash?.expiresAt).toBeTypeOf("number");
+    expect(suppressionOf(afterCrash, instant(5 * HOUR_SECONDS))?.by).toBe("soft-threshold");
     expect(retried).toMatchObject({
       kind: "duplicate",
       promoted: true,
-      assessment: { status: "suppressed" },
+      assessment: { status: "suppressed", since: at(4 * HOUR_SECONDS) },
     });
-    expect(stored?.suppression).toMatchObject({ by: "soft-threshold", streakReasons: FIVE_REASONS });
+    expect(suppressionOf(stored, instant(5 * HOUR_SECONDS))).toMatchObject({
+      by: "soft-threshold",
+      at: at(4 * HOUR_SECONDS),
+      streakReasons: FIVE_REASONS,
+    });
     expect(stored?.counts.soft).toBe(5);
+    expect(stored?.history).toHaveLength(5);
+    expect(stored?.retained).toBe(true);
     expect(stored?.expiresAt).toBeUndefined();
+    expect(await storedTtl(address)).toEqual({ S: "suppressed" });
+  });
+
+  it("does not write again when a duplicate soft bounce finds the item already retained", async () => {
+    // Prepare
+    const address = uniqueAddress("retained-duplicate");
+    const softs = softBounces(address, FIVE_REASONS);
+    for (const soft of softs) await applyVerdict(storeOf(), soft);
+    const before = await rawItem(address);
+    const client = separateClient();
+    const requests = countRequests(client);
+    const fifth = softs[4];
+    if (fifth === undefined) throw new Error("the scenario needs five soft bounces");
+
+    // Act
+    const again = await applyVerdict(storeOf(DEFAULT_POLICY, client), fifth, instant(6 * HOUR_SECONDS));
+
+    // Assess
+    expect(again).toMatchObject({ kind: "duplicate", promoted: false, assessment: { status: "suppressed" } });
+    expect(Object.fromEntries(requests.counts)).toEqual({ UpdateItemCommand: 1, GetItemCommand: 1 });
+    expect(JSON.stringify(await rawItem(address))).toBe(JSON.stringify(before));
+  });
+
+  it("retains once: the fifth soft bounce takes a second UpdateItem, later events on the retained item one", async () => {
+    // Prepare
+    const client = separateClient();
+    const requests = countRequests(client);
+    const store = storeOf(DEFAULT_POLICY, client);
+    const address = uniqueAddress("retain-once");
+    const softs = softBounces(address, [...FIVE_REASONS, "mailboxfull", "systemfull"]);
+    for (const soft of softs.slice(0, 4)) await applyVerdict(store, soft);
+    requests.reset();
+
+    // Act
+    const fifth = softs[4];
+    if (fifth !== undefined) await applyVerdict(store, fifth);
+    const forFifth = Object.fromEntries(requests.counts);
+    requests.reset();
+    for (const soft of softs.slice(5)) await applyVerdict(store, soft);
+    await applyVerdict(store, verdictOf("delivered", { address, timestamp: at(8 * HOUR_SECONDS) }));
+    const afterwards = Object.fromEntries(requests.counts);
+    const stored = await store.get(address);
+
+    // Assess
+    expect(forFifth).toEqual({ UpdateItemCommand: 2 });
+    expect(afterwards).toEqual({ UpdateItemCommand: 3 });
+    expect(stored?.retained).toBe(true);
+    expect(await storedTtl(address)).toEqual({ S: "suppressed" });
+    expect(suppressionOf(stored, instant(9 * HOUR_SECONDS))?.at).toBe(at(4 * HOUR_SECONDS));
   });
 
   it("skips an ignored verdict without touching the table", async () => {
@@ -407,5 +510,307 @@ describe("DynamoDbSuppressionStore", () => {
     expect(result.kind).toBe("skipped");
     expect(requests.total()).toBe(0);
     expect(await rawItem(address)).toBeUndefined();
+  });
+});
+
+describe("DynamoDbSuppressionStore: arrival order", () => {
+  /** Five soft bounces an hour apart (s1..s5) and a delivery (d) between the third and the fourth. */
+  function streakScenario(address: string) {
+    const softs = softBounces(address, FIVE_REASONS);
+    const delivered = verdictOf("delivered", {
+      address,
+      timestamp: at(2 * HOUR_SECONDS + 30 * MINUTE_SECONDS),
+    });
+    const byLabel = new Map<string, RecipientVerdict>([
+      ...softs.map((soft, index): [string, RecipientVerdict] => [`s${index + 1}`, soft]),
+      ["d", delivered],
+    ]);
+    return (order: readonly string[]) =>
+      order.map((label) => {
+        const verdict = byLabel.get(label);
+        if (verdict === undefined) throw new Error(`no event ${label} in the scenario`);
+        return verdict;
+      });
+  }
+
+  /** Apply in the given order, each arriving a minute after the previous, all after the last event. */
+  async function applyInOrder(store: DynamoDbSuppressionStore, verdicts: readonly RecipientVerdict[]) {
+    const results = [];
+    for (const [index, verdict] of verdicts.entries()) {
+      results.push(await applyVerdict(store, verdict, instant(5 * HOUR_SECONDS + index * MINUTE_SECONDS)));
+    }
+    return results;
+  }
+
+  const ORDERS: [string, string[]][] = [
+    ["event order", ["s1", "s2", "s3", "d", "s4", "s5"]],
+    ["delivery first", ["d", "s1", "s2", "s3", "s4", "s5"]],
+    ["delivery last", ["s1", "s2", "s3", "s4", "s5", "d"]],
+    ["newest first", ["s5", "s4", "d", "s3", "s2", "s1"]],
+    ["newest first, delivery last", ["s5", "s4", "s3", "s2", "s1", "d"]],
+    ["scrambled", ["s4", "s1", "s5", "d", "s3", "s2"]],
+  ];
+  const AFTER_ALL = instant(6 * HOUR_SECONDS);
+
+  it.each(ORDERS)(
+    "never suppresses five soft bounces with a delivery between the third and fourth, arriving in %s",
+    async (_name, order) => {
+      // Prepare
+      const store = storeOf();
+      const address = uniqueAddress("streak-broken");
+      const verdicts = streakScenario(address)(order);
+
+      // Act
+      await applyInOrder(store, verdicts);
+      const stored = await store.get(address);
+      const assessment = assess(stored, DEFAULT_POLICY, AFTER_ALL);
+
+      // Assess
+      expect(assessment.suppression).toBeUndefined();
+      expect(assessment.status).not.toBe("suppressed");
+      expect(assessment.streak).toMatchObject({ count: 2, startedAt: at(3 * HOUR_SECONDS) });
+      expect(stored?.suppression).toBeUndefined();
+      expect(stored?.counts).toMatchObject({ soft: 5, delivery: 1 });
+    },
+  );
+
+  it.each(ORDERS.filter(([name]) => !name.includes("delivery")))(
+    "suppresses five soft bounces without the delivery at the fifth bounce's time, arriving in %s",
+    async (_name, order) => {
+      // Prepare
+      const store = storeOf();
+      const address = uniqueAddress("streak-whole");
+      const verdicts = streakScenario(address)(order.filter((label) => label !== "d"));
+
+      // Act
+      const results = await applyInOrder(store, verdicts);
+      const stored = await store.get(address);
+
+      // Assess
+      expect(results.at(-1)).toMatchObject({
+        kind: "applied",
+        promoted: true,
+        assessment: { status: "suppressed", since: at(4 * HOUR_SECONDS) },
+      });
+      expect(suppressionOf(stored, AFTER_ALL)).toEqual({
+        at: at(4 * HOUR_SECONDS),
+        by: "soft-threshold",
+        reason: "expired",
+        status: "4.2.2",
+        feedbackId: verdicts.find((verdict) => verdict.timestamp === at(4 * HOUR_SECONDS))?.feedbackId,
+        messageId: verdicts.find((verdict) => verdict.timestamp === at(4 * HOUR_SECONDS))?.messageId,
+        streakReasons: FIVE_REASONS,
+      });
+      expect(stored?.retained).toBe(true);
+      expect(await storedTtl(address)).toEqual({ S: "suppressed" });
+    },
+  );
+
+  it("reads the fifth soft bounce as suppressing until the delivery that breaks the streak arrives last", async () => {
+    // Prepare
+    const store = storeOf();
+    const address = uniqueAddress("streak-late-delivery");
+    const verdicts = streakScenario(address)(["s1", "s2", "s3", "s4", "s5", "d"]);
+
+    // Act
+    const results = await applyInOrder(store, verdicts);
+
+    // Assess: what the fifth bounce's and the delivery's writes returned, as the classifier saw them
+    expect(results[4]).toMatchObject({
+      kind: "applied",
+      promoted: true,
+      assessment: { status: "suppressed" },
+    });
+    expect(results[5]).toMatchObject({
+      kind: "applied",
+      assessment: { status: "deferred", streak: { count: 2 } },
+    });
+  });
+
+  it("lets an item expire again once a late delivery shows the streak never reached the threshold", async () => {
+    // Prepare: the fifth soft bounce retained the item before the delivery inside the streak arrived
+    const store = storeOf();
+    const address = uniqueAddress("streak-unretain");
+    const verdicts = streakScenario(address)(["s1", "s2", "s3", "s4", "s5", "d"]);
+
+    // Act
+    await applyInOrder(store, verdicts);
+    const stored = await store.get(address);
+
+    // Assess: the history says not suppressed, so the item should be an expiring, unsuppressed item
+    // ("Unsuppressed items expire historyTtlSeconds after their last event") like in every other order
+    expect(assess(stored, DEFAULT_POLICY, AFTER_ALL).suppression).toBeUndefined();
+    expect(stored?.retained).toBeUndefined();
+    expect(stored?.expiresAt).toBeTypeOf("number");
+  });
+
+  it.each<[string, "hard-first" | "complaint-first"]>([
+    ["after", "hard-first"],
+    ["before", "complaint-first"],
+  ])(
+    "keeps the earlier complaint as the suppression when it arrives %s a later hard bounce",
+    async (_when, order) => {
+      // Prepare
+      const store = storeOf();
+      const address = uniqueAddress("earliest");
+      const complaint = verdictOf("complaint", { address, timestamp: at(HOUR_SECONDS) });
+      const hard = verdictOf("hard", { address, timestamp: at(2 * HOUR_SECONDS) });
+      const verdicts = order === "hard-first" ? [hard, complaint] : [complaint, hard];
+
+      // Act
+      const results = [];
+      for (const [index, verdict] of verdicts.entries()) {
+        results.push(await applyVerdict(store, verdict, instant(3 * HOUR_SECONDS + index * MINUTE_SECONDS)));
+      }
+      const stored = await store.get(address);
+
+      // Assess
+      expect(results.at(-1)).toMatchObject({
+        kind: "applied",
+        assessment: { status: "suppressed", reason: "feedback", since: at(HOUR_SECONDS) },
+      });
+      expect(suppressionOf(stored, instant(DAY_SECONDS))).toEqual({
+        at: at(HOUR_SECONDS),
+        by: "complaint",
+        reason: "feedback",
+        feedbackId: complaint.feedbackId,
+        messageId: complaint.messageId,
+      });
+      // The snapshot keeps the first arrival; the history corrects it.
+      expect(stored?.suppression?.by).toBe(order === "hard-first" ? "hard" : "complaint");
+      expect(stored?.counts).toMatchObject({ hard: 1, complaint: 1 });
+      expect(stored?.retained).toBe(true);
+    },
+  );
+});
+
+describe("DynamoDbSuppressionStore: trimming a suppressed address", () => {
+  const config = policyConfig({ historyLimit: 30 });
+
+  /** `count` deliveries a minute apart, starting `fromSeconds` after START. */
+  function deliveries(address: string, count: number, fromSeconds: number): RecipientVerdict[] {
+    return Array.from({ length: count }, (_, index) =>
+      verdictOf("delivered", { address, timestamp: at(fromSeconds + (index + 1) * MINUTE_SECONDS) }),
+    );
+  }
+
+  it("stays suppressed by its hard bounce after the bounce has been trimmed out of the history", async () => {
+    // Prepare
+    const store = storeOf(config);
+    const address = uniqueAddress("trim-hard");
+    const hard = verdictOf("hard", { address, status: "5.1.1", timestamp: at(0) });
+    await applyVerdict(store, hard);
+
+    // Act
+    for (const delivery of deliveries(address, 45, 0)) await applyVerdict(store, delivery);
+    const stored = await store.get(address);
+
+    // Assess
+    expect(stored?.history.map((entry) => entry.id)).not.toContain(hard.eventId);
+    expect(stored?.history.length).toBeLessThanOrEqual(config.historyLimit);
+    expect(assess(stored, config, instant(DAY_SECONDS))).toMatchObject({
+      status: "suppressed",
+      reason: "userunknown",
+      since: at(0),
+      suppression: { by: "hard", messageId: hard.messageId, feedbackId: hard.feedbackId, status: "5.1.1" },
+    });
+    expect(stored?.counts).toMatchObject({ hard: 1, delivery: 45 });
+    expect(stored?.retained).toBe(true);
+    expect(await storedTtl(address)).toEqual({ S: "suppressed" });
+  });
+
+  it("writes the soft-bounce threshold as the snapshot when trimming drops the streak", async () => {
+    // Prepare
+    const store = storeOf(config);
+    const address = uniqueAddress("trim-threshold");
+    const softs = softBounces(address, FIVE_REASONS);
+    for (const soft of softs) await applyVerdict(store, soft);
+    const beforeTrim = await store.get(address);
+
+    // Act
+    for (const delivery of deliveries(address, 30, 5 * HOUR_SECONDS)) await applyVerdict(store, delivery);
+    const stored = await store.get(address);
+
+    // Assess
+    expect(beforeTrim?.suppression).toBeUndefined();
+    const keptIds = stored?.history.map((entry) => entry.id) ?? [];
+    expect(softs.filter((soft) => keptIds.includes(soft.eventId))).toEqual([]);
+    expect(stored?.suppression).toMatchObject({
+      by: "soft-threshold",
+      at: at(4 * HOUR_SECONDS),
+      reason: "expired",
+      streakReasons: FIVE_REASONS,
+    });
+    expect(assess(stored, config, instant(DAY_SECONDS))).toMatchObject({
+      status: "suppressed",
+      since: at(4 * HOUR_SECONDS),
+    });
+    expect(stored?.retained).toBe(true);
+    expect(await storedTtl(address)).toEqual({ S: "suppressed" });
+  });
+
+  it("writes the earliest suppression as the snapshot when trimming, not the first to arrive", async () => {
+    // Prepare: the hard bounce (later) arrives first and writes the snapshot
+    const store = storeOf(config);
+    const address = uniqueAddress("trim-earliest");
+    const complaint = verdictOf("complaint", { address, timestamp: at(HOUR_SECONDS) });
+    const hard = verdictOf("hard", { address, timestamp: at(2 * HOUR_SECONDS) });
+    await applyVerdict(store, hard, instant(3 * HOUR_SECONDS));
+    await applyVerdict(store, complaint, instant(3 * HOUR_SECONDS));
+
+    // Act
+    for (const delivery of deliveries(address, 40, 3 * HOUR_SECONDS)) await applyVerdict(store, delivery);
+    const stored = await store.get(address);
+
+    // Assess
+    const keptIds = stored?.history.map((entry) => entry.id) ?? [];
+    expect(keptIds).not.toContain(hard.eventId);
+    expect(keptIds).not.toContain(complaint.eventId);
+    expect(stored?.suppression).toMatchObject({ by: "complaint", at: at(HOUR_SECONDS) });
+    expect(assess(stored, config, instant(DAY_SECONDS))).toMatchObject({
+      status: "suppressed",
+      reason: "feedback",
+      since: at(HOUR_SECONDS),
+    });
+  });
+
+  it.each<[string, "hard" | "none"]>([
+    ["an unsuppressed address", "none"],
+    ["an address already suppressed by a hard bounce", "hard"],
+  ])("does not report a trim of %s as promoted", async (_name, first) => {
+    // Prepare: promoted means "this write suppressed the address"; the classifier counts it as a
+    // new suppression and the demo prints it as a threshold suppression
+    const store = storeOf(config);
+    const address = uniqueAddress("trim-promoted");
+    const events = [
+      ...(first === "hard" ? [verdictOf("hard", { address, timestamp: at(0) })] : []),
+      ...deliveries(address, first === "hard" ? 30 : 31, 0),
+    ];
+    const results = [];
+
+    // Act
+    for (const verdict of events) results.push(await applyVerdict(store, verdict));
+    const stored = await store.get(address);
+
+    // Assess
+    expect(stored?.history).toHaveLength(15);
+    expect(results.filter((result) => result.kind === "applied" && result.promoted)).toEqual([]);
+  });
+
+  it("trims an unsuppressed address without writing a snapshot or retaining it", async () => {
+    // Prepare
+    const store = storeOf(config);
+    const address = uniqueAddress("trim-unsuppressed");
+
+    // Act
+    for (const delivery of deliveries(address, 31, 0)) await applyVerdict(store, delivery);
+    const item = await rawItem(address);
+    const stored = await store.get(address);
+
+    // Assess
+    expect(stored?.history).toHaveLength(15);
+    expect(item?.sup).toBeUndefined();
+    expect(stored?.retained).toBeUndefined();
+    expect(stored?.expiresAt).toBeTypeOf("number");
   });
 });

@@ -36,6 +36,14 @@ function softStreak(
   );
 }
 
+/** Every ordering of `items`: the arrival orders SNS/SQS may choose. */
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, index) =>
+    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
 describe("policyConfig", () => {
   it("returns the defaults when given nothing", () => {
     // Prepare / Act
@@ -245,8 +253,9 @@ describe("assess: soft-bounce streak", () => {
 
     // Assess
     expect(assessment.streak.count).toBe(4);
-    expect(assessment.thresholdSuppression).toBeUndefined();
+    expect(assessment.suppression).toBeUndefined();
     expect(assessment.status).not.toBe("suppressed");
+    expect(assessment).not.toHaveProperty("thresholdSuppression");
   });
 
   it("reaches the threshold at the fifth soft bounce with the streak's reasons, oldest first", () => {
@@ -259,15 +268,18 @@ describe("assess: soft-bounce streak", () => {
     const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS));
 
     // Assess
-    expect(assessment.status).toBe("suppressed");
-    expect(assessment.thresholdSuppression).toEqual<Suppression>({
+    expect(assessment).toMatchObject({
+      status: "suppressed",
+      reason: "expired",
+      since: at(4 * HOUR_SECONDS),
+    });
+    expect(assessment.suppression).toEqual<Suppression>({
       at: at(4 * HOUR_SECONDS),
       by: "soft-threshold",
       reason: "expired",
       messageId: fifth?.messageId ?? "",
       streakReasons: reasons,
     });
-    expect(assessment.suppression).toEqual(assessment.thresholdSuppression);
     expect(assessment.streak).toEqual({ count: 5, reasons, startedAt: at(0), lastAt: at(4 * HOUR_SECONDS) });
   });
 
@@ -282,8 +294,9 @@ describe("assess: soft-bounce streak", () => {
       const reached = assess(stateOf(softStreak(threshold)), config, instant(threshold * HOUR_SECONDS));
 
       // Assess
-      expect(below.thresholdSuppression).toBeUndefined();
-      expect(reached.thresholdSuppression?.streakReasons).toHaveLength(threshold);
+      expect(below.suppression).toBeUndefined();
+      expect(reached.suppression?.by).toBe("soft-threshold");
+      expect(reached.suppression?.streakReasons).toHaveLength(threshold);
     },
   );
 
@@ -299,7 +312,7 @@ describe("assess: soft-bounce streak", () => {
     const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS));
 
     // Assess
-    expect(assessment.thresholdSuppression).toBeUndefined();
+    expect(assessment.suppression).toBeUndefined();
     expect(assessment.streak).toMatchObject({
       count: 1,
       reasons: ["systemfull"],
@@ -321,7 +334,7 @@ describe("assess: soft-bounce streak", () => {
     );
 
     // Assess
-    expect(assessment.thresholdSuppression).toBeUndefined();
+    expect(assessment.suppression).toBeUndefined();
     expect(assessment.streak.count).toBe(4);
   });
 
@@ -334,7 +347,7 @@ describe("assess: soft-bounce streak", () => {
     const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(4 * HOUR_SECONDS + memory));
 
     // Assess
-    expect(assessment.thresholdSuppression?.by).toBe("soft-threshold");
+    expect(assessment.suppression?.by).toBe("soft-threshold");
   });
 
   it.each<[string, number, number]>([
@@ -368,7 +381,7 @@ describe("assess: soft-bounce streak", () => {
 
     // Assess
     expect(assessment.streak.count).toBe(4);
-    expect(assessment.thresholdSuppression).toBeUndefined();
+    expect(assessment.suppression).toBeUndefined();
   });
 
   it("never counts delay events, whatever their class", () => {
@@ -384,7 +397,7 @@ describe("assess: soft-bounce streak", () => {
 
     // Assess
     expect(assessment.streak.count).toBe(4);
-    expect(assessment.thresholdSuppression).toBeUndefined();
+    expect(assessment.suppression).toBeUndefined();
   });
 
   it("does not let autoreplies reset or extend the streak", () => {
@@ -510,10 +523,9 @@ describe("assess: suppression", () => {
       since: at(0),
       suppression,
     });
-    expect(assessment.thresholdSuppression).toBeUndefined();
   });
 
-  it("keeps a reached soft threshold after later deliveries, so a lost suppression write is not forgotten", () => {
+  it("keeps a reached soft threshold after later deliveries: the history decides, not a stored snapshot", () => {
     // Prepare
     const history = [...softStreak(5), entryOf("delivered", 6 * HOUR_SECONDS)];
 
@@ -522,7 +534,7 @@ describe("assess: suppression", () => {
 
     // Assess
     expect(assessment.status).toBe("suppressed");
-    expect(assessment.thresholdSuppression?.by).toBe("soft-threshold");
+    expect(assessment.suppression?.by).toBe("soft-threshold");
     expect(assessment.streak.count).toBe(0);
   });
 
@@ -536,7 +548,170 @@ describe("assess: suppression", () => {
 
     // Assess
     expect(assessment.suppression).toEqual(suppression);
-    expect(assessment.thresholdSuppression).toBeUndefined();
+  });
+
+  it("keeps a stored snapshot once the history no longer holds its evidence", () => {
+    // Prepare: the hard bounce has been trimmed out; only deliveries are left
+    const suppression: Suppression = { at: at(0), by: "hard", reason: "userunknown", status: "5.1.1" };
+    const state = stateOf([entryOf("delivered", DAY_SECONDS), entryOf("delivered", 2 * DAY_SECONDS)], {
+      suppression,
+    });
+
+    // Act
+    const assessment = assess(state, DEFAULT_POLICY, instant(3 * DAY_SECONDS));
+
+    // Assess
+    expect(assessment).toMatchObject({
+      status: "suppressed",
+      reason: "userunknown",
+      since: at(0),
+      suppression,
+    });
+  });
+
+  it.each<["hard" | "complaint", Reason, "hard" | "complaint" | "ses"]>([
+    ["hard", "userunknown", "hard"],
+    ["complaint", "feedback", "complaint"],
+    ["hard", "suppressed", "ses"],
+    ["complaint", "suppressed", "ses"],
+  ])(
+    "reads a %s entry with reason %s in the history as a suppression by %s, with no snapshot stored",
+    (verdictClass, reason, by) => {
+      // Prepare
+      const entry = entryOf(verdictClass, HOUR_SECONDS, {
+        reason,
+        status: "5.1.1",
+        diagnostic: "smtp; 550 5.1.1 user unknown",
+        feedbackId: "feedback-1",
+      });
+
+      // Act
+      const assessment = assess(
+        stateOf([entryOf("delivered", 0), entry, entryOf("delivered", DAY_SECONDS)]),
+        DEFAULT_POLICY,
+        instant(2 * DAY_SECONDS),
+      );
+
+      // Assess
+      expect(assessment).toMatchObject({ status: "suppressed", reason, since: at(HOUR_SECONDS) });
+      expect(assessment.suppression).toEqual<Suppression>({
+        at: at(HOUR_SECONDS),
+        by,
+        reason,
+        status: "5.1.1",
+        diagnostic: "smtp; 550 5.1.1 user unknown",
+        feedbackId: "feedback-1",
+        messageId: entry.messageId,
+      });
+    },
+  );
+
+  it("does not suppress on a hard bounce or complaint reported as a delay", () => {
+    // Prepare
+    const history = [
+      entryOf("hard", 0, { event: "delay" }),
+      entryOf("complaint", HOUR_SECONDS, { event: "delay" }),
+    ];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(2 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.status).toBe("active");
+    expect(assessment.suppression).toBeUndefined();
+  });
+
+  it("takes the earliest hard bounce or complaint by event time, whatever the arrival order", () => {
+    // Prepare: the complaint happened first but arrived after the hard bounce
+    const hard = entryOf("hard", 2 * HOUR_SECONDS);
+    const complaint = entryOf("complaint", HOUR_SECONDS);
+
+    // Act
+    const hardFirst = assess(stateOf([hard, complaint]), DEFAULT_POLICY, instant(DAY_SECONDS));
+    const complaintFirst = assess(stateOf([complaint, hard]), DEFAULT_POLICY, instant(DAY_SECONDS));
+
+    // Assess
+    expect(hardFirst).toMatchObject({ status: "suppressed", reason: "feedback", since: at(HOUR_SECONDS) });
+    expect(hardFirst.suppression).toMatchObject({ by: "complaint", messageId: complaint.messageId });
+    expect(complaintFirst).toEqual(hardFirst);
+  });
+
+  it("prefers an earlier complaint in the history over a later snapshot written by the first arrival", () => {
+    // Prepare: the hard bounce arrived first and wrote the snapshot; the earlier complaint came later
+    const hard = entryOf("hard", 2 * HOUR_SECONDS);
+    const complaint = entryOf("complaint", HOUR_SECONDS);
+    const snapshot: Suppression = {
+      at: hard.at,
+      by: "hard",
+      reason: "userunknown",
+      messageId: hard.messageId,
+    };
+
+    // Act
+    const assessment = assess(
+      stateOf([hard, complaint], { suppression: snapshot }),
+      DEFAULT_POLICY,
+      instant(DAY_SECONDS),
+    );
+
+    // Assess
+    expect(assessment).toMatchObject({ status: "suppressed", reason: "feedback", since: at(HOUR_SECONDS) });
+    expect(assessment.suppression?.by).toBe("complaint");
+  });
+
+  it("prefers an earlier snapshot over a later hard bounce in the history", () => {
+    // Prepare
+    const snapshot: Suppression = { at: at(0), by: "soft-threshold", reason: "mailboxfull" };
+
+    // Act
+    const assessment = assess(
+      stateOf([entryOf("hard", HOUR_SECONDS)], { suppression: snapshot }),
+      DEFAULT_POLICY,
+      instant(DAY_SECONDS),
+    );
+
+    // Assess
+    expect(assessment.suppression).toEqual(snapshot);
+  });
+
+  it("prefers a soft-bounce threshold reached before a later hard bounce", () => {
+    // Prepare
+    const history = [entryOf("hard", 5 * HOUR_SECONDS), ...softStreak(5)];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(DAY_SECONDS));
+
+    // Assess
+    expect(assessment).toMatchObject({ status: "suppressed", since: at(4 * HOUR_SECONDS) });
+    expect(assessment.suppression?.by).toBe("soft-threshold");
+  });
+
+  it("prefers a hard bounce before the soft-bounce threshold was reached", () => {
+    // Prepare
+    const hard = entryOf("hard", 3 * HOUR_SECONDS + MINUTE_SECONDS);
+    const history = [...softStreak(5), hard];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(DAY_SECONDS));
+
+    // Assess
+    expect(assessment).toMatchObject({ status: "suppressed", since: hard.at, reason: "userunknown" });
+    expect(assessment.suppression?.by).toBe("hard");
+  });
+
+  it("keeps a hard bounce in the history after later deliveries", () => {
+    // Prepare
+    const history = [
+      entryOf("hard", 0),
+      entryOf("delivered", HOUR_SECONDS),
+      entryOf("delivered", DAY_SECONDS),
+    ];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(2 * DAY_SECONDS));
+
+    // Assess
+    expect(assessment).toMatchObject({ status: "suppressed", since: at(0) });
   });
 });
 
@@ -609,7 +784,65 @@ describe("assess: event order", () => {
     const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS));
 
     // Assess
-    expect(assessment.thresholdSuppression?.streakReasons).toEqual(reasons);
+    expect(assessment.suppression?.streakReasons).toEqual(reasons);
+  });
+
+  it("never reaches the threshold when a delivery happened inside the streak, in any of the 720 arrival orders", () => {
+    // Prepare: five soft bounces an hour apart; the delivery lies between the third and the fourth
+    const softs = softStreak(5);
+    const delivered = entryOf("delivered", 2 * HOUR_SECONDS + 30 * MINUTE_SECONDS);
+    const now = instant(5 * HOUR_SECONDS);
+    const orders = permutations([...softs, delivered]);
+
+    // Act
+    const assessments = orders.map((history) => assess(stateOf(history), DEFAULT_POLICY, now));
+
+    // Assess
+    expect(orders).toHaveLength(720);
+    for (const assessment of assessments) {
+      expect(assessment.suppression).toBeUndefined();
+      expect(assessment).toMatchObject({
+        status: "deferred",
+        since: at(4 * HOUR_SECONDS),
+        streak: { count: 2, startedAt: at(3 * HOUR_SECONDS) },
+      });
+    }
+  });
+
+  it("reaches the threshold at the fifth soft bounce's time in any of the 120 arrival orders", () => {
+    // Prepare
+    const reasons: Reason[] = ["mailboxfull", "systemfull", "networkerror", "mailboxfull", "expired"];
+    const softs = softStreak(5, 0, reasons);
+    const orders = permutations(softs);
+
+    // Act
+    const suppressions = orders.map(
+      (history) => assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS)).suppression,
+    );
+
+    // Assess
+    expect(orders).toHaveLength(120);
+    for (const suppression of suppressions) {
+      expect(suppression).toEqual({
+        at: at(4 * HOUR_SECONDS),
+        by: "soft-threshold",
+        reason: "expired",
+        messageId: softs[4]?.messageId,
+        streakReasons: reasons,
+      });
+    }
+  });
+
+  it("reads a delivery at the same instant as the fifth soft bounce as after it, so the threshold is reached", () => {
+    // Prepare
+    const history = [entryOf("delivered", 4 * HOUR_SECONDS), ...softStreak(5)];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(5 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.suppression).toMatchObject({ by: "soft-threshold", at: at(4 * HOUR_SECONDS) });
+    expect(assessment.streak.count).toBe(0);
   });
 
   it("gives the same assessment for a soft bounce and a delivery with the same timestamp in either order", () => {
@@ -631,5 +864,125 @@ describe("assess: event order", () => {
 
     // Assess
     expect(deliveredFirst).toEqual(softFirst);
+  });
+
+  /** Like `histories`, with hard bounces and complaints (some SES-suppressed) among the events. */
+  const suppressingHistories = fc
+    .uniqueArray(
+      fc.record({
+        minute: fc.integer({ min: 0, max: 600 }),
+        verdictClass: fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom(...classes) },
+          { weight: 1, arbitrary: fc.constantFrom<VerdictClass>("hard", "complaint") },
+        ),
+        reason: fc.constantFrom(...reasons),
+        sesSuppressed: fc.boolean(),
+        delay: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 12, selector: (event) => event.minute },
+    )
+    .map((events) =>
+      events.map(({ minute, verdictClass, reason, sesSuppressed, delay }) =>
+        entryOf(verdictClass, minute * MINUTE_SECONDS, {
+          ...(verdictClass === "soft" || verdictClass === "block" ? { reason } : {}),
+          ...((verdictClass === "hard" || verdictClass === "complaint") && sesSuppressed
+            ? { reason: "suppressed" as const }
+            : {}),
+          ...(delay && verdictClass !== "delivered" ? { event: "delay" as const } : {}),
+        }),
+      ),
+    );
+
+  const snapshots = fc.option(
+    fc.record({
+      minute: fc.integer({ min: 0, max: 600 }),
+      by: fc.constantFrom<Suppression["by"]>("hard", "complaint", "soft-threshold", "manual"),
+    }),
+    { nil: undefined },
+  );
+
+  it("gives the same assessment, with hard bounces, complaints and a snapshot, in any arrival order", () => {
+    fc.assert(
+      fc.property(
+        suppressingHistories.chain((history) =>
+          fc.tuple(
+            fc.constant(history),
+            fc.shuffledSubarray(history, { minLength: history.length, maxLength: history.length }),
+            snapshots,
+            fc.integer({ min: 0, max: 12 * 60 }),
+          ),
+        ),
+        ([history, shuffled, snapshot, nowMinutes]) => {
+          // Prepare
+          const now = instant(nowMinutes * MINUTE_SECONDS);
+          const suppression: Suppression | undefined =
+            snapshot === undefined
+              ? undefined
+              : { at: at(snapshot.minute * MINUTE_SECONDS), by: snapshot.by, reason: "userunknown" };
+          const overrides = suppression !== undefined ? { suppression } : {};
+
+          // Act
+          const inEventOrder = assess(stateOf(byEventTime(history), overrides), config, now);
+          const inArrivalOrder = assess(stateOf(shuffled, overrides), config, now);
+
+          // Assess
+          expect(inArrivalOrder).toEqual(inEventOrder);
+          if (suppression !== undefined) {
+            expect(inEventOrder.status).toBe("suppressed");
+            expect(inEventOrder.since !== undefined && inEventOrder.since <= suppression.at).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never changes the assessment by storing its own suppression as the snapshot", () => {
+    fc.assert(
+      fc.property(suppressingHistories, fc.integer({ min: 0, max: 12 * 60 }), (history, nowMinutes) => {
+        // Prepare
+        const now = instant(nowMinutes * MINUTE_SECONDS);
+        const before = assess(stateOf(history), config, now);
+        const overrides = before.suppression !== undefined ? { suppression: before.suppression } : {};
+
+        // Act
+        const after = assess(stateOf(history, overrides), config, now);
+
+        // Assess
+        expect(after).toEqual(before);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps a suppressed address suppressed, no later than before, once the oldest arrivals are trimmed behind a snapshot", () => {
+    fc.assert(
+      fc.property(
+        suppressingHistories.chain((history) =>
+          fc.tuple(
+            fc.shuffledSubarray(history, { minLength: history.length, maxLength: history.length }),
+            fc.integer({ min: 0, max: history.length }),
+          ),
+        ),
+        fc.integer({ min: 0, max: 12 * 60 }),
+        ([arrived, dropped], nowMinutes) => {
+          // Prepare
+          const now = instant(nowMinutes * MINUTE_SECONDS);
+          const before = assess(stateOf(arrived), config, now);
+          fc.pre(before.suppression !== undefined);
+          const snapshot = before.suppression !== undefined ? { suppression: before.suppression } : {};
+
+          // Act
+          const after = assess(stateOf(arrived.slice(dropped), snapshot), config, now);
+
+          // Assess
+          expect(after.status).toBe("suppressed");
+          expect(after.since !== undefined && before.since !== undefined && after.since <= before.since).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
