@@ -325,6 +325,9 @@ const STRONG_PHRASES = {
   ),
   hasmoved: anyOf(
     "(?:user|mailbox|account|address|recipient) has moved",
+    // RFC 3463 5.1.6's wording, used verbatim by several MTAs
+    "(?:recipient |destination )?(?:address(?:es)?|mailbox(?:es)?) (?:have |has )?moved",
+    "no forwarding address",
     "has moved (?:to|on)",
     "(?:address|account|mailbox) has (?:been )?changed",
     "changed (?:his|her|their) (?:e-?mail )?address",
