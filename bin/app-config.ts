@@ -15,6 +15,7 @@ export const CONTEXT_KEYS = [
   "softBounceThreshold",
   "publishDeliveryEvents",
   "logAddresses",
+  "presendCheckAccounts",
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -27,11 +28,13 @@ export type AppConfig = Pick<
   | "softBounceThreshold"
   | "publishDeliveryEvents"
   | "logAddresses"
+  | "presendCheckAccounts"
 >;
 
 /** SES configuration set names: letters, digits, _ and -, at most 64. */
 const CONFIGURATION_SET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+const ACCOUNT_ID = /^\d{12}$/;
 
 function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
@@ -80,6 +83,10 @@ function integer(key: ContextKey, value: unknown): number | undefined {
 /**
  * Reads the app's context through `lookup` (the app's `node.tryGetContext`) and validates it. Range checks
  * of the policy values are left to the construct, which shares them with the function code.
+ *
+ * `presendCheckAccounts`: AWS account ids (12 digits, comma-separated on the command line or a JSON list in
+ * cdk.json) allowed to invoke the pre-send check through its resource policy, e.g.
+ * `npx cdk deploy -c presendCheckAccounts=111122223333,444455556666`.
  */
 export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppConfig {
   const identities = list("identities", lookup("identities"));
@@ -89,6 +96,7 @@ export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppC
   const softBounceThreshold = integer("softBounceThreshold", lookup("softBounceThreshold"));
   const publishDeliveryEvents = flag("publishDeliveryEvents", lookup("publishDeliveryEvents"));
   const logAddresses = flag("logAddresses", lookup("logAddresses"));
+  const presendCheckAccounts = list("presendCheckAccounts", lookup("presendCheckAccounts"));
 
   if (configurationSetName !== undefined && !CONFIGURATION_SET_NAME.test(configurationSetName)) {
     throw new InvalidContextError(
@@ -103,6 +111,12 @@ export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppC
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
     throw new InvalidContextError(`context "alarmEmail" must be an e-mail address, got ${show(alarmEmail)}`);
   }
+  const badAccount = presendCheckAccounts?.find((account) => !ACCOUNT_ID.test(account));
+  if (badAccount !== undefined) {
+    throw new InvalidContextError(
+      `context "presendCheckAccounts" must be 12-digit AWS account ids, got ${show(badAccount)}`,
+    );
+  }
 
   const config: { -readonly [K in keyof AppConfig]: AppConfig[K] } = {};
   if (identities !== undefined) config.identities = identities;
@@ -112,5 +126,6 @@ export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppC
   if (softBounceThreshold !== undefined) config.softBounceThreshold = softBounceThreshold;
   if (publishDeliveryEvents !== undefined) config.publishDeliveryEvents = publishDeliveryEvents;
   if (logAddresses !== undefined) config.logAddresses = logAddresses;
+  if (presendCheckAccounts !== undefined) config.presendCheckAccounts = presendCheckAccounts;
   return config;
 }

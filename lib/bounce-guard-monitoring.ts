@@ -1,4 +1,5 @@
-// Alarms, the alarm topic and the dashboard of a Bounce Guard pipeline: SES reputation, DLQ depth, classifier health.
+// Alarms, the alarm topic and the dashboard of a Bounce Guard pipeline: SES reputation, DLQ depth, classifier and
+// pre-send check health.
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -13,6 +14,8 @@ import { Construct } from "constructs";
 export interface BounceGuardMonitoringProps {
   /** The classifier whose errors and duration are watched. */
   readonly classifier: lambda.IFunction;
+  /** The pre-send check whose errors and duration are watched. */
+  readonly presendCheck: lambda.IFunction;
   /** The dead-letter queue whose depth is watched. */
   readonly deadLetterQueue: sqs.IQueue;
   /** The feedback queue whose backlog is shown. */
@@ -39,6 +42,12 @@ export interface BounceGuardMonitoringProps {
    * @default 0.0008 (SES reviews an account at 0.001)
    */
   readonly complaintRateThreshold?: number;
+  /**
+   * p99 duration of the pre-send check at or above which its duration alarm fires: senders wait this long.
+   *
+   * @default Duration.seconds(3)
+   */
+  readonly presendCheckDurationThreshold?: Duration;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -51,6 +60,8 @@ export class BounceGuardMonitoring extends Construct {
   public readonly complaintRateAlarm: cloudwatch.IAlarm;
   public readonly deadLetterQueueAlarm: cloudwatch.IAlarm;
   public readonly classifierErrorsAlarm: cloudwatch.IAlarm;
+  public readonly presendCheckErrorsAlarm: cloudwatch.IAlarm;
+  public readonly presendCheckDurationAlarm: cloudwatch.IAlarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: BounceGuardMonitoringProps) {
@@ -97,6 +108,17 @@ export class BounceGuardMonitoring extends Construct {
     const complaintRate = sesReputationMetric("Reputation.ComplaintRate");
     const bounceRateThreshold = props.bounceRateThreshold ?? 0.02;
     const complaintRateThreshold = props.complaintRateThreshold ?? 0.0008;
+    const presendCheckDurationThreshold = props.presendCheckDurationThreshold ?? Duration.seconds(3);
+    // One failed invocation is worth a look: a Lambda error is a thrown error or a timeout, not a rejected record.
+    const errorsAlarm = (id: string, fn: lambda.IFunction, alarmDescription: string) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
 
     const alarms = {
       bounceRate: new cloudwatch.Alarm(this, "BounceRateAlarm", {
@@ -128,13 +150,27 @@ export class BounceGuardMonitoring extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      classifierErrors: new cloudwatch.Alarm(this, "ClassifierErrorsAlarm", {
-        alarmDescription:
-          "The classifier failed whole invocations (not single records): check its logs for configuration or permission errors.",
-        metric: props.classifier.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
+      classifierErrors: errorsAlarm(
+        "ClassifierErrorsAlarm",
+        props.classifier,
+        "The classifier failed whole invocations (not single records): check its logs for configuration or permission errors.",
+      ),
+      presendCheckErrors: errorsAlarm(
+        "PresendCheckErrorsAlarm",
+        props.presendCheck,
+        "The pre-send check failed invocations (a thrown error or a timeout, not a structured error answer): its callers got no verdict. Check its logs for configuration, permission or timeout errors.",
+      ),
+      presendCheckDuration: new cloudwatch.Alarm(this, "PresendCheckDurationAlarm", {
+        alarmDescription: `The pre-send check's p99 duration is at or above ${presendCheckDurationThreshold.toHumanString()} in 2 of 3 five-minute periods: senders wait on it. Check DynamoDB throttling, batches near 1,000 addresses, MX lookups asked for by callers, and cold starts.`,
+        metric: props.presendCheck.metricDuration({
+          period: FIVE_MINUTES,
+          statistic: cloudwatch.Stats.p(99),
+        }),
+        threshold: presendCheckDurationThreshold.toMilliseconds(),
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
+        // A single slow period (a burst of cold starts) is not worth a page.
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     };
@@ -143,6 +179,8 @@ export class BounceGuardMonitoring extends Construct {
     this.complaintRateAlarm = alarms.complaintRate;
     this.deadLetterQueueAlarm = alarms.deadLetterQueue;
     this.classifierErrorsAlarm = alarms.classifierErrors;
+    this.presendCheckErrorsAlarm = alarms.presendCheckErrors;
+    this.presendCheckDurationAlarm = alarms.presendCheckDuration;
 
     const namespace = props.metricsNamespace;
     // SEARCH finds every value of the dimension (every class, every reason) without listing them here.
@@ -234,33 +272,45 @@ export class BounceGuardMonitoring extends Construct {
         ],
         width: 6,
       }),
-      new cloudwatch.GraphWidget({
-        title: "Classifier duration",
-        left: [
-          props.classifier.metricDuration({
-            statistic: cloudwatch.Stats.p(50),
-            label: "p50",
-            period: FIVE_MINUTES,
-          }),
-          props.classifier.metricDuration({
-            statistic: cloudwatch.Stats.p(99),
-            label: "p99",
-            period: FIVE_MINUTES,
-          }),
-        ],
-        width: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: "Classifier errors and throttles",
-        left: [
-          props.classifier.metricErrors({ label: "errors", period: FIVE_MINUTES }),
-          props.classifier.metricThrottles({ label: "throttles", period: FIVE_MINUTES }),
-        ],
-        width: 6,
-      }),
+      ...functionWidgets(props.classifier, "Classifier", 6),
+    );
+    dashboard.addWidgets(
+      ...functionWidgets(props.presendCheck, "Pre-send check", 12, presendCheckDurationThreshold),
     );
     this.dashboard = dashboard;
   }
+}
+
+/** Duration percentiles, and invocations with errors and throttles, of one function: two widgets. */
+function functionWidgets(
+  fn: lambda.IFunction,
+  name: string,
+  width: number,
+  durationAlarmThreshold?: Duration,
+): cloudwatch.GraphWidget[] {
+  const metricOptions = { period: FIVE_MINUTES };
+  return [
+    new cloudwatch.GraphWidget({
+      title: `${name} duration (ms)`,
+      left: [
+        fn.metricDuration({ ...metricOptions, statistic: cloudwatch.Stats.p(50), label: "p50" }),
+        fn.metricDuration({ ...metricOptions, statistic: cloudwatch.Stats.p(99), label: "p99" }),
+      ],
+      ...(durationAlarmThreshold === undefined
+        ? {}
+        : { leftAnnotations: [{ value: durationAlarmThreshold.toMilliseconds(), label: "p99 alarm" }] }),
+      width,
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${name} invocations, errors and throttles`,
+      left: [fn.metricInvocations({ ...metricOptions, label: "invocations" })],
+      right: [
+        fn.metricErrors({ ...metricOptions, label: "errors" }),
+        fn.metricThrottles({ ...metricOptions, label: "throttles" }),
+      ],
+      width,
+    }),
+  ];
 }
 
 /** An account-level SES reputation rate (0..1); SES publishes it without dimensions. */

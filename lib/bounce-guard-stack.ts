@@ -42,6 +42,14 @@ export class BounceGuardStack extends Stack {
       DeadLetterQueueUrl: [bounceGuard.deadLetterQueue.queueUrl, "SQS dead-letter queue (redrive target)"],
       ClassifierFunctionName: [bounceGuard.classifier.functionName, "classifier Lambda function name"],
       ClassifierFunctionArn: [bounceGuard.classifier.functionArn, "classifier Lambda function ARN"],
+      PresendCheckFunctionName: [
+        bounceGuard.presendCheck.functionName,
+        "pre-send check Lambda function name (invoke with { addresses: [...] })",
+      ],
+      PresendCheckFunctionArn: [
+        bounceGuard.presendCheck.functionArn,
+        "pre-send check Lambda function ARN, for callers in other accounts",
+      ],
       AlarmTopicArn: [bounceGuard.alarmTopic.topicArn, "SNS topic the alarms publish to"],
       DashboardName: [bounceGuard.dashboard.dashboardName, "CloudWatch dashboard"],
     };

@@ -1,4 +1,5 @@
-// The reusable Bounce Guard construct: SES feedback → SNS → SQS → classifier Lambda → DynamoDB suppression table.
+// The reusable Bounce Guard construct: SES feedback → SNS → SQS → classifier Lambda → DynamoDB suppression table,
+// and the pre-send check Lambda that senders invoke to read that table before mailing.
 import { fileURLToPath } from "node:url";
 import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
@@ -118,6 +119,15 @@ export interface BounceGuardProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Other AWS accounts (12-digit ids) that may invoke the pre-send check: each gets a statement in the
+   * function's resource policy. The account still decides which of its own principals may call it, by granting
+   * them `lambda:InvokeFunction` on the function ARN. Principals of this stack's account (or of another stack)
+   * use `grantInvokePresendCheck` instead.
+   *
+   * @default - no other account may invoke the pre-send check
+   */
+  readonly presendCheckAccounts?: readonly string[];
 }
 
 /** Records per classifier invocation: small enough that a timed-out batch retries little work. */
@@ -130,12 +140,35 @@ const QUEUE_RETENTION = Duration.days(4);
 /** Longer than the queue's retention, so a message moved on its last day still has time to be redriven. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
 
-const HANDLER_ENTRY = fileURLToPath(new URL("../functions/classifier.ts", import.meta.url));
+/** Senders wait for the pre-send check: a DynamoDB read per 100 addresses and, when asked for, MX lookups. */
+const PRESEND_CHECK_TIMEOUT = Duration.seconds(10);
+/** The validation packages (disposable-domain and provider lists) are loaded at cold start; memory also buys CPU. */
+const PRESEND_CHECK_MEMORY_SIZE = 512;
+const ACCOUNT_ID = /^\d{12}$/;
+
+const CLASSIFIER_ENTRY = fileURLToPath(new URL("../functions/classifier.ts", import.meta.url));
+const PRESEND_CHECK_ENTRY = fileURLToPath(new URL("../functions/presend-check.ts", import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LOCK_FILE = fileURLToPath(new URL("../package-lock.json", import.meta.url));
 /** ESM bundles that include CommonJS dependencies (the AWS SDK) need a `require` of their own. */
 const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** What differs between the construct's functions; everything else they share (see `newFunction`). */
+interface FunctionSettings {
+  readonly entry: string;
+  readonly description: string;
+  /** Says what the function's own role may do. */
+  readonly roleDescription: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+}
+
+/** Settings both functions get alike: the configuration they read at cold start, and their log retention. */
+interface SharedFunctionSettings {
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+}
 
 /**
  * Bounce Guard: receives SES bounce, complaint and delivery feedback through an encrypted SNS topic and SQS
@@ -154,13 +187,18 @@ export class BounceGuard extends Construct {
   public readonly deadLetterQueue: sqs.IQueue;
   /** The classifier function. */
   public readonly classifier: lambda.IFunction;
+  /**
+   * The pre-send check function, invoked directly with `{ "addresses": [...] }`; answers a verdict per address.
+   * Let callers invoke it with `grantInvokePresendCheck`, or other accounts with the `presendCheckAccounts` prop.
+   */
+  public readonly presendCheck: lambda.IFunction;
   /** The key encrypting the topics and queues. */
   public readonly encryptionKey: kms.IKey;
   /** The configuration set feeding the topic, when one is attached or created. */
   public readonly configurationSet?: ses.IConfigurationSet;
   /** Every alarm of the pipeline publishes to this topic. */
   public readonly alarmTopic: sns.ITopic;
-  /** The pipeline's alarms: SES bounce and complaint rates, DLQ depth, classifier errors. */
+  /** The alarms: SES bounce and complaint rates, DLQ depth, classifier errors, pre-send check errors and p99 duration. */
   public readonly alarms: readonly cloudwatch.IAlarm[];
   /** The pipeline's CloudWatch dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
@@ -175,6 +213,12 @@ export class BounceGuard extends Construct {
     const classifierTimeout = validatedTimeout(props.classifierTimeout ?? Duration.seconds(30));
     const classifierMemorySize = validatedMemorySize(props.classifierMemorySize ?? 256);
     const alarmEmail = props.alarmEmail === undefined ? undefined : validatedEmail(props.alarmEmail);
+    const presendCheckAccounts = validatedList(
+      "presendCheckAccounts",
+      props.presendCheckAccounts ?? [],
+      "12-digit AWS account ids",
+      (account) => ACCOUNT_ID.test(account),
+    );
     if (props.configurationSet !== undefined && props.createConfigurationSet === true) {
       throw new InvalidPropsError(
         `configurationSet and createConfigurationSet are mutually exclusive, got configurationSet "${props.configurationSet.configurationSetName}" and createConfigurationSet true`,
@@ -274,27 +318,8 @@ export class BounceGuard extends Construct {
     });
     this.table = table;
 
-    const classifierLogs = new logs.LogGroup(this, "ClassifierLogs", { retention: logRetention });
-    // An own role instead of the default one with the AWS managed AWSLambdaBasicExecutionRole policy, which
-    // may write to any log group: this one writes to its own log group only.
-    const classifierRole = new iam.Role(this, "ClassifierRole", {
-      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-      description: "Bounce Guard classifier: its log group, the feedback queue, the suppression table",
-    });
-    classifierLogs.grantWrite(classifierRole);
-    const classifier = new nodejs.NodejsFunction(this, "Classifier", {
-      description: "Bounce Guard: classifies SES feedback per recipient and updates the suppression table",
-      entry: HANDLER_ENTRY,
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: classifierMemorySize,
-      timeout: classifierTimeout,
-      logGroup: classifierLogs,
-      role: classifierRole,
-      tracing: lambda.Tracing.ACTIVE,
+    const shared: SharedFunctionSettings = {
+      // Both functions read the same configuration (functions/adapters/environment.ts), so they agree on the policy.
       environment: {
         TABLE_NAME: table.tableName,
         SOFT_BOUNCE_THRESHOLD: String(policy.softBounceThreshold),
@@ -305,21 +330,43 @@ export class BounceGuard extends Construct {
         METRICS_NAMESPACE: metricsNamespace,
         NODE_OPTIONS: "--enable-source-maps",
       },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: "node24",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        // The SDK is bundled, not taken from the runtime: the version tested is the version deployed.
-        externalModules: [],
-        forceDockerBundling: false,
+      logRetention,
+    };
+    const classifier = this.newFunction(
+      "Classifier",
+      {
+        entry: CLASSIFIER_ENTRY,
+        description: "Bounce Guard: classifies SES feedback per recipient and updates the suppression table",
+        roleDescription: "Bounce Guard classifier: its log group, the feedback queue, the suppression table",
+        memorySize: classifierMemorySize,
+        timeout: classifierTimeout,
       },
-    });
+      shared,
+    );
     this.classifier = classifier;
     this.grantRecord(classifier);
+
+    const presendCheck = this.newFunction(
+      "PresendCheck",
+      {
+        entry: PRESEND_CHECK_ENTRY,
+        description: "Bounce Guard: answers send, defer, suppress or invalid per address before mail is sent",
+        roleDescription:
+          "Bounce Guard pre-send check: its log group, read-only access to the suppression table",
+        memorySize: PRESEND_CHECK_MEMORY_SIZE,
+        timeout: PRESEND_CHECK_TIMEOUT,
+      },
+      shared,
+    );
+    this.presendCheck = presendCheck;
+    this.grantCheck(presendCheck);
+    for (const account of presendCheckAccounts) {
+      // The account as principal: the other account's administrators decide which of their roles may call.
+      presendCheck.addPermission(`InvokeFromAccount${account}`, {
+        principal: new iam.AccountPrincipal(account),
+        action: "lambda:InvokeFunction",
+      });
+    }
 
     queue.grantConsumeMessages(classifier);
     const queueMapping = new lambda.EventSourceMapping(this, "FeedbackQueueMapping", {
@@ -342,6 +389,7 @@ export class BounceGuard extends Construct {
 
     const monitoring = new BounceGuardMonitoring(this, "Monitoring", {
       classifier,
+      presendCheck,
       queue,
       deadLetterQueue,
       encryptionKey,
@@ -354,19 +402,21 @@ export class BounceGuard extends Construct {
       monitoring.complaintRateAlarm,
       monitoring.deadLetterQueueAlarm,
       monitoring.classifierErrorsAlarm,
+      monitoring.presendCheckErrorsAlarm,
+      monitoring.presendCheckDurationAlarm,
     ];
     this.dashboard = monitoring.dashboard;
 
-    acknowledge(classifierRole, [
-      [
-        "AwsSolutions-IAM5[Resource::*]",
-        "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; every other statement of the classifier's policy names its log group, table, queue or key",
-      ],
-    ]);
     acknowledge(classifier, [
       [
         "Serverless-LambdaDLQ",
         "the classifier is invoked synchronously by the SQS event source mapping: failed records return to the queue and move to its dead-letter queue after 5 receives; a function DLQ only applies to asynchronous invocations",
+      ],
+    ]);
+    acknowledge(presendCheck, [
+      [
+        "Serverless-LambdaDLQ",
+        "the pre-send check is invoked synchronously by senders waiting for its answer; a function DLQ only applies to asynchronous invocations, whose answer nobody would read",
       ],
     ]);
     acknowledge(queueMapping, [
@@ -391,6 +441,15 @@ export class BounceGuard extends Construct {
   /** Lets the grantee check addresses against the suppression table before sending (read only). */
   public grantCheck(grantee: iam.IGrantable): iam.Grant {
     return this.table.grant(grantee, "dynamodb:BatchGetItem", "dynamodb:GetItem");
+  }
+
+  /**
+   * Lets the grantee invoke the pre-send check: `lambda:InvokeFunction` on the function (unqualified and
+   * `$LATEST`; no versions or aliases are published). A grantee of another account gets a resource-policy
+   * statement as well.
+   */
+  public grantInvokePresendCheck(grantee: iam.IGrantable): iam.Grant {
+    return this.presendCheck.grantInvokeLatestVersion(grantee);
   }
 
   /** Recipients classified as one class. The classifier publishes per class only, so a class is required. */
@@ -420,6 +479,58 @@ export class BounceGuard extends Construct {
       namespace: this.metricsNamespace,
       metricName,
       dimensionsMap,
+    });
+  }
+
+  /**
+   * A traced arm64 Node.js function bundled from `settings.entry`, with its own log group and its own role that
+   * may write to that log group only; callers grant the rest.
+   */
+  private newFunction(
+    id: string,
+    settings: FunctionSettings,
+    shared: SharedFunctionSettings,
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: shared.logRetention });
+    // An own role instead of the default one with the AWS managed AWSLambdaBasicExecutionRole policy, which
+    // may write to any log group: this one writes to its own log group only.
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: settings.roleDescription,
+    });
+    logGroup.grantWrite(role);
+    acknowledge(role, [
+      [
+        "AwsSolutions-IAM5[Resource::*]",
+        "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; every other statement of the function's policy names its log group, the table, or the queue and key it uses",
+      ],
+    ]);
+    return new nodejs.NodejsFunction(this, id, {
+      description: settings.description,
+      entry: settings.entry,
+      handler: "handler",
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      logGroup,
+      role,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: shared.environment,
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: "node24",
+        mainFields: ["module", "main"],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: ESM_REQUIRE_BANNER,
+        // The SDK is bundled, not taken from the runtime: the version tested is the version deployed.
+        externalModules: [],
+        forceDockerBundling: false,
+      },
     });
   }
 
@@ -536,16 +647,31 @@ const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2
 const EMAIL = /^[^\s@]{1,64}@(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 function validatedIdentities(identities: readonly string[]): string[] {
+  return validatedList(
+    "identities",
+    identities,
+    "domains or e-mail addresses",
+    (identity) => DOMAIN.test(identity) || EMAIL.test(identity),
+    (identity) => identity.toLowerCase(),
+  );
+}
+
+/** A list prop whose every item must pass `isValid` and appear once (compared by `keyOf`). */
+function validatedList(
+  prop: string,
+  values: readonly string[],
+  expected: string,
+  isValid: (value: string) => boolean,
+  keyOf: (value: string) => string = (value) => value,
+): string[] {
   const seen = new Set<string>();
-  for (const identity of identities) {
-    if (!DOMAIN.test(identity) && !EMAIL.test(identity)) {
-      throw new InvalidPropsError(`identities must be domains or e-mail addresses, got "${identity}"`);
-    }
-    const key = identity.toLowerCase();
-    if (seen.has(key)) throw new InvalidPropsError(`identities must not repeat, got "${identity}" twice`);
+  for (const value of values) {
+    if (!isValid(value)) throw new InvalidPropsError(`${prop} must be ${expected}, got "${value}"`);
+    const key = keyOf(value);
+    if (seen.has(key)) throw new InvalidPropsError(`${prop} must not repeat, got "${value}" twice`);
     seen.add(key);
   }
-  return [...identities];
+  return [...values];
 }
 
 function validatedEmail(email: string): string {

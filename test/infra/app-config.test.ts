@@ -17,6 +17,7 @@ describe("appConfigFromContext", () => {
       softBounceThreshold: "3",
       publishDeliveryEvents: "true",
       logAddresses: "false",
+      presendCheckAccounts: "111122223333, 444455556666",
     });
 
     expect(config).toEqual({
@@ -26,6 +27,7 @@ describe("appConfigFromContext", () => {
       softBounceThreshold: 3,
       publishDeliveryEvents: true,
       logAddresses: false,
+      presendCheckAccounts: ["111122223333", "444455556666"],
     });
   });
 
@@ -68,6 +70,11 @@ describe("appConfigFromContext", () => {
       "an alarm e-mail that is not an address",
       { alarmEmail: "ops" },
       'context "alarmEmail" must be an e-mail address, got "ops"',
+    ],
+    [
+      "a pre-send check account id that is not 12 digits",
+      { presendCheckAccounts: "111122223333,4444" },
+      'context "presendCheckAccounts" must be 12-digit AWS account ids, got "4444"',
     ],
     [
       "an existing and a new configuration set at once",

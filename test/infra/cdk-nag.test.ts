@@ -30,6 +30,7 @@ beforeAll(() => {
     createConfigurationSet: true,
     publishDeliveryEvents: true,
     alarmEmail: "oncall@example.com",
+    presendCheckAccounts: ["111122223333"],
   });
   new BounceGuardStack(app, "Attached", { configurationSetName: "marketing" });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
@@ -105,6 +106,8 @@ describe("cdk-nag", () => {
       "BounceGuard/DeadLetterQueue Serverless-SQSRedrivePolicy",
       "BounceGuard/FeedbackQueueMapping Serverless-LambdaEventSourceMappingDestination",
       "BounceGuard/Monitoring/AlarmTopic/oncall@example.com Serverless-SNSRedrivePolicy",
+      "BounceGuard/PresendCheck Serverless-LambdaDLQ",
+      "BounceGuard/PresendCheckRole AwsSolutions-IAM5[Resource::*]",
     ]);
   });
 });

@@ -78,6 +78,21 @@ describe("BounceGuard props validation", () => {
       "classifierTimeout must be a whole number of seconds between 1 and 900, got 16 minutes",
     ],
     [
+      "a pre-send check account id that is not 12 digits",
+      { presendCheckAccounts: ["12345"] },
+      'presendCheckAccounts must be 12-digit AWS account ids, got "12345"',
+    ],
+    [
+      "a pre-send check account given as an ARN",
+      { presendCheckAccounts: ["arn:aws:iam::111122223333:root"] },
+      'presendCheckAccounts must be 12-digit AWS account ids, got "arn:aws:iam::111122223333:root"',
+    ],
+    [
+      "the same pre-send check account twice",
+      { presendCheckAccounts: ["111122223333", "111122223333"] },
+      'presendCheckAccounts must not repeat, got "111122223333" twice',
+    ],
+    [
       "a classifier memory under 128 MiB",
       { classifierMemorySize: 64 },
       "classifierMemorySize must be an integer between 128 and 10240, got 64",
