@@ -5,6 +5,7 @@ import { loadAddressKeys } from "./adapters/address-key-secret.ts";
 import { DynamoDbSuppressionStore } from "./adapters/dynamodb-store.ts";
 import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
+import { emfLine } from "./adapters/metrics.ts";
 import { createMxResolver, type MailDomainResolver } from "./adapters/mx-lookup.ts";
 import { type AddressValidation, validateAddress } from "./core/address-validation.ts";
 import { type AddressState, assess, type PolicyConfig } from "./core/policy.ts";
@@ -21,6 +22,8 @@ export interface PresendCheckDependencies {
   /** Used when callers ask for the "mx" check; a DNS resolver with a per-container cache by default. */
   readonly resolver?: MailDomainResolver;
   readonly now?: () => Date;
+  /** Called when the table could not be read, so the failure can be alarmed on. */
+  readonly onUnavailable?: () => void;
 }
 
 async function withMailDomains(
@@ -63,6 +66,7 @@ export function createPresendCheck(dependencies: PresendCheckDependencies) {
       states = await dependencies.store.getMany(keys);
     } catch (error) {
       dependencies.logger.log("error", "suppression table read failed", { error: (error as Error).message });
+      dependencies.onUnavailable?.();
       return {
         error: { code: "unavailable", message: "the suppression table could not be read; try again" },
       };
@@ -96,6 +100,9 @@ async function presendCheck(): Promise<ReturnType<typeof createPresendCheck>> {
     ),
     policy: environment.policy,
     logger: createLogger({ logAddresses: environment.logAddresses }),
+    // The caller gets a structured answer, not a Lambda error, so the failure is counted here.
+    onUnavailable: () =>
+      process.stdout.write(`${emfLine(environment.metricsNamespace, "PresendUnavailable", 1)}\n`),
   });
 }
 

@@ -12,6 +12,29 @@ export interface Metrics {
   flush(): void;
 }
 
+/** One count in the Embedded Metric Format, optionally with one dimension. */
+export function emfLine(
+  namespace: string,
+  metric: string,
+  count: number,
+  dimension?: { readonly name: string; readonly value: string },
+): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [dimension === undefined ? [] : [dimension.name]],
+          Metrics: [{ Name: metric, Unit: "Count" }],
+        },
+      ],
+    },
+    ...(dimension === undefined ? {} : { [dimension.name]: dimension.value }),
+    [metric]: count,
+  });
+}
+
 export function createEmfMetrics(namespace: string, write: (line: string) => void): Metrics {
   let byClass = new Map<string, number>();
   let byReason = new Map<string, number>();
@@ -20,24 +43,8 @@ export function createEmfMetrics(namespace: string, write: (line: string) => voi
   let failures = 0;
   let sesSyncFailures = 0;
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-  const emit = (dimension: string, value: string, metric: string, count: number) => {
-    write(
-      JSON.stringify({
-        _aws: {
-          Timestamp: Date.now(),
-          CloudWatchMetrics: [
-            {
-              Namespace: namespace,
-              Dimensions: [dimension === "" ? [] : [dimension]],
-              Metrics: [{ Name: metric, Unit: "Count" }],
-            },
-          ],
-        },
-        ...(dimension === "" ? {} : { [dimension]: value }),
-        [metric]: count,
-      }),
-    );
-  };
+  const emit = (dimension: string, value: string, metric: string, count: number) =>
+    write(emfLine(namespace, metric, count, dimension === "" ? undefined : { name: dimension, value }));
   return {
     recipient(verdictClass, reason) {
       bump(byClass, verdictClass);
