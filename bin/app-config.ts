@@ -16,6 +16,8 @@ export const CONTEXT_KEYS = [
   "publishDeliveryEvents",
   "logAddresses",
   "presendCheckAccounts",
+  "sesSuppressionListSync",
+  "keyedAddresses",
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -29,6 +31,8 @@ export type AppConfig = Pick<
   | "publishDeliveryEvents"
   | "logAddresses"
   | "presendCheckAccounts"
+  | "sesSuppressionListSync"
+  | "keyedAddresses"
 >;
 
 /** SES configuration set names: letters, digits, _ and -, at most 64. */
@@ -87,6 +91,10 @@ function integer(key: ContextKey, value: unknown): number | undefined {
  * `presendCheckAccounts`: AWS account ids (12 digits, comma-separated on the command line or a JSON list in
  * cdk.json) allowed to invoke the pre-send check through its resource policy, e.g.
  * `npx cdk deploy -c presendCheckAccounts=111122223333,444455556666`.
+ *
+ * `sesSuppressionListSync`: true to also put hard-bounce and complaint suppressions on the SES account-level
+ * suppression list. `keyedAddresses`: true to key the table by HMAC of the address under a generated, retained
+ * secret; decide before the first deployment, as switching later orphans the items already stored.
  */
 export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppConfig {
   const identities = list("identities", lookup("identities"));
@@ -97,6 +105,8 @@ export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppC
   const publishDeliveryEvents = flag("publishDeliveryEvents", lookup("publishDeliveryEvents"));
   const logAddresses = flag("logAddresses", lookup("logAddresses"));
   const presendCheckAccounts = list("presendCheckAccounts", lookup("presendCheckAccounts"));
+  const sesSuppressionListSync = flag("sesSuppressionListSync", lookup("sesSuppressionListSync"));
+  const keyedAddresses = flag("keyedAddresses", lookup("keyedAddresses"));
 
   if (configurationSetName !== undefined && !CONFIGURATION_SET_NAME.test(configurationSetName)) {
     throw new InvalidContextError(
@@ -127,5 +137,7 @@ export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppC
   if (publishDeliveryEvents !== undefined) config.publishDeliveryEvents = publishDeliveryEvents;
   if (logAddresses !== undefined) config.logAddresses = logAddresses;
   if (presendCheckAccounts !== undefined) config.presendCheckAccounts = presendCheckAccounts;
+  if (sesSuppressionListSync !== undefined) config.sesSuppressionListSync = sesSuppressionListSync;
+  if (keyedAddresses !== undefined) config.keyedAddresses = keyedAddresses;
   return config;
 }

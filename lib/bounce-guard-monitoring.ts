@@ -1,5 +1,5 @@
 // Alarms, the alarm topic and the dashboard of a Bounce Guard pipeline: SES reputation, DLQ depth, classifier and
-// pre-send check health.
+// pre-send check health, and SES suppression-list sync failures when the sync is on.
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -24,6 +24,13 @@ export interface BounceGuardMonitoringProps {
   readonly encryptionKey: kms.IKey;
   /** The CloudWatch namespace of the classifier's custom metrics. */
   readonly metricsNamespace: string;
+  /**
+   * Whether the classifier mirrors suppressions on the SES account-level suppression list: its failures
+   * (`SesSyncFailures`) are then alarmed and drawn.
+   *
+   * @default false
+   */
+  readonly sesSuppressionListSync?: boolean;
   /**
    * An e-mail address subscribed to the alarm topic. The subscription must be confirmed from the mailbox.
    *
@@ -62,6 +69,8 @@ export class BounceGuardMonitoring extends Construct {
   public readonly classifierErrorsAlarm: cloudwatch.IAlarm;
   public readonly presendCheckErrorsAlarm: cloudwatch.IAlarm;
   public readonly presendCheckDurationAlarm: cloudwatch.IAlarm;
+  /** Fires on one failed SES suppression-list put; only when `sesSuppressionListSync` is on. */
+  public readonly sesSyncFailuresAlarm?: cloudwatch.IAlarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: BounceGuardMonitoringProps) {
@@ -174,13 +183,38 @@ export class BounceGuardMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     };
-    for (const alarm of Object.values(alarms)) alarm.addAlarmAction(alarmAction);
+    // No label: a labelled metric would render the alarm as a metric-math alarm.
+    const sesSyncFailures = new cloudwatch.Metric({
+      namespace: props.metricsNamespace,
+      metricName: "SesSyncFailures",
+      statistic: cloudwatch.Stats.SUM,
+      period: FIVE_MINUTES,
+    });
+    const sesSyncFailuresAlarm =
+      props.sesSuppressionListSync === true
+        ? new cloudwatch.Alarm(this, "SesSyncFailuresAlarm", {
+            alarmDescription:
+              "The classifier could not put suppressed addresses on the SES account-level suppression list: the suppression table is up to date, but SES itself still sends to those addresses. Check the classifier logs for the SES error (AccessDenied, throttling) and fix it; the suppressions recorded meanwhile are in the table only and need putting on the SES list again.",
+            metric: sesSyncFailures,
+            threshold: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluationPeriods: 1,
+            // The classifier publishes the metric only when a put failed.
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          })
+        : undefined;
+    const allAlarms = [
+      ...Object.values(alarms),
+      ...(sesSyncFailuresAlarm === undefined ? [] : [sesSyncFailuresAlarm]),
+    ];
+    for (const alarm of allAlarms) alarm.addAlarmAction(alarmAction);
     this.bounceRateAlarm = alarms.bounceRate;
     this.complaintRateAlarm = alarms.complaintRate;
     this.deadLetterQueueAlarm = alarms.deadLetterQueue;
     this.classifierErrorsAlarm = alarms.classifierErrors;
     this.presendCheckErrorsAlarm = alarms.presendCheckErrors;
     this.presendCheckDurationAlarm = alarms.presendCheckDuration;
+    this.sesSyncFailuresAlarm = sesSyncFailuresAlarm;
 
     const namespace = props.metricsNamespace;
     // SEARCH finds every value of the dimension (every class, every reason) without listing them here.
@@ -222,7 +256,7 @@ export class BounceGuardMonitoring extends Construct {
         ],
         width: 8,
       }),
-      new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: Object.values(alarms), width: 8 }),
+      new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: allAlarms, width: 8 }),
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -277,6 +311,16 @@ export class BounceGuardMonitoring extends Construct {
     dashboard.addWidgets(
       ...functionWidgets(props.presendCheck, "Pre-send check", 12, presendCheckDurationThreshold),
     );
+    if (sesSyncFailuresAlarm !== undefined) {
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: "SES suppression-list sync failures",
+          left: [sesSyncFailures.with({ label: "SES sync failures" })],
+          leftAnnotations: [{ value: 1, label: "alarm" }],
+          width: 24,
+        }),
+      );
+    }
     this.dashboard = dashboard;
   }
 }

@@ -53,6 +53,12 @@ export class BounceGuardStack extends Stack {
       AlarmTopicArn: [bounceGuard.alarmTopic.topicArn, "SNS topic the alarms publish to"],
       DashboardName: [bounceGuard.dashboard.dashboardName, "CloudWatch dashboard"],
     };
+    if (bounceGuard.addressKeySecret !== undefined) {
+      outputs.AddressKeySecretArn = [
+        bounceGuard.addressKeySecret.secretFullArn ?? bounceGuard.addressKeySecret.secretArn,
+        "Secrets Manager secret keying the table by HMAC of the address: the CLI reads it; never rotate or delete it",
+      ];
+    }
     if (bounceGuard.configurationSet !== undefined) {
       outputs.ConfigurationSetName = [
         bounceGuard.configurationSet.configurationSetName,

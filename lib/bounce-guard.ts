@@ -9,6 +9,7 @@ import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -128,6 +129,35 @@ export interface BounceGuardProps {
    * @default - no other account may invoke the pre-send check
    */
   readonly presendCheckAccounts?: readonly string[];
+  /**
+   * Also put the classifier's new hard-bounce and complaint suppressions on the SES account-level suppression
+   * list of the stack's region (PutSuppressedDestination, reason BOUNCE or COMPLAINT), so SES itself stops
+   * sending to those addresses. Best effort: a failed call is logged and counted as `SesSyncFailures` (alarmed),
+   * never failing the record. Only the classifier may put; operators' roles, whose reactivations remove the
+   * address there too, get `grantSuppressionListSync`.
+   *
+   * @default false
+   */
+  readonly sesSuppressionListSync?: boolean;
+  /**
+   * Secret whose string value (at least 32 bytes) keys the suppression table by HMAC-SHA256 of the address, so
+   * the table holds no plaintext address. Both functions read it at cold start, and `grantCheck` and
+   * `grantRecord` let their grantee read it too. Never rotate it or change its value: every stored key derives
+   * from it, so the suppressed addresses would no longer be found. Turning keyed addresses on or off for a table
+   * that already holds items orphans them the same way.
+   *
+   * @default - a generated secret when `keyedAddresses` is true; otherwise none: the table is keyed by the address
+   */
+  readonly addressKeySecret?: secretsmanager.ISecret;
+  /**
+   * Key the suppression table by HMAC of the address (see `addressKeySecret`). Without `addressKeySecret`, a
+   * secret of 64 random letters and digits is generated, encrypted with `encryptionKey`, retained when the stack
+   * is deleted, and its resource policy denies deleting, rotating or replacing its value. False together with
+   * `addressKeySecret` is rejected.
+   *
+   * @default - true when `addressKeySecret` is given, false otherwise
+   */
+  readonly keyedAddresses?: boolean;
 }
 
 /** Records per classifier invocation: small enough that a timed-out batch retries little work. */
@@ -145,6 +175,10 @@ const PRESEND_CHECK_TIMEOUT = Duration.seconds(10);
 /** The validation packages (disposable-domain and provider lists) are loaded at cold start; memory also buys CPU. */
 const PRESEND_CHECK_MEMORY_SIZE = 512;
 const ACCOUNT_ID = /^\d{12}$/;
+/** 64 letters and digits: about 381 random bits, above the 256 an HMAC-SHA256 key needs (and 64 bytes long). */
+const ADDRESS_KEY_LENGTH = 64;
+const PUT_SUPPRESSED_DESTINATION = "ses:PutSuppressedDestination";
+const DELETE_SUPPRESSED_DESTINATION = "ses:DeleteSuppressedDestination";
 
 const CLASSIFIER_ENTRY = fileURLToPath(new URL("../functions/classifier.ts", import.meta.url));
 const PRESEND_CHECK_ENTRY = fileURLToPath(new URL("../functions/presend-check.ts", import.meta.url));
@@ -198,10 +232,15 @@ export class BounceGuard extends Construct {
   public readonly configurationSet?: ses.IConfigurationSet;
   /** Every alarm of the pipeline publishes to this topic. */
   public readonly alarmTopic: sns.ITopic;
-  /** The alarms: SES bounce and complaint rates, DLQ depth, classifier errors, pre-send check errors and p99 duration. */
+  /**
+   * The alarms: SES bounce and complaint rates, DLQ depth, classifier errors, pre-send check errors and p99
+   * duration, and SES suppression-list sync failures when the sync is on.
+   */
   public readonly alarms: readonly cloudwatch.IAlarm[];
   /** The pipeline's CloudWatch dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
+  /** In keyed mode, the secret whose value keys the table by HMAC of the address; undefined otherwise. */
+  public readonly addressKeySecret?: secretsmanager.ISecret;
 
   private readonly metricsNamespace: string;
 
@@ -224,6 +263,12 @@ export class BounceGuard extends Construct {
         `configurationSet and createConfigurationSet are mutually exclusive, got configurationSet "${props.configurationSet.configurationSetName}" and createConfigurationSet true`,
       );
     }
+    if (props.addressKeySecret !== undefined && props.keyedAddresses === false) {
+      throw new InvalidPropsError(
+        `addressKeySecret keys the table by HMAC while keyedAddresses false asks for plain addresses, got addressKeySecret "${props.addressKeySecret.node.path}" and keyedAddresses false`,
+      );
+    }
+    const sesSuppressionListSync = props.sesSuppressionListSync ?? false;
     const publishDeliveryEvents = props.publishDeliveryEvents ?? false;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const account = Stack.of(this).account;
@@ -318,6 +363,11 @@ export class BounceGuard extends Construct {
     });
     this.table = table;
 
+    const addressKeySecret =
+      props.addressKeySecret ??
+      (props.keyedAddresses === true ? this.newAddressKeySecret(encryptionKey) : undefined);
+    this.addressKeySecret = addressKeySecret;
+
     const shared: SharedFunctionSettings = {
       // Both functions read the same configuration (functions/adapters/environment.ts), so they agree on the policy.
       environment: {
@@ -329,10 +379,15 @@ export class BounceGuard extends Construct {
         LOG_ADDRESSES: String(props.logAddresses ?? false),
         METRICS_NAMESPACE: metricsNamespace,
         NODE_OPTIONS: "--enable-source-maps",
+        // Set only when on: with the options off, the functions' configuration stays as it was before they existed.
+        ...(sesSuppressionListSync ? { SES_SUPPRESSION_SYNC: "true" } : {}),
+        ...(addressKeySecret === undefined
+          ? {}
+          : { ADDRESS_KEY_SECRET_ARN: addressKeySecret.secretFullArn ?? addressKeySecret.secretArn }),
       },
       logRetention,
     };
-    const classifier = this.newFunction(
+    const { fn: classifier, role: classifierRole } = this.newFunction(
       "Classifier",
       {
         entry: CLASSIFIER_ENTRY,
@@ -345,8 +400,9 @@ export class BounceGuard extends Construct {
     );
     this.classifier = classifier;
     this.grantRecord(classifier);
+    if (sesSuppressionListSync) this.allowClassifierToSuppress(classifier, classifierRole);
 
-    const presendCheck = this.newFunction(
+    const { fn: presendCheck } = this.newFunction(
       "PresendCheck",
       {
         entry: PRESEND_CHECK_ENTRY,
@@ -394,6 +450,7 @@ export class BounceGuard extends Construct {
       deadLetterQueue,
       encryptionKey,
       metricsNamespace,
+      sesSuppressionListSync,
       ...(alarmEmail === undefined ? {} : { alarmEmail }),
     });
     this.alarmTopic = monitoring.alarmTopic;
@@ -404,6 +461,7 @@ export class BounceGuard extends Construct {
       monitoring.classifierErrorsAlarm,
       monitoring.presendCheckErrorsAlarm,
       monitoring.presendCheckDurationAlarm,
+      ...(monitoring.sesSyncFailuresAlarm === undefined ? [] : [monitoring.sesSyncFailuresAlarm]),
     ];
     this.dashboard = monitoring.dashboard;
 
@@ -433,14 +491,38 @@ export class BounceGuard extends Construct {
     ]);
   }
 
-  /** Lets the grantee record feedback in the suppression table (what the classifier does). */
+  /**
+   * Lets the grantee record feedback in the suppression table (what the classifier does), and in keyed mode read
+   * the address key secret it needs to find an address's item.
+   */
   public grantRecord(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, "dynamodb:UpdateItem", "dynamodb:GetItem");
+    return this.withAddressKey(grantee, this.table.grant(grantee, "dynamodb:UpdateItem", "dynamodb:GetItem"));
   }
 
-  /** Lets the grantee check addresses against the suppression table before sending (read only). */
+  /**
+   * Lets the grantee check addresses against the suppression table before sending (read only), and in keyed mode
+   * read the address key secret it needs to find an address's item.
+   */
   public grantCheck(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, "dynamodb:BatchGetItem", "dynamodb:GetItem");
+    return this.withAddressKey(
+      grantee,
+      this.table.grant(grantee, "dynamodb:BatchGetItem", "dynamodb:GetItem"),
+    );
+  }
+
+  /**
+   * Lets the grantee put addresses on and delete them from the SES account-level suppression list of this stack's
+   * region, as the CLI's reactivation does when the sync is on. The list has no ARN of its own (the Service
+   * Authorization Reference gives these actions only an optional tenant resource), so the grant is on `*`,
+   * limited to the region: acknowledge cdk-nag's AwsSolutions-IAM5 on the grantee's policy.
+   */
+  public grantSuppressionListSync(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [PUT_SUPPRESSED_DESTINATION, DELETE_SUPPRESSED_DESTINATION],
+      resourceArns: ["*"],
+      conditions: this.thisRegionOnly(),
+    });
   }
 
   /**
@@ -467,6 +549,87 @@ export class BounceGuard extends Construct {
     return this.metric("DuplicatesSkipped", {}, props);
   }
 
+  /** Suppressions the classifier could not put on the SES account-level suppression list (sync on only). */
+  public metricSesSyncFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric("SesSyncFailures", {}, props);
+  }
+
+  private withAddressKey(grantee: iam.IGrantable, grant: iam.Grant): iam.Grant {
+    return this.addressKeySecret === undefined
+      ? grant
+      : grant.combine(this.addressKeySecret.grantRead(grantee));
+  }
+
+  /** The SES account-level suppression list is per region: this stack's region is the one its feedback comes from. */
+  private thisRegionOnly(): Record<string, Record<string, unknown>> {
+    return { StringEquals: { "aws:RequestedRegion": Stack.of(this).region } };
+  }
+
+  /**
+   * The classifier's put, in a policy of its own so that its wildcard resource is acknowledged for its own
+   * reason, apart from the X-Ray one of the function's default policy. It may not delete: only a reactivation
+   * removes an address, and that is an operator's act.
+   */
+  private allowClassifierToSuppress(classifier: lambda.IFunction, role: iam.IRole): void {
+    const policy = new iam.Policy(this, "ClassifierSuppressionListSyncPolicy", {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: "PutSuppressionsOnTheSesAccountList",
+          actions: [PUT_SUPPRESSED_DESTINATION],
+          resources: ["*"],
+          conditions: this.thisRegionOnly(),
+        }),
+      ],
+    });
+    classifier.node.addDependency(policy);
+    acknowledge(policy, [
+      [
+        "AwsSolutions-IAM5[Resource::*]",
+        "ses:PutSuppressedDestination on the account-level suppression list has no resource ARN: the Service Authorization Reference gives it only an optional tenant resource type, which an account-level call does not name, so SES authorizes it against *; the statement is limited to this one action and to the stack's region by aws:RequestedRegion",
+      ],
+    ]);
+  }
+
+  /**
+   * The generated HMAC key of keyed mode. Retained, and guarded by its resource policy, because losing or changing
+   * it orphans every item of the table; deleting it on purpose means removing that policy first.
+   */
+  private newAddressKeySecret(encryptionKey: kms.IKey): secretsmanager.ISecret {
+    const secret = new secretsmanager.Secret(this, "AddressKeySecret", {
+      description:
+        "Bounce Guard: HMAC key of the suppression table's address keys. Never rotate it or change its value: the table is keyed by it",
+      generateSecretString: {
+        passwordLength: ADDRESS_KEY_LENGTH,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+      encryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    secret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "DenyLosingTheAddressKey",
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [
+          "secretsmanager:DeleteSecret",
+          "secretsmanager:RotateSecret",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:UpdateSecretVersionStage",
+        ],
+        resources: ["*"],
+      }),
+    );
+    acknowledge(secret, [
+      [
+        "AwsSolutions-SMG4",
+        "the secret is the HMAC key the suppression table is keyed by: rotating it would orphan every stored key, so suppressed addresses would no longer be found and would be mailed again; it is generated once, retained, and its resource policy denies rotation",
+      ],
+    ]);
+    return secret;
+  }
+
   private metric(
     metricName: string,
     dimensionsMap: Record<string, string>,
@@ -490,7 +653,7 @@ export class BounceGuard extends Construct {
     id: string,
     settings: FunctionSettings,
     shared: SharedFunctionSettings,
-  ): nodejs.NodejsFunction {
+  ): { fn: nodejs.NodejsFunction; role: iam.IRole } {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: shared.logRetention });
     // An own role instead of the default one with the AWS managed AWSLambdaBasicExecutionRole policy, which
     // may write to any log group: this one writes to its own log group only.
@@ -502,10 +665,10 @@ export class BounceGuard extends Construct {
     acknowledge(role, [
       [
         "AwsSolutions-IAM5[Resource::*]",
-        "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; every other statement of the function's policy names its log group, the table, or the queue and key it uses",
+        "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; every other statement of the function's policy names its log group, the table, or the queue, key and secret it uses",
       ],
     ]);
-    return new nodejs.NodejsFunction(this, id, {
+    const fn = new nodejs.NodejsFunction(this, id, {
       description: settings.description,
       entry: settings.entry,
       handler: "handler",
@@ -532,6 +695,7 @@ export class BounceGuard extends Construct {
         forceDockerBundling: false,
       },
     });
+    return { fn, role };
   }
 
   private wireConfigurationSet(

@@ -18,6 +18,8 @@ describe("appConfigFromContext", () => {
       publishDeliveryEvents: "true",
       logAddresses: "false",
       presendCheckAccounts: "111122223333, 444455556666",
+      sesSuppressionListSync: "true",
+      keyedAddresses: "false",
     });
 
     expect(config).toEqual({
@@ -28,6 +30,8 @@ describe("appConfigFromContext", () => {
       publishDeliveryEvents: true,
       logAddresses: false,
       presendCheckAccounts: ["111122223333", "444455556666"],
+      sesSuppressionListSync: true,
+      keyedAddresses: false,
     });
   });
 
@@ -36,12 +40,16 @@ describe("appConfigFromContext", () => {
       identities: ["example.com"],
       createConfigurationSet: true,
       softBounceThreshold: 7,
+      sesSuppressionListSync: false,
+      keyedAddresses: true,
     });
 
     expect(config).toEqual({
       identities: ["example.com"],
       createConfigurationSet: true,
       softBounceThreshold: 7,
+      sesSuppressionListSync: false,
+      keyedAddresses: true,
     });
   });
 
@@ -55,6 +63,16 @@ describe("appConfigFromContext", () => {
       "a flag that is not a boolean",
       { publishDeliveryEvents: "yes" },
       'context "publishDeliveryEvents" must be true or false, got "yes"',
+    ],
+    [
+      "a suppression-list sync flag that is not a boolean",
+      { sesSuppressionListSync: "on" },
+      'context "sesSuppressionListSync" must be true or false, got "on"',
+    ],
+    [
+      "a keyed-addresses flag that is not a boolean",
+      { keyedAddresses: 1 },
+      'context "keyedAddresses" must be true or false, got 1',
     ],
     [
       "identities that are not strings",

@@ -1,4 +1,5 @@
-// cdk-nag's AwsSolutions and Serverless packs over the ready stack, bare and fully wired: one synthesis.
+// cdk-nag's AwsSolutions and Serverless packs over the ready stack, bare and fully wired (every SES feed, the SES
+// suppression-list sync, keyed addresses): one synthesis.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App, Stack, Validations } from "aws-cdk-lib";
@@ -31,6 +32,8 @@ beforeAll(() => {
     publishDeliveryEvents: true,
     alarmEmail: "oncall@example.com",
     presendCheckAccounts: ["111122223333"],
+    sesSuppressionListSync: true,
+    keyedAddresses: true,
   });
   new BounceGuardStack(app, "Attached", { configurationSetName: "marketing" });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
@@ -101,13 +104,30 @@ describe("cdk-nag", () => {
     expect(acknowledged).toEqual([
       "AWS679f53fac002430cb0da5b7982bd2287 Serverless-LambdaDLQ",
       "AWS679f53fac002430cb0da5b7982bd2287 Serverless-LambdaTracing",
+      "BounceGuard/AddressKeySecret AwsSolutions-SMG4",
       "BounceGuard/Classifier Serverless-LambdaDLQ",
       "BounceGuard/ClassifierRole AwsSolutions-IAM5[Resource::*]",
+      "BounceGuard/ClassifierSuppressionListSyncPolicy AwsSolutions-IAM5[Resource::*]",
       "BounceGuard/DeadLetterQueue Serverless-SQSRedrivePolicy",
       "BounceGuard/FeedbackQueueMapping Serverless-LambdaEventSourceMappingDestination",
       "BounceGuard/Monitoring/AlarmTopic/oncall@example.com Serverless-SNSRedrivePolicy",
       "BounceGuard/PresendCheck Serverless-LambdaDLQ",
       "BounceGuard/PresendCheckRole AwsSolutions-IAM5[Resource::*]",
     ]);
+  });
+
+  it("acknowledges the SES wildcard and the unrotated address key each for its own reason", () => {
+    const reasonOf = (path: string, id: string) =>
+      acknowledgementsUnder(app.node.findChild("Wired")).find(
+        (acknowledgement) =>
+          acknowledgement.path === `Wired/BounceGuard/${path}` && acknowledgement.id.endsWith(id),
+      )?.reason;
+
+    expect(reasonOf("ClassifierSuppressionListSyncPolicy", "AwsSolutions-IAM5[Resource::*]")).toMatch(
+      /PutSuppressedDestination.*Service Authorization Reference.*tenant.*\*/,
+    );
+    expect(reasonOf("AddressKeySecret", "AwsSolutions-SMG4")).toMatch(
+      /rotating it would orphan every stored key/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 // BounceGuard rejects props it cannot deploy while the app is built, naming the prop and the bad value.
 // Nothing is synthesized here: construction alone throws.
 import { Duration, Stack } from "aws-cdk-lib";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import { describe, expect, it } from "vitest";
 import { BounceGuard, type BounceGuardProps } from "../../lib/bounce-guard.ts";
@@ -110,6 +111,18 @@ describe("BounceGuard props validation", () => {
 
     expect(build(props)).toThrow(
       'configurationSet and createConfigurationSet are mutually exclusive, got configurationSet "marketing" and createConfigurationSet true',
+    );
+  });
+
+  it("rejects a given address key secret with keyedAddresses false", () => {
+    const props = (stack: Stack): BounceGuardProps => ({
+      addressKeySecret: secretsmanager.Secret.fromSecretNameV2(stack, "Existing", "mail/address-key"),
+      keyedAddresses: false,
+    });
+
+    expect(build(props)).toThrow(InvalidPropsError);
+    expect(build(props)).toThrow(
+      'addressKeySecret keys the table by HMAC while keyedAddresses false asks for plain addresses, got addressKeySecret "Stack/Existing" and keyedAddresses false',
     );
   });
 
