@@ -1,12 +1,18 @@
 // What every command shares: streams and clock, exit codes, option access, input and the store.
 import { mkdirSync, readFileSync } from "node:fs";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { loadAddressKeys } from "../functions/adapters/address-key-secret.ts";
 import { DynamoDbSuppressionStore } from "../functions/adapters/dynamodb-store.ts";
+import { type AddressKeys, hmacKeys, PLAIN_KEYS } from "../functions/core/address-key.ts";
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
+import { type AwsClients, borrowClient, readStackOutputs, type StackOutputs } from "./aws.ts";
 import { type InputItem, type InputProblem, splitInput } from "./input.ts";
 import { startLocalDynamoDb } from "./local/dynamodb.ts";
 
-/** Exit codes: 0 success, 1 some input was bad (the good input was still handled), 2 usage error. */
+/**
+ * Exit codes: 0 success, 1 some input was bad or refused (the rest was still handled), 2 usage
+ * error.
+ */
 export const EXIT = { ok: 0, badInput: 1, usage: 2 } as const;
 
 export interface Io {
@@ -14,6 +20,10 @@ export interface Io {
   readonly stderr: (text: string) => void;
   readonly readStdin: () => Promise<string>;
   readonly now: () => Date;
+  /** Which streams are terminals: colour only on a stdout terminal, progress only on a stderr one. */
+  readonly isTTY?: { readonly stdout: boolean; readonly stderr: boolean };
+  /** AWS clients to use instead of ones made with the standard credential chain (tests, tools). */
+  readonly aws?: Partial<AwsClients>;
 }
 
 export const DEFAULT_DATA_DIRECTORY = ".bounce-guard/data";
@@ -86,33 +96,86 @@ export function readFileOrProblem(name: string): { name: string; text: string } 
   }
 }
 
-/** The store behind status and check: the local one, or a deployed table named on the command line. */
-/** Options that point status, check and the operations commands at a deployed table. */
-export const TABLE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  table: { type: "string", help: "--table NAME       a deployed table instead of the local store" },
+/** Options naming a deployed Bounce Guard: its stack (whose outputs name the table and queues), its region. */
+export const DEPLOYMENT_OPTIONS = {
+  stack: {
+    type: "string",
+    help: "--stack NAME       a deployed Bounce Guard stack (its outputs name the table and queues)",
+  },
   region: {
     type: "string",
-    help: "--region REGION    the deployed table's region (standard AWS credential chain)",
+    help: "--region REGION    the deployed resources' region (standard AWS credential chain)",
   },
-};
+} as const satisfies Record<string, OptionSpec>;
 
-/** The local store by default, or the deployed table named by --table (and --region). */
-export async function openStore(options: CommandOptions) {
-  const table = stringOption(options, "table");
+/** Options that point status, check and the operations commands at a deployed table. */
+export const TABLE_OPTIONS = {
+  table: { type: "string", help: "--table NAME       a deployed table instead of the local store" },
+  ...DEPLOYMENT_OPTIONS,
+} as const satisfies Record<string, OptionSpec>;
+
+/** The outputs of the stack named by --stack (undefined without it); an unknown stack is a usage error. */
+export async function stackOutputsOf(
+  options: CommandOptions,
+  aws: Partial<AwsClients> | undefined,
+): Promise<StackOutputs | undefined> {
+  const stack = stringOption(options, "stack");
+  if (stack === undefined) return undefined;
+  const { client, release } = borrowClient(aws, "cloudFormation", stringOption(options, "region"));
+  try {
+    const lookup = await readStackOutputs(client, stack);
+    if (!lookup.ok) throw new UsageError(lookup.message);
+    return lookup.outputs;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Keyed mode for the command line: the same secret the functions use, from the environment
+ * variable BOUNCE_GUARD_ADDRESS_KEY, the secret named by --address-key-secret, or the stack's
+ * AddressKeySecretArn output with --stack. Without any, the table is keyed by the address itself.
+ */
+async function addressKeysOf(
+  options: CommandOptions,
+  stackSecretArn: string | undefined,
+): Promise<AddressKeys> {
+  const fromEnvironment = process.env.BOUNCE_GUARD_ADDRESS_KEY;
+  if (fromEnvironment !== undefined && fromEnvironment !== "") return hmacKeys(fromEnvironment);
+  const secret = stringOption(options, "address-key-secret") ?? stackSecretArn;
+  if (secret === undefined) return PLAIN_KEYS;
+  const region = stringOption(options, "region");
+  return loadAddressKeys(secret, new SecretsManagerClient(region !== undefined ? { region } : {}));
+}
+
+/**
+ * The local store by default, or the deployed table named by --table or by the outputs of
+ * --stack (in --region).
+ */
+export async function openStore(options: CommandOptions, aws?: Partial<AwsClients>) {
+  const stack = await stackOutputsOf(options, aws);
+  const keys = await addressKeysOf(options, stack?.addressKeySecretArn);
+  let table = stringOption(options, "table");
+  if (stack !== undefined) {
+    if (table !== undefined) throw new UsageError("give --table or --stack, not both");
+    table = stack.tableName;
+    if (table === undefined) {
+      throw new UsageError(`stack "${stringOption(options, "stack")}" has no TableName output`);
+    }
+  }
   if (table !== undefined) {
-    const region = stringOption(options, "region");
-    const client = new DynamoDBClient(region !== undefined ? { region } : {});
+    const { client, release } = borrowClient(aws, "dynamodb", stringOption(options, "region"));
     return {
-      store: new DynamoDbSuppressionStore(client, table, DEFAULT_POLICY),
+      store: new DynamoDbSuppressionStore(client, table, DEFAULT_POLICY, keys),
       client,
       tableName: table,
-      close: async () => client.destroy(),
+      close: async () => release(),
     };
   }
   mkdirSync(options.data, { recursive: true });
   const dynamo = await startLocalDynamoDb({ path: options.data });
   return {
-    store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, DEFAULT_POLICY),
+    store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, DEFAULT_POLICY, keys),
     client: dynamo.client,
     tableName: dynamo.tableName,
     close: dynamo.close,

@@ -3,7 +3,16 @@ import { parseArgs } from "node:util";
 import { checkCommand } from "./commands/check.ts";
 import { classifyCommand } from "./commands/classify.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { eraseCommand } from "./commands/erase.ts";
+import { exportCommand } from "./commands/export.ts";
+import { importCommand } from "./commands/import.ts";
+import { listCommand } from "./commands/list.ts";
+import { redriveCommand } from "./commands/redrive.ts";
+import { replayCommand } from "./commands/replay.ts";
 import { statusCommand } from "./commands/status.ts";
+import { suppressCommand } from "./commands/suppress.ts";
+import { unsuppressCommand } from "./commands/unsuppress.ts";
+import { whyCommand } from "./commands/why.ts";
 import {
   type Command,
   DEFAULT_DATA_DIRECTORY,
@@ -16,7 +25,21 @@ import {
 export { EXIT, type Io } from "./context.ts";
 
 /** Every command, in the order the usage text lists them. */
-const COMMANDS: readonly Command[] = [demoCommand, classifyCommand, statusCommand, checkCommand];
+const COMMANDS: readonly Command[] = [
+  demoCommand,
+  classifyCommand,
+  statusCommand,
+  whyCommand,
+  checkCommand,
+  suppressCommand,
+  unsuppressCommand,
+  eraseCommand,
+  listCommand,
+  exportCommand,
+  importCommand,
+  replayCommand,
+  redriveCommand,
+];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   data: {
@@ -42,7 +65,14 @@ function usage(): string {
     "Options for every command:",
     ...global,
     "",
-    "Exit codes: 0 success, 1 some input was bad (good input still handled), 2 usage error.",
+    "Deployed resources are reached with the standard AWS credential chain; human output is an",
+    "aligned table (colour only on a terminal), --json gives NDJSON for scripts.",
+    "",
+    "Exit codes:",
+    "  0  success",
+    "  1  some input was bad or refused (invalid lines or addresses, complaints without --force,",
+    "     an address changed while reactivating, messages not moved); the rest was still handled",
+    "  2  usage error (unknown command or option, missing argument or --reason)",
   ].join("\n");
 }
 

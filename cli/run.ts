@@ -17,6 +17,7 @@ export async function runCli(): Promise<void> {
       stderr: (text) => process.stderr.write(text),
       readStdin,
       now: () => new Date(),
+      isTTY: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
     });
   } catch (error) {
     process.stderr.write(`bounce-guard: ${(error as Error).message}\n`);

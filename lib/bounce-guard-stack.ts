@@ -3,6 +3,7 @@ import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
 import { BounceGuard, type BounceGuardProps } from "./bounce-guard.ts";
+import { STACK_OUTPUTS } from "./stack-outputs.ts";
 
 export interface BounceGuardStackProps
   extends StackProps,
@@ -36,31 +37,40 @@ export class BounceGuardStack extends Stack {
     this.bounceGuard = bounceGuard;
 
     const outputs: Record<string, [string, string]> = {
-      TableName: [bounceGuard.table.tableName, "DynamoDB suppression table"],
-      TopicArn: [bounceGuard.topic.topicArn, "SNS topic SES publishes feedback to"],
-      QueueUrl: [bounceGuard.queue.queueUrl, "SQS feedback queue the classifier consumes"],
-      DeadLetterQueueUrl: [bounceGuard.deadLetterQueue.queueUrl, "SQS dead-letter queue (redrive target)"],
-      ClassifierFunctionName: [bounceGuard.classifier.functionName, "classifier Lambda function name"],
-      ClassifierFunctionArn: [bounceGuard.classifier.functionArn, "classifier Lambda function ARN"],
-      PresendCheckFunctionName: [
+      [STACK_OUTPUTS.tableName]: [bounceGuard.table.tableName, "DynamoDB suppression table"],
+      [STACK_OUTPUTS.topicArn]: [bounceGuard.topic.topicArn, "SNS topic SES publishes feedback to"],
+      [STACK_OUTPUTS.queueUrl]: [bounceGuard.queue.queueUrl, "SQS feedback queue the classifier consumes"],
+      [STACK_OUTPUTS.deadLetterQueueUrl]: [
+        bounceGuard.deadLetterQueue.queueUrl,
+        "SQS dead-letter queue (redrive target)",
+      ],
+      [STACK_OUTPUTS.classifierFunctionName]: [
+        bounceGuard.classifier.functionName,
+        "classifier Lambda function name",
+      ],
+      [STACK_OUTPUTS.classifierFunctionArn]: [
+        bounceGuard.classifier.functionArn,
+        "classifier Lambda function ARN",
+      ],
+      [STACK_OUTPUTS.presendCheckFunctionName]: [
         bounceGuard.presendCheck.functionName,
         "pre-send check Lambda function name (invoke with { addresses: [...] })",
       ],
-      PresendCheckFunctionArn: [
+      [STACK_OUTPUTS.presendCheckFunctionArn]: [
         bounceGuard.presendCheck.functionArn,
         "pre-send check Lambda function ARN, for callers in other accounts",
       ],
-      AlarmTopicArn: [bounceGuard.alarmTopic.topicArn, "SNS topic the alarms publish to"],
-      DashboardName: [bounceGuard.dashboard.dashboardName, "CloudWatch dashboard"],
+      [STACK_OUTPUTS.alarmTopicArn]: [bounceGuard.alarmTopic.topicArn, "SNS topic the alarms publish to"],
+      [STACK_OUTPUTS.dashboardName]: [bounceGuard.dashboard.dashboardName, "CloudWatch dashboard"],
     };
     if (bounceGuard.addressKeySecret !== undefined) {
-      outputs.AddressKeySecretArn = [
+      outputs[STACK_OUTPUTS.addressKeySecretArn] = [
         bounceGuard.addressKeySecret.secretFullArn ?? bounceGuard.addressKeySecret.secretArn,
         "Secrets Manager secret keying the table by HMAC of the address: the CLI reads it; never rotate or delete it",
       ];
     }
     if (bounceGuard.configurationSet !== undefined) {
-      outputs.ConfigurationSetName = [
+      outputs[STACK_OUTPUTS.configurationSetName] = [
         bounceGuard.configurationSet.configurationSetName,
         "SES configuration set whose events feed Bounce Guard: send with it",
       ];

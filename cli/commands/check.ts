@@ -39,7 +39,7 @@ async function check(addresses: readonly string[], options: CommandOptions, io: 
     ?.split(",")
     .map((check) => check.trim())
     .filter(Boolean);
-  const { store, close } = await openStore(options);
+  const { store, close } = await openStore(options, io.aws);
   try {
     const check = createPresendCheck({
       store,

@@ -20,7 +20,7 @@ async function status(
   io: Io,
 ): Promise<number> {
   if (addresses.length === 0) throw new UsageError("status needs at least one ADDRESS");
-  const { store, close } = await openStore(options);
+  const { store, close } = await openStore(options, io.aws);
   let exitCode: number = EXIT.ok;
   try {
     for (const raw of addresses) {

@@ -193,7 +193,7 @@ export class DynamoDbSuppressionStore {
     suppression: Suppression,
     audit: AuditEntry,
   ): Promise<AddressState> {
-    const updated = await this.update(address, {
+    const updated = await this.update(this.keys.keyOf(address), {
       UpdateExpression:
         "SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, " +
         "#audit = list_append(if_not_exists(#audit, :empty), :audit), #updated = :now",
@@ -211,29 +211,36 @@ export class DynamoDbSuppressionStore {
 
   /**
    * Reactivate an address: the snapshot goes, counters restart, and events up to now stop
-   * counting (the history stays, for "why"). Conditioned on the item being as the caller read it,
-   * so a complaint landing in between is never overwritten; undefined when it changed.
+   * counting (the history stays, for "why"). Conditioned on the item being exactly as the caller
+   * read it (same last write and same number of events), so a complaint landing in between is
+   * never overwritten; undefined when it changed.
    */
   async reactivate(
     address: string,
-    seenUpdatedAt: string | undefined,
+    seen: AddressState | undefined,
     audit: AuditEntry,
     now: Date,
   ): Promise<AddressState | undefined> {
     const resets = COUNTERS.map((counter) => `${ATTRIBUTES.counts[counter]} = :zero`).join(", ");
+    const unchanged =
+      seen?.updatedAt === undefined
+        ? "attribute_not_exists(#updated)"
+        : `#updated = :seen AND ${seen.history.length > 0 ? "size(#ids) = :events" : "attribute_not_exists(#ids)"}`;
     return this.update(this.keys.keyOf(address), {
       UpdateExpression:
         `SET #reactivated = :now, #ttl = :ttl, #updated = :now, ${resets}, ` +
         "#audit = list_append(if_not_exists(#audit, :empty), :audit) REMOVE #sup, #retained",
-      ConditionExpression:
-        seenUpdatedAt === undefined ? "attribute_not_exists(#updated)" : "#updated = :seen",
+      ConditionExpression: unchanged,
       values: {
         ":now": now.toISOString(),
         ":ttl": epochSeconds(now) + this.config.historyTtlSeconds,
         ":zero": 0,
         ":audit": [audit],
         ":empty": [],
-        ...(seenUpdatedAt !== undefined ? { ":seen": seenUpdatedAt } : {}),
+        ...(seen?.updatedAt !== undefined ? { ":seen": seen.updatedAt } : {}),
+        ...(seen?.updatedAt !== undefined && seen.history.length > 0
+          ? { ":events": seen.history.length }
+          : {}),
       },
     });
   }

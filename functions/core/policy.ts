@@ -261,18 +261,32 @@ export type ReactivationCheck =
   | { readonly ok: false; readonly why: string };
 
 /**
- * May an operator reactivate this address? Complaints are a recipient's explicit "stop": they
- * need `force`. Reactivating an address that is not suppressed is allowed (it clears counters).
+ * May an operator reactivate this address? A complaint is a recipient's explicit "stop", so any
+ * complaint that still counts (in the history since the last reactivation, or as the stored
+ * suppression) needs `force`, even when a hard bounce came first and is the suppression shown.
+ * Reactivating an address that is not suppressed is allowed (it clears counters).
  */
-export function checkReactivation(assessment: Assessment, force: boolean): ReactivationCheck {
+export function checkReactivation(
+  state: AddressState | undefined,
+  assessment: Assessment,
+  force: boolean,
+): ReactivationCheck {
   const suppression = assessment.status === "suppressed" ? assessment.suppression : undefined;
-  if (suppression === undefined) return { ok: true };
-  const previous = { by: suppression.by, reason: suppression.reason, since: suppression.at };
-  const complained = suppression.by === "complaint" || suppression.reason === "feedback";
+  const previous =
+    suppression === undefined
+      ? undefined
+      : { by: suppression.by, reason: suppression.reason, since: suppression.at };
+  const reactivatedAt = state?.reactivatedAt;
+  const complained =
+    suppression?.by === "complaint" ||
+    suppression?.reason === "feedback" ||
+    (state?.history ?? []).some(
+      (entry) => entry.class === "complaint" && (reactivatedAt === undefined || entry.at > reactivatedAt),
+    );
   if (complained && !force) {
     return { ok: false, why: "the recipient complained (marked mail as spam); reactivating needs --force" };
   }
-  return { ok: true, previous };
+  return previous === undefined ? { ok: true } : { ok: true, previous };
 }
 
 /** What a suppressing history entry (hard bounce or complaint) means as a suppression. */

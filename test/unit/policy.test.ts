@@ -4,6 +4,7 @@ import {
   type Assessment,
   assess,
   type Counter,
+  checkReactivation,
   DEFAULT_POLICY,
   decide,
   type HistoryEntry,
@@ -984,5 +985,39 @@ describe("assess: event order", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("checkReactivation", () => {
+  const hard = entryOf("hard", HOUR_SECONDS);
+  const complaint = { ...entryOf("complaint", 2 * HOUR_SECONDS), reason: "feedback" as const };
+
+  it("refuses without force when a complaint followed the hard bounce that is shown as the suppression", () => {
+    const state = stateOf([hard, complaint]);
+    const assessment = assess(state, DEFAULT_POLICY, instant(3 * HOUR_SECONDS));
+
+    expect(assessment.suppression?.by).toBe("hard");
+    expect(checkReactivation(state, assessment, false)).toMatchObject({ ok: false });
+    expect(checkReactivation(state, assessment, true)).toMatchObject({ ok: true, previous: { by: "hard" } });
+  });
+
+  it("allows a hard bounce alone to be reactivated and keeps what it was", () => {
+    const state = stateOf([hard]);
+    const assessment = assess(state, DEFAULT_POLICY, instant(3 * HOUR_SECONDS));
+
+    expect(checkReactivation(state, assessment, false)).toEqual({
+      ok: true,
+      previous: { by: "hard", reason: "userunknown", since: at(HOUR_SECONDS) },
+    });
+  });
+
+  it("forgets a complaint that an earlier, forced reactivation already dealt with", () => {
+    const state = {
+      ...stateOf([complaint, entryOf("hard", 5 * HOUR_SECONDS)]),
+      reactivatedAt: at(3 * HOUR_SECONDS),
+    };
+    const assessment = assess(state, DEFAULT_POLICY, instant(6 * HOUR_SECONDS));
+
+    expect(checkReactivation(state, assessment, false)).toMatchObject({ ok: true });
   });
 });
