@@ -24,8 +24,12 @@ export interface StackReader {
   send(command: DescribeStacksCommand): Promise<DescribeStacksCommandOutput>;
 }
 
+/** The SES v2 calls that keep the account-level list in step (unsuppress --ses-sync). */
+export type SuppressionListWriter = Pick<SESv2Client, "send">;
+
 /** Makers of the clients, by region (undefined: the region of the standard configuration chain). */
 export interface AwsClients {
+  readonly sesv2Writer: (region: string | undefined) => SuppressionListWriter;
   readonly dynamodb: (region: string | undefined) => DynamoDBClient;
   readonly sqs: (region: string | undefined) => SQSClient;
   readonly sesv2: (region: string | undefined) => SuppressionListReader;
@@ -38,6 +42,7 @@ const DEFAULT_CLIENTS = {
   dynamodb: (region) => new DynamoDBClient(regionConfig(region)),
   sqs: (region) => new SQSClient(regionConfig(region)),
   sesv2: (region) => new SESv2Client(regionConfig(region)),
+  sesv2Writer: (region) => new SESv2Client(regionConfig(region)),
   cloudFormation: (region) => new CloudFormationClient(regionConfig(region)),
 } as const satisfies AwsClients;
 

@@ -1,7 +1,10 @@
 // bounce-guard unsuppress: audited reactivation. Read, assess, check (complaints need --force),
 // then one write conditioned on the item being as it was read, so nothing landing in between is lost.
+
+import { createSesSuppressionSync } from "../../functions/adapters/ses-suppression-sync.ts";
 import { type AuditEntry, assess, checkReactivation, DEFAULT_POLICY } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
+import { borrowClient } from "../aws.ts";
 import { painterFor, type Style } from "../colour.ts";
 import {
   booleanOption,
@@ -10,13 +13,14 @@ import {
   EXIT,
   type Io,
   openStore,
+  stringOption,
   TABLE_OPTIONS,
 } from "../context.ts";
 import { ACTOR_OPTION, actorOf } from "../operator.ts";
 import { formatTable } from "../table.ts";
 import { requiredReason } from "./suppress.ts";
 
-type Outcome = "reactivated" | "not-found" | "refused" | "changed";
+type Outcome = "reactivated" | "not-found" | "refused" | "changed" | "ses-sync-failed";
 
 /** Refused and changed addresses make the exit code 1; the others were still processed. */
 const OUTCOME_FAILS = {
@@ -24,6 +28,7 @@ const OUTCOME_FAILS = {
   "not-found": false,
   refused: true,
   changed: true,
+  "ses-sync-failed": true,
 } as const satisfies Record<Outcome, boolean>;
 
 const OUTCOME_STYLE = {
@@ -31,6 +36,7 @@ const OUTCOME_STYLE = {
   "not-found": undefined,
   refused: "red",
   changed: "yellow",
+  "ses-sync-failed": "yellow",
 } as const satisfies Record<Outcome, Style | undefined>;
 
 async function unsuppress(args: readonly string[], options: CommandOptions, io: Io): Promise<number> {
@@ -42,6 +48,11 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
   const paint = painterFor(io);
   const now = io.now();
   const { store, close } = await openStore(options, io.aws);
+  // With sesSuppressionListSync on, our suppressions are mirrored on SES's list: remove them there too.
+  const writer = booleanOption(options, "ses-sync")
+    ? borrowClient(io.aws, "sesv2Writer", stringOption(options, "region"))
+    : undefined;
+  const sync = writer !== undefined ? createSesSuppressionSync(writer.client) : undefined;
   let exitCode = readExitCode;
   const rows: { cells: string[]; outcome: Outcome }[] = [];
   const report = (address: string, outcome: Outcome, detail: string) => {
@@ -77,6 +88,18 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
         );
         continue;
       }
+      if (sync !== undefined) {
+        try {
+          await sync.remove(address);
+        } catch (error) {
+          report(
+            address,
+            "ses-sync-failed",
+            `reactivated here, but the SES account list still holds it: ${(error as Error).message}`,
+          );
+          continue;
+        }
+      }
       report(
         address,
         "reactivated",
@@ -86,6 +109,7 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
       );
     }
   } finally {
+    writer?.release();
     await close();
   }
   if (rows.length > 0) {
@@ -116,6 +140,10 @@ export const unsuppressCommand: Command = {
     force: {
       type: "boolean",
       help: "--force            also reactivate addresses whose recipient complained",
+    },
+    "ses-sync": {
+      type: "boolean",
+      help: "--ses-sync         also remove them from the SES account-level list (stacks with sesSuppressionListSync)",
     },
     ...ACTOR_OPTION,
     json: { type: "boolean", help: "--json             one JSON object per address (NDJSON)" },

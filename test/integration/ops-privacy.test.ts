@@ -87,3 +87,54 @@ describe("keyed mode on the command line", () => {
     expect(assess(stored, DEFAULT_POLICY, NOW).suppression).toMatchObject({ by: "manual", actor: "ops" });
   });
 });
+
+describe("bounce-guard unsuppress --ses-sync", () => {
+  // SES cannot run here: a stand-in records the SES v2 calls the command makes.
+  function recordingSes(fail = false) {
+    const calls: { name: string; input: unknown }[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string }; input: unknown }) => {
+        calls.push({ name: command.constructor.name, input: command.input });
+        if (fail) throw Object.assign(new Error("Rate exceeded"), { name: "TooManyRequestsException" });
+        return {};
+      },
+    };
+    return { calls, maker: () => client as never };
+  }
+
+  it("removes the reactivated address from the SES account-level list", async () => {
+    const address = uniqueAddress("ses-sync");
+    await table.store.apply(
+      address,
+      decide(verdictOf("hard", { address, timestamp: at(HOUR_SECONDS) })),
+      NOW,
+    );
+    const ses = recordingSes();
+
+    const result = await table.run(["unsuppress", address, "--reason", "verified", "--ses-sync", "--json"], {
+      aws: { sesv2Writer: ses.maker },
+    });
+
+    expect(result.code).toBe(0);
+    expect(ses.calls).toEqual([
+      { name: "DeleteSuppressedDestinationCommand", input: { EmailAddress: address } },
+    ]);
+  });
+
+  it("reports an SES failure with exit code 1 while keeping the reactivation", async () => {
+    const address = uniqueAddress("ses-down");
+    await table.store.apply(
+      address,
+      decide(verdictOf("hard", { address, timestamp: at(HOUR_SECONDS) })),
+      NOW,
+    );
+
+    const result = await table.run(["unsuppress", address, "--reason", "verified", "--ses-sync", "--json"], {
+      aws: { sesv2Writer: recordingSes(true).maker },
+    });
+
+    expect(result.code).toBe(1);
+    expect(ndjson(result.stdout)[0]).toMatchObject({ address, outcome: "ses-sync-failed" });
+    expect(assess(await table.store.get(address), DEFAULT_POLICY, NOW).status).toBe("active");
+  });
+});

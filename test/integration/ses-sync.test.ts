@@ -1,0 +1,132 @@
+import type { SQSRecord } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalDynamoDb, startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
+import { snsEnvelopeOf } from "../../cli/local/sns.ts";
+import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
+import { silentLogger } from "../../functions/adapters/logger.ts";
+import { discardMetrics, type Metrics } from "../../functions/adapters/metrics.ts";
+import type {
+  SesSuppressionReason,
+  SuppressionListSync,
+} from "../../functions/adapters/ses-suppression-sync.ts";
+import { createClassifier } from "../../functions/classifier.ts";
+import { DEFAULT_POLICY } from "../../functions/core/policy.ts";
+import { at, HOUR_SECONDS, instant, sesBounce, uniqueAddress } from "../fixtures/scenarios/feedback.ts";
+
+let local: LocalDynamoDb;
+let store: DynamoDbSuppressionStore;
+
+beforeAll(async () => {
+  local = await startLocalDynamoDb();
+  store = new DynamoDbSuppressionStore(local.client, local.tableName, DEFAULT_POLICY);
+});
+
+afterAll(async () => {
+  await local.close();
+});
+
+function recordOf(notification: unknown, messageId = "m-1"): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: "r",
+    body: JSON.stringify(snsEnvelopeOf(notification)),
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: "0",
+      SenderId: "local",
+      ApproximateFirstReceiveTimestamp: "0",
+    },
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:q",
+    awsRegion: "us-east-1",
+  };
+}
+
+// SES cannot run here: the stand-in records what the classifier would have sent to SES v2.
+function recordingSync(fail = false) {
+  const puts: { address: string; reason: SesSuppressionReason }[] = [];
+  const sync: SuppressionListSync = {
+    put: async (address, reason) => {
+      puts.push({ address, reason });
+      if (fail) throw new Error("TooManyRequestsException: Rate exceeded");
+    },
+    remove: async () => {},
+  };
+  return { puts, sync };
+}
+
+function classifierWith(sync: SuppressionListSync, metrics: Metrics = discardMetrics) {
+  return createClassifier({
+    store,
+    logger: silentLogger,
+    metrics,
+    sesSync: sync,
+    now: () => instant(HOUR_SECONDS),
+  });
+}
+
+const complaint = (address: string) => ({
+  notificationType: "Complaint",
+  complaint: {
+    complainedRecipients: [{ emailAddress: address }],
+    complaintFeedbackType: "abuse",
+    feedbackId: `complaint-${address}`,
+    timestamp: at(HOUR_SECONDS),
+  },
+  mail: { messageId: `message-${address}`, timestamp: at(0), destination: [address] },
+});
+
+describe("SES account-level suppression list sync", () => {
+  it("puts a new hard bounce as BOUNCE and a complaint as COMPLAINT", async () => {
+    const hard = uniqueAddress("sync-hard");
+    const complainer = uniqueAddress("sync-complaint");
+    const { puts, sync } = recordingSync();
+
+    await classifierWith(sync).processRecord(recordOf(sesBounce({ address: hard, at: at(HOUR_SECONDS) })));
+    await classifierWith(sync).processRecord(recordOf(complaint(complainer)));
+
+    expect(puts).toEqual([
+      { address: hard, reason: "BOUNCE" },
+      { address: complainer, reason: "COMPLAINT" },
+    ]);
+  });
+
+  it("does not put again for a duplicate, nor for what SES itself already listed, nor for soft bounces", async () => {
+    const address = uniqueAddress("sync-dup");
+    const listed = uniqueAddress("sync-listed");
+    const soft = uniqueAddress("sync-soft");
+    const bounce = sesBounce({ address, at: at(HOUR_SECONDS) });
+    const { puts, sync } = recordingSync();
+    const classifier = classifierWith(sync);
+
+    await classifier.processRecord(recordOf(bounce));
+    await classifier.processRecord(recordOf(bounce));
+    await classifier.processRecord(
+      recordOf(sesBounce({ address: listed, bounceSubType: "OnAccountSuppressionList", status: "5.1.1" })),
+    );
+    await classifier.processRecord(
+      recordOf(
+        sesBounce({ address: soft, bounceType: "Transient", bounceSubType: "MailboxFull", status: "4.2.2" }),
+      ),
+    );
+
+    expect(puts).toEqual([{ address, reason: "BOUNCE" }]);
+  });
+
+  it("never fails the record when SES refuses, and counts the failure", async () => {
+    const address = uniqueAddress("sync-down");
+    const { sync } = recordingSync(true);
+    let failures = 0;
+    const metrics: Metrics = { ...discardMetrics, sesSyncFailure: () => (failures += 1) };
+
+    const outcome = await classifierWith(sync, metrics).processRecord(
+      recordOf(sesBounce({ address, at: at(HOUR_SECONDS) })),
+    );
+
+    expect(outcome.kind).toBe("applied");
+    expect(failures).toBe(1);
+    expect((await store.get(address))?.suppression?.by).toBe("hard");
+  });
+});
