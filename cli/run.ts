@@ -11,6 +11,11 @@ async function readStdin(): Promise<string> {
 
 export async function runCli(): Promise<void> {
   quietSdkWarnings();
+  // A reader that goes away (`| head`) is not an error of ours: stop quietly, as Unix tools do.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   try {
     process.exitCode = await main(process.argv.slice(2), {
       stdout: (text) => process.stdout.write(text),
