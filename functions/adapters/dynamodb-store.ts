@@ -429,9 +429,14 @@ export class DynamoDbSuppressionStore {
     }
     if (suppressed === undefined && state.retained === true && state.suppression === undefined) {
       // Retained for a streak that a late delivery (earlier in event time) has since broken.
+      // Only if nothing landed since this item was read: a concurrent suppressing event wins.
       const released = await this.update(state.address, {
         UpdateExpression: "SET #ttl = :ttl REMOVE #retained",
-        values: { ":ttl": epochSeconds(now) + this.config.historyTtlSeconds },
+        ConditionExpression: "size(#ids) = :events AND attribute_not_exists(#sup)",
+        values: {
+          ":ttl": epochSeconds(now) + this.config.historyTtlSeconds,
+          ":events": state.history.length,
+        },
       });
       return { ...(released !== undefined ? { state: released } : {}), retainedNow: false };
     }

@@ -371,10 +371,12 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
           lastAt: lastSoft.at,
         }
       : EMPTY_STREAK;
+  // The history first: on a tie it decides (in event order), and the snapshot, written by whichever
+  // event arrived first, wins only when strictly earlier, i.e. when its evidence was trimmed away.
   const suppression = earliest([
-    state.suppression,
     firstSuppressing !== undefined ? suppressionOfEntry(firstSuppressing) : undefined,
     reached,
+    state.suppression,
   ]);
   const common = { streak: currentStreak, blockCount };
   if (suppression !== undefined) {
