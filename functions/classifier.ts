@@ -1,6 +1,5 @@
 // The classifier Lambda: SQS batch of SES feedback → verdict per recipient → suppression store.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { loadAddressKeys } from "./adapters/address-key-secret.ts";
@@ -8,11 +7,7 @@ import { type ApplyResult, DynamoDbSuppressionStore } from "./adapters/dynamodb-
 import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
 import { createEmfMetrics, type Metrics } from "./adapters/metrics.ts";
-import {
-  createSesSuppressionSync,
-  type SesSuppressionReason,
-  type SuppressionListSync,
-} from "./adapters/ses-suppression-sync.ts";
+import type { SesSuppressionReason, SuppressionListSync } from "./adapters/ses-suppression-sync.ts";
 import { parseNotification } from "./core/parse.ts";
 import { decide } from "./core/policy.ts";
 import type { RecipientVerdict } from "./core/types.ts";
@@ -194,6 +189,15 @@ export function createHandler(dependencies: ClassifierDependencies) {
 
 let coldStart: Promise<ReturnType<typeof createHandler>> | undefined;
 
+/** The SES v2 client is loaded only when the sync is on (it is off by default). */
+async function sesSync(): Promise<SuppressionListSync> {
+  const [{ SESv2Client }, { createSesSuppressionSync }] = await Promise.all([
+    import("@aws-sdk/client-sesv2"),
+    import("./adapters/ses-suppression-sync.ts"),
+  ]);
+  return createSesSuppressionSync(new SESv2Client({}));
+}
+
 /** Built once per container: configuration, clients and (in keyed mode) the HMAC secret. */
 async function lambdaHandler(): Promise<ReturnType<typeof createHandler>> {
   const environment = readEnvironment();
@@ -208,7 +212,7 @@ async function lambdaHandler(): Promise<ReturnType<typeof createHandler>> {
     ),
     logger: createLogger({ logAddresses: environment.logAddresses, write }),
     metrics: createEmfMetrics(environment.metricsNamespace, write),
-    ...(environment.sesSuppressionSync ? { sesSync: createSesSuppressionSync(new SESv2Client({})) } : {}),
+    ...(environment.sesSuppressionSync ? { sesSync: await sesSync() } : {}),
   });
 }
 

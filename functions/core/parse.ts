@@ -1,73 +1,76 @@
 // Boundary parsing: every form an SES notification reaches us in, validated with one schema.
-import { z } from "zod";
+// zod/mini: the same validation as zod, tree-shakable, so it adds ~14 KB to a bundle instead of ~450 KB.
+import * as z from "zod/mini";
 import type { NotificationSource } from "./types.ts";
 
 const recipientDetail = z.object({
   emailAddress: z.string(),
-  action: z.string().nullish(),
-  status: z.string().nullish(),
-  diagnosticCode: z.string().nullish(),
+  action: z.nullish(z.string()),
+  status: z.nullish(z.string()),
+  diagnosticCode: z.nullish(z.string()),
 });
 
 const mailSchema = z.object({
-  messageId: z.string().min(1),
-  timestamp: z.string().min(1),
-  destination: z.array(z.string()).optional(),
-  tags: z.record(z.string(), z.array(z.string())).optional(),
+  messageId: z.string().check(z.minLength(1)),
+  timestamp: z.string().check(z.minLength(1)),
+  destination: z.optional(z.array(z.string())),
+  tags: z.optional(z.record(z.string(), z.array(z.string()))),
 });
 
 const bounceSchema = z.object({
-  bounceType: z.string().nullish(),
-  bounceSubType: z.string().nullish(),
+  bounceType: z.nullish(z.string()),
+  bounceSubType: z.nullish(z.string()),
   bouncedRecipients: z.array(recipientDetail),
-  feedbackId: z.string().min(1),
-  timestamp: z.string().min(1),
-  reportingMTA: z.string().nullish(),
+  feedbackId: z.string().check(z.minLength(1)),
+  timestamp: z.string().check(z.minLength(1)),
+  reportingMTA: z.nullish(z.string()),
 });
 
 const complaintSchema = z.object({
   complainedRecipients: z.array(z.object({ emailAddress: z.string() })),
-  complaintFeedbackType: z.string().nullish(),
-  complaintSubType: z.string().nullish(),
-  feedbackId: z.string().min(1),
-  timestamp: z.string().min(1),
+  complaintFeedbackType: z.nullish(z.string()),
+  complaintSubType: z.nullish(z.string()),
+  feedbackId: z.string().check(z.minLength(1)),
+  timestamp: z.string().check(z.minLength(1)),
 });
 
 const deliverySchema = z.object({
   recipients: z.array(z.string()),
-  timestamp: z.string().min(1),
-  smtpResponse: z.string().nullish(),
+  timestamp: z.string().check(z.minLength(1)),
+  smtpResponse: z.nullish(z.string()),
 });
 
 const deliveryDelaySchema = z.object({
-  delayType: z.string().nullish(),
+  delayType: z.nullish(z.string()),
   delayedRecipients: z.array(recipientDetail),
-  timestamp: z.string().min(1),
-  expirationTime: z.string().nullish(),
+  timestamp: z.string().check(z.minLength(1)),
+  expirationTime: z.nullish(z.string()),
 });
 
 /** The SES JSON after validation; unknown fields are dropped, unknown event types kept as `type`. */
 const sesNotificationSchema = z
   .object({
-    notificationType: z.string().optional(),
-    eventType: z.string().optional(),
+    notificationType: z.optional(z.string()),
+    eventType: z.optional(z.string()),
     mail: mailSchema,
-    bounce: bounceSchema.optional(),
-    complaint: complaintSchema.optional(),
-    delivery: deliverySchema.optional(),
-    deliveryDelay: deliveryDelaySchema.optional(),
+    bounce: z.optional(bounceSchema),
+    complaint: z.optional(complaintSchema),
+    delivery: z.optional(deliverySchema),
+    deliveryDelay: z.optional(deliveryDelaySchema),
   })
-  .superRefine((value, context) => {
-    const type = value.notificationType ?? value.eventType;
-    if (type === undefined) {
-      context.addIssue({ code: "custom", message: "has neither notificationType nor eventType" });
-      return;
-    }
-    const body = REQUIRED_BODY[type as keyof typeof REQUIRED_BODY];
-    if (body !== undefined && value[body] === undefined) {
-      context.addIssue({ code: "custom", path: [body], message: `a ${type} notification needs "${body}"` });
-    }
-  });
+  .check(
+    z.superRefine((value, context) => {
+      const type = value.notificationType ?? value.eventType;
+      if (type === undefined) {
+        context.addIssue({ code: "custom", message: "has neither notificationType nor eventType" });
+        return;
+      }
+      const body = REQUIRED_BODY[type as keyof typeof REQUIRED_BODY];
+      if (body !== undefined && value[body] === undefined) {
+        context.addIssue({ code: "custom", path: [body], message: `a ${type} notification needs "${body}"` });
+      }
+    }),
+  );
 
 /** The object each feedback type must carry; other types carry nothing we read. */
 const REQUIRED_BODY = {
@@ -105,8 +108,8 @@ export interface ParseError {
 
 const snsEnvelopeSchema = z.object({
   Type: z.string(),
-  MessageId: z.string().optional(),
-  Message: z.string().optional(),
+  MessageId: z.optional(z.string()),
+  Message: z.optional(z.string()),
 });
 
 /** SNS messages that are about the subscription itself, not about mail. */
@@ -132,7 +135,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => {

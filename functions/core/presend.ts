@@ -1,5 +1,5 @@
 // The pre-send check: the request it accepts and the answer it gives per address. Pure.
-import { z } from "zod";
+import * as z from "zod/mini";
 import {
   type AddressValidation,
   DEFAULT_CHECKS,
@@ -28,9 +28,9 @@ export interface CheckError {
 }
 
 const payloadSchema = z.object({
-  address: z.unknown().optional(),
-  addresses: z.unknown().optional(),
-  checks: z.unknown().optional(),
+  address: z.optional(z.unknown()),
+  addresses: z.optional(z.unknown()),
+  checks: z.optional(z.unknown()),
 });
 
 function error(code: CheckErrorCode, message: string): { ok: false; error: CheckError } {
