@@ -2,6 +2,8 @@
 import { createHash } from "node:crypto";
 import { domainToASCII } from "node:url";
 
+const PLAIN_DOMAIN = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/;
+
 export type NormalisedAddress =
   | { readonly ok: true; readonly address: string }
   | { readonly ok: false; readonly message: string };
@@ -23,12 +25,12 @@ export function normaliseAddress(raw: string): NormalisedAddress {
     return { ok: false, message: `"${raw}" is not an e-mail address (no local part and domain around "@")` };
   }
   const localPart = text.slice(0, at);
-  const domain = domainToASCII(
-    text
-      .slice(at + 1)
-      .toLowerCase()
-      .replace(/\.$/, ""),
-  );
+  const typed = text
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, "");
+  // Most domains are plain ASCII already; only the others need the (slower) IDNA conversion.
+  const domain = PLAIN_DOMAIN.test(typed) ? typed : domainToASCII(typed);
   if (domain === "") {
     return { ok: false, message: `"${raw}" has an invalid domain` };
   }

@@ -763,11 +763,14 @@ const CODES = /(?<![\w.])(?:[245]\.\d{1,3}\.\d{1,3}(?!\.?\d)|[245][0-5]\d(?=[\s-
 const BOILERPLATE = /to (?:best )?protect our users from spam|to reduce the amount of spam sent to gmail/g;
 const COMBINING_MARKS = /\p{Mn}/gu;
 
+/** Anything beyond ASCII. */
+const NON_ASCII = /[^\p{ASCII}]/u;
+
 /** Lower case, accents folded, addresses and codes removed, whitespace collapsed. */
 export function normaliseDiagnostic(text: string): string {
-  return text
-    .normalize("NFKD")
-    .replace(COMBINING_MARKS, "")
+  // Accents only exist outside ASCII; most diagnostics are ASCII and skip the Unicode pass.
+  const folded = NON_ASCII.test(text) ? text.normalize("NFKD").replace(COMBINING_MARKS, "") : text;
+  return folded
     .toLowerCase()
     .replace(URL, " ")
     .replace(ADDRESS, " <addr> ")

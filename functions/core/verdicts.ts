@@ -19,189 +19,185 @@ export function eventIdOf(event: FeedbackEvent, reference: string, address: stri
     .slice(0, 22);
 }
 
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /** Timestamps compare as strings downstream, so every one is rewritten in the same ISO form. */
 function isoOrSelf(timestamp: string): string {
+  if (CANONICAL_ISO.test(timestamp)) return timestamp;
   const millis = Date.parse(timestamp);
   return Number.isNaN(millis) ? timestamp : new Date(millis).toISOString();
 }
 
-type Common = Pick<RecipientVerdict, "messageId" | "source" | "sesType" | "configurationSet">;
+/** SES sends null and "" for absent values; verdicts leave them out. */
+function present(value: string | null | undefined): string | undefined {
+  return value === null || value === "" ? undefined : value;
+}
 
-function commonOf(notification: SesNotification): Common {
+interface Fields {
+  readonly event: RecipientVerdict["event"];
+  readonly class: RecipientVerdict["class"];
+  readonly reason: RecipientVerdict["reason"];
+  readonly timestamp: string;
+  readonly eventId: (address: string) => string;
+  readonly explanation: string;
+  readonly status?: string | null | undefined;
+  readonly diagnostic?: string | null | undefined;
+  readonly bounceType?: string | null | undefined;
+  readonly bounceSubType?: string | null | undefined;
+  readonly feedbackId?: string | undefined;
+  readonly suppressedBySes?: boolean;
+}
+
+/**
+ * One verdict, always of the same shape (fields SES did not give are undefined, which JSON and the
+ * store leave out): the classifier's hot path builds thousands of these. A recipient string that is
+ * not an address still gets a verdict, an `ignore` naming the problem, never a crash.
+ */
+function verdict(notification: SesNotification, raw: string, fields: Fields): RecipientVerdict {
+  const normalised = normaliseAddress(raw);
+  const address = normalised.ok ? normalised.address : raw.trim();
   return {
+    address,
+    event: fields.event,
+    class: normalised.ok ? fields.class : "ignore",
+    reason: normalised.ok ? fields.reason : "undefined",
+    status: present(fields.status),
+    diagnostic: present(fields.diagnostic),
+    bounceType: present(fields.bounceType),
+    bounceSubType: present(fields.bounceSubType),
+    feedbackId: fields.feedbackId,
     messageId: notification.mail.messageId,
+    timestamp: fields.timestamp,
+    configurationSet: notification.configurationSet,
     source: notification.source,
     sesType: notification.type,
-    ...(notification.configurationSet !== undefined
-      ? { configurationSet: notification.configurationSet }
-      : {}),
+    eventId: normalised.ok
+      ? fields.eventId(address)
+      : eventIdOf(fields.event, fields.feedbackId ?? notification.mail.messageId, address, fields.timestamp),
+    explanation: normalised.ok ? fields.explanation : `ignored: ${normalised.message}`,
+    suppressedBySes: normalised.ok && fields.suppressedBySes === true ? true : undefined,
   };
 }
 
-function optional<K extends string, V>(key: K, value: V | null | undefined): Partial<Record<K, V>> {
-  return value === null || value === undefined || value === "" ? {} : ({ [key]: value } as Record<K, V>);
-}
-
-/** A recipient string SES gave us that is not an address still gets a verdict, never a crash. */
-function addressOrIgnore(
-  raw: string,
-  base: Omit<RecipientVerdict, "address" | "class" | "reason" | "explanation" | "eventId">,
-  build: (address: string) => RecipientVerdict,
-): RecipientVerdict {
-  const normalised = normaliseAddress(raw);
-  if (normalised.ok) {
-    return build(normalised.address);
-  }
-  const address = raw.trim();
-  return {
-    ...base,
-    address,
-    class: "ignore",
-    reason: "undefined",
-    eventId: eventIdOf(base.event, base.feedbackId ?? base.messageId, address, base.timestamp),
-    explanation: `ignored: ${normalised.message}`,
-  };
-}
-
-function bounceVerdicts(notification: SesNotification, common: Common): RecipientVerdict[] {
+function bounceVerdicts(notification: SesNotification): RecipientVerdict[] {
   const bounce = notification.bounce;
   if (bounce === undefined) return [];
   const timestamp = isoOrSelf(bounce.timestamp);
+  const bounceType = present(bounce.bounceType);
+  const bounceSubType = present(bounce.bounceSubType);
   return bounce.bouncedRecipients.map((recipient) => {
     const reading = classifyBounce({
-      ...optional("bounceType", bounce.bounceType),
-      ...optional("bounceSubType", bounce.bounceSubType),
-      ...optional("action", recipient.action),
-      ...optional("status", recipient.status),
-      ...optional("diagnosticCode", recipient.diagnosticCode),
+      bounceType,
+      bounceSubType,
+      action: present(recipient.action),
+      status: present(recipient.status),
+      diagnosticCode: present(recipient.diagnosticCode),
     });
-    const base = {
-      ...common,
-      event: "bounce" as const,
-      timestamp,
-      feedbackId: bounce.feedbackId,
-      ...optional("status", reading.status),
-      ...optional("diagnostic", recipient.diagnosticCode),
-      ...optional("bounceType", bounce.bounceType),
-      ...optional("bounceSubType", bounce.bounceSubType),
-    };
-    return addressOrIgnore(recipient.emailAddress, base, (address) => ({
-      ...base,
-      address,
+    return verdict(notification, recipient.emailAddress, {
+      event: "bounce",
       class: reading.class,
       reason: reading.reason,
-      eventId: eventIdOf("bounce", bounce.feedbackId, address),
+      timestamp,
+      feedbackId: bounce.feedbackId,
+      eventId: (address) => eventIdOf("bounce", bounce.feedbackId, address),
       explanation: reading.explanation,
-      ...(reading.suppressedBySes ? { suppressedBySes: true } : {}),
-    }));
+      status: reading.status,
+      diagnostic: recipient.diagnosticCode,
+      bounceType,
+      bounceSubType,
+      suppressedBySes: reading.suppressedBySes === true,
+    });
   });
 }
 
-function complaintVerdicts(notification: SesNotification, common: Common): RecipientVerdict[] {
+function complaintVerdicts(notification: SesNotification): RecipientVerdict[] {
   const complaint = notification.complaint;
   if (complaint === undefined) return [];
   const timestamp = isoOrSelf(complaint.timestamp);
-  const feedbackType = complaint.complaintFeedbackType ?? undefined;
+  const feedbackType = present(complaint.complaintFeedbackType);
   const onSesList = complaint.complaintSubType === "OnAccountSuppressionList";
-  return complaint.complainedRecipients.map((recipient) => {
-    const base = { ...common, event: "complaint" as const, timestamp, feedbackId: complaint.feedbackId };
-    return addressOrIgnore(recipient.emailAddress, base, (address) => {
-      const eventId = eventIdOf("complaint", complaint.feedbackId, address);
-      if (feedbackType === "not-spam") {
-        return {
-          ...base,
-          address,
-          class: "ignore",
-          reason: "feedback",
-          eventId,
-          explanation: "feedback type not-spam: the recipient said the mail is wanted, nothing to suppress",
-        };
-      }
-      return {
-        ...base,
-        address,
-        class: "complaint",
-        reason: onSesList ? "suppressed" : "feedback",
-        eventId,
-        explanation: onSesList
-          ? "SES did not send: the address is on the account's suppression list for a complaint"
-          : `complaint${feedbackType ? ` (feedback type ${feedbackType})` : ""}: the recipient marked the mail as spam`,
-        ...(onSesList ? { suppressedBySes: true } : {}),
-      };
-    });
-  });
+  const notSpam = feedbackType === "not-spam";
+  const explanation = notSpam
+    ? "feedback type not-spam: the recipient said the mail is wanted, nothing to suppress"
+    : onSesList
+      ? "SES did not send: the address is on the account's suppression list for a complaint"
+      : `complaint${feedbackType ? ` (feedback type ${feedbackType})` : ""}: the recipient marked the mail as spam`;
+  return complaint.complainedRecipients.map((recipient) =>
+    verdict(notification, recipient.emailAddress, {
+      event: "complaint",
+      class: notSpam ? "ignore" : "complaint",
+      reason: onSesList && !notSpam ? "suppressed" : "feedback",
+      timestamp,
+      feedbackId: complaint.feedbackId,
+      eventId: (address) => eventIdOf("complaint", complaint.feedbackId, address),
+      explanation,
+      suppressedBySes: onSesList && !notSpam,
+    }),
+  );
 }
 
-function deliveryVerdicts(notification: SesNotification, common: Common): RecipientVerdict[] {
+function deliveryVerdicts(notification: SesNotification): RecipientVerdict[] {
   const delivery = notification.delivery;
   if (delivery === undefined) return [];
   const timestamp = isoOrSelf(delivery.timestamp);
   const status = extractStatus(delivery.smtpResponse ?? undefined);
-  return delivery.recipients.map((raw) => {
-    const base = {
-      ...common,
-      event: "delivery" as const,
-      timestamp,
-      ...optional("status", status),
-      ...optional("diagnostic", delivery.smtpResponse),
-    };
-    return addressOrIgnore(raw, base, (address) => ({
-      ...base,
-      address,
+  const messageId = notification.mail.messageId;
+  return delivery.recipients.map((raw) =>
+    verdict(notification, raw, {
+      event: "delivery",
       class: "delivered",
       reason: "delivered",
-      eventId: eventIdOf("delivery", common.messageId, address),
+      timestamp,
+      eventId: (address) => eventIdOf("delivery", messageId, address),
       explanation: "the receiving server accepted the message",
-    }));
-  });
+      status,
+      diagnostic: delivery.smtpResponse,
+    }),
+  );
 }
 
-function delayVerdicts(notification: SesNotification, common: Common): RecipientVerdict[] {
+function delayVerdicts(notification: SesNotification): RecipientVerdict[] {
   const delay = notification.deliveryDelay;
   if (delay === undefined) return [];
   const timestamp = isoOrSelf(delay.timestamp);
+  const messageId = notification.mail.messageId;
   return delay.delayedRecipients.map((recipient) => {
     const reading = classifyDelay({
-      ...optional("delayType", delay.delayType),
-      ...optional("status", recipient.status),
-      ...optional("diagnosticCode", recipient.diagnosticCode),
+      delayType: present(delay.delayType),
+      status: present(recipient.status),
+      diagnosticCode: present(recipient.diagnosticCode),
     });
-    const base = {
-      ...common,
-      event: "delay" as const,
-      timestamp,
-      ...optional("status", reading.status),
-      ...optional("diagnostic", recipient.diagnosticCode),
-    };
-    return addressOrIgnore(recipient.emailAddress, base, (address) => ({
-      ...base,
-      address,
+    return verdict(notification, recipient.emailAddress, {
+      event: "delay",
       class: reading.class,
       reason: reading.reason,
-      eventId: eventIdOf("delay", common.messageId, address, timestamp),
+      timestamp,
+      eventId: (address) => eventIdOf("delay", messageId, address, timestamp),
       explanation: `${reading.explanation}; SES is still retrying, so the final bounce or delivery decides`,
-    }));
+      status: reading.status,
+      diagnostic: recipient.diagnosticCode,
+    });
   });
 }
 
 /** Send, Reject, Open, Click, Rendering Failure, Subscription and types SES adds later. */
-function otherVerdicts(notification: SesNotification, common: Common): RecipientVerdict[] {
+function otherVerdicts(notification: SesNotification): RecipientVerdict[] {
   const timestamp = isoOrSelf(notification.mail.timestamp);
   const known = notification.type in OTHER_EVENT_NOTES;
   const note = known
     ? OTHER_EVENT_NOTES[notification.type as keyof typeof OTHER_EVENT_NOTES]
     : "an event type this version does not know";
-  return (notification.mail.destination ?? []).map((raw) => {
-    const base = { ...common, event: "other" as const, timestamp };
-    return addressOrIgnore(raw, base, (address) => ({
-      ...base,
-      address,
+  const reference = `${notification.type}:${notification.mail.messageId}`;
+  return (notification.mail.destination ?? []).map((raw) =>
+    verdict(notification, raw, {
+      event: "other",
       class: "ignore",
       reason: "undefined",
-      eventId: eventIdOf("other", `${notification.type}:${common.messageId}`, address, timestamp),
+      timestamp,
+      eventId: (address) => eventIdOf("other", reference, address, timestamp),
       explanation: `ignored: ${notification.type} is ${note}, not recipient feedback`,
-    }));
-  });
+    }),
+  );
 }
 
 const OTHER_EVENT_NOTES = {
@@ -218,11 +214,10 @@ const VERDICTS_BY_TYPE = {
   Complaint: complaintVerdicts,
   Delivery: deliveryVerdicts,
   DeliveryDelay: delayVerdicts,
-} as const satisfies Record<string, (notification: SesNotification, common: Common) => RecipientVerdict[]>;
+} as const satisfies Record<string, (notification: SesNotification) => RecipientVerdict[]>;
 
 /** Every recipient of a notification with its verdict, in the order SES listed them. */
 export function verdictsOf(notification: SesNotification): RecipientVerdict[] {
-  const common = commonOf(notification);
   const byType = VERDICTS_BY_TYPE[notification.type as keyof typeof VERDICTS_BY_TYPE];
-  return byType !== undefined ? byType(notification, common) : otherVerdicts(notification, common);
+  return byType !== undefined ? byType(notification) : otherVerdicts(notification);
 }
