@@ -1,0 +1,182 @@
+// The Lambda bundles as the CDK builds them: their size, what fills them, and how long a fresh
+// Node process takes to load each one next to a bundle that only creates the SDK clients.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { build, type Metafile } from "esbuild";
+import { median, round } from "./statistics.ts";
+
+const run = promisify(execFile);
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const COLD_LOAD_SCRIPT = fileURLToPath(new URL("./cold-load.mjs", import.meta.url));
+
+/** lib/bounce-guard.ts: ESM bundles that include CommonJS dependencies (the AWS SDK) need their own `require`. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+interface BundleSpec {
+  readonly name: string;
+  /** A file in the project, or the source of a bundle written here. */
+  readonly entry: { readonly file: string } | { readonly source: string };
+  /** The event of the first invocation, which builds the clients; none for the baseline. */
+  readonly firstEvent?: unknown;
+}
+
+/** What the functions create at their first invocation in the default configuration: one DynamoDB client. */
+const BASELINE_SOURCE = `import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+export const clients = [new DynamoDBClient({})];
+`;
+
+export const BUNDLES: readonly BundleSpec[] = [
+  { name: "classifier", entry: { file: "functions/classifier.ts" }, firstEvent: { Records: [] } },
+  { name: "presend-check", entry: { file: "functions/presend-check.ts" }, firstEvent: {} },
+  { name: "baseline-dynamodb-client", entry: { source: BASELINE_SOURCE } },
+];
+
+export interface PackageShare {
+  readonly package: string;
+  readonly bytes: number;
+  readonly share: number;
+}
+
+export interface BundleFigures {
+  readonly bytes: Readonly<Record<string, number>>;
+  /** Per bundle, the packages that fill it, largest first (esbuild metafile, bytes in the output). */
+  readonly largestPackages: Readonly<Record<string, readonly PackageShare[]>>;
+  readonly runs: number;
+  /** Median ms to import the bundle, and to import it and run the first invocation's setup. */
+  readonly coldLoadMs: Readonly<Record<string, { readonly import: number; readonly importAndInit: number }>>;
+  /** Per function: median import-and-init time over the baseline's import (which creates the client). */
+  readonly coldLoadRatio: Readonly<Record<string, number>>;
+  /** The same with the import alone, for functions that build their clients only when first invoked. */
+  readonly importOnlyRatio: Readonly<Record<string, number>>;
+}
+
+function packageOf(path: string): string {
+  const matches = [...path.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)];
+  const last = matches.at(-1)?.[1];
+  if (last !== undefined) return last;
+  return path.startsWith("functions/") ? "bounce-guard functions/" : path;
+}
+
+function largestPackages(metafile: Metafile, outfile: string): PackageShare[] {
+  const output = Object.entries(metafile.outputs).find(
+    ([path]) => resolve(PROJECT_ROOT, path) === outfile,
+  )?.[1];
+  if (output === undefined) return [];
+  const byPackage = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const name = packageOf(path);
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  const total = [...byPackage.values()].reduce((sum, bytes) => sum + bytes, 0);
+  return [...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([name, bytes]) => ({ package: name, bytes, share: Math.round((bytes / total) * 1000) / 1000 }));
+}
+
+/** esbuild with the arguments aws-lambda-nodejs passes for the stack's bundling options. */
+async function bundle(spec: BundleSpec, directory: string): Promise<{ outfile: string; metafile: Metafile }> {
+  const outfile = join(directory, spec.name, "index.mjs");
+  const result = await build({
+    ...("file" in spec.entry
+      ? { entryPoints: [join(PROJECT_ROOT, spec.entry.file)] }
+      : {
+          stdin: {
+            contents: spec.entry.source,
+            resolveDir: PROJECT_ROOT,
+            sourcefile: `${spec.name}.ts`,
+            loader: "ts",
+          },
+        }),
+    bundle: true,
+    platform: "node",
+    target: "node24",
+    format: "esm",
+    mainFields: ["module", "main"],
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    banner: { js: ESM_REQUIRE_BANNER },
+    outfile,
+    metafile: true,
+    absWorkingDir: PROJECT_ROOT,
+    logLevel: "silent",
+  });
+  return { outfile, metafile: result.metafile };
+}
+
+async function coldLoadOnce(
+  outfile: string,
+  firstEvent: unknown,
+): Promise<{ importMs: number; initMs: number }> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      COLD_LOAD_SCRIPT,
+      pathToFileURL(outfile).href,
+      firstEvent === undefined ? "-" : JSON.stringify(firstEvent),
+    ],
+    {
+      cwd: tmpdir(),
+      env: {
+        PATH: process.env.PATH ?? "",
+        AWS_REGION: "us-east-1",
+        TABLE_NAME: "bounce-guard-bench",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+    },
+  );
+  const line = stdout.split("\n").find((text) => text.startsWith("COLD_LOAD "));
+  if (line === undefined)
+    throw new Error(`no timing from the cold load of ${outfile}: ${stdout.slice(0, 300)}`);
+  return JSON.parse(line.slice("COLD_LOAD ".length)) as { importMs: number; initMs: number };
+}
+
+export async function measureBundles(runs = 9): Promise<BundleFigures> {
+  const directory = await mkdtemp(join(tmpdir(), "bounce-guard-bench-"));
+  try {
+    const built = new Map<string, { outfile: string; metafile: Metafile; spec: BundleSpec }>();
+    for (const spec of BUNDLES) built.set(spec.name, { ...(await bundle(spec, directory)), spec });
+    const bytes: Record<string, number> = {};
+    const largest: Record<string, PackageShare[]> = {};
+    for (const [name, { outfile, metafile }] of built) {
+      bytes[name] = (await stat(outfile)).size;
+      largest[name] = largestPackages(metafile, outfile);
+    }
+    const samples = new Map<string, { import: number[]; total: number[] }>();
+    // Interleaved, so a busy moment of the machine hits every bundle alike.
+    for (let round = 0; round < runs; round += 1) {
+      for (const [name, { outfile, spec }] of built) {
+        const timing = await coldLoadOnce(outfile, spec.firstEvent);
+        const sample = samples.get(name) ?? { import: [], total: [] };
+        sample.import.push(timing.importMs);
+        sample.total.push(timing.importMs + timing.initMs);
+        samples.set(name, sample);
+      }
+    }
+    const coldLoadMs: Record<string, { import: number; importAndInit: number }> = {};
+    for (const [name, sample] of samples) {
+      coldLoadMs[name] = {
+        import: round(median(sample.import), 1),
+        importAndInit: round(median(sample.total), 1),
+      };
+    }
+    const baseline = coldLoadMs["baseline-dynamodb-client"];
+    const coldLoadRatio: Record<string, number> = {};
+    const importOnlyRatio: Record<string, number> = {};
+    for (const spec of BUNDLES) {
+      const timing = coldLoadMs[spec.name];
+      if (spec.firstEvent === undefined || timing === undefined || baseline === undefined) continue;
+      coldLoadRatio[spec.name] = round(timing.importAndInit / baseline.importAndInit, 2);
+      importOnlyRatio[spec.name] = round(timing.import / baseline.import, 2);
+    }
+    return { bytes, largestPackages: largest, runs, coldLoadMs, coldLoadRatio, importOnlyRatio };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}

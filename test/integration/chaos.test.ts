@@ -1,0 +1,186 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
+import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
+import { assess, DEFAULT_POLICY, decide } from "../../functions/core/policy.ts";
+import type { RecipientVerdict } from "../../functions/core/types.ts";
+import {
+  at,
+  DAY_SECONDS,
+  instant,
+  unique,
+  uniqueAddress,
+  verdictOf,
+} from "../fixtures/scenarios/feedback.ts";
+import { type ChaosOptions, type ChaosReport, runChaos, sameInstantReplay } from "../support/chaos-replay.ts";
+
+/** About 2,000 notifications over a few hundred addresses, with every kind of trouble at once. */
+const CHAOS: ChaosOptions = {
+  stream: {
+    seed: 20261126,
+    notifications: 2_000,
+    addresses: 280,
+    end: new Date("2025-06-01T00:00:00.000Z"),
+  },
+  faults: { seed: 7, rate: 0.08 },
+  maxReceiveCount: 3,
+  visibilityTimeoutSeconds: 2,
+  concurrency: 4,
+  deadlineMs: 90_000,
+};
+
+describe("chaos replay: ~2,000 notifications through the local SQS with duplicates, reordering, poison and DynamoDB faults", () => {
+  let report: ChaosReport;
+
+  beforeAll(async () => {
+    // Act (shared by the assertions below: one replay, judged from several sides)
+    report = await runChaos(CHAOS);
+  }, 120_000);
+
+  it("generates the stream it claims: copies in both formats, rewrapped and exact duplicates, poison, control messages", () => {
+    // Assess
+    expect(report.notifications).toBeGreaterThanOrEqual(2_000);
+    expect(report.addresses).toBeGreaterThan(200);
+    expect(report.messagesByKind["exact-duplicate"]).toBeGreaterThan(0);
+    expect(report.messagesByKind["other-format"]).toBeGreaterThan(0);
+    expect(report.messagesByKind.rewrapped).toBeGreaterThan(0);
+    expect(report.messagesByKind.poison).toBeGreaterThan(20);
+    expect(report.messagesByKind.control).toBeGreaterThan(0);
+    expect({ poisonAccepted: report.poisonAccepted, goodRejected: report.goodRejected }).toEqual({
+      poisonAccepted: 0,
+      goodRejected: 0,
+    });
+  });
+
+  it("exercises every suppression path, live deferrals and addresses that were never suppressed", () => {
+    // Assess
+    for (const status of [
+      "suppressed:hard",
+      "suppressed:complaint",
+      "suppressed:ses",
+      "suppressed:soft-threshold",
+      "deferred",
+      "active",
+    ]) {
+      expect(report.modelStatuses[status] ?? 0, status).toBeGreaterThan(0);
+    }
+  });
+
+  it("injects faults before and after DynamoDB applied a write, and some reach the handler so SQS redelivers", () => {
+    // Assess
+    const moments = Object.keys(report.faultsThrown).map((label) => label.split("/").slice(1).join("/"));
+    expect(new Set(moments)).toEqual(new Set(["before/handler", "after/handler", "before/sdk", "after/sdk"]));
+    expect(report.goodRecordsRedelivered).toBeGreaterThan(0);
+    expect(report.receives).toBeGreaterThan(report.messages);
+  });
+
+  it("gives every event id one meaning across duplicates, formats and wrappings", () => {
+    // Assess
+    expect(report.eventIdConflicts).toBe(0);
+  });
+
+  it("leaves a table that matches the model computed by the pure policy over the de-duplicated stream", () => {
+    // Assess
+    expect(report.differences.slice(0, 20)).toEqual([]);
+    expect(report.mismatchedAddresses).toBe(0);
+    expect(report.unexpectedItems).toEqual([]);
+  });
+
+  it("counts no event twice", () => {
+    // Assess
+    expect(report.doubleCountedAddresses).toBe(0);
+  });
+
+  it("applies every good message", () => {
+    // Assess
+    expect(report.unappliedMessages).toBe(0);
+    expect(report.queueDepthAfter).toBe(0);
+  });
+
+  it("moves every poison message to the DLQ and nothing else", () => {
+    // Assess
+    expect(report.deadLetters.unexpected).toEqual([]);
+    expect(report.deadLetters.missingPoison).toEqual([]);
+    expect(report.deadLetters.count).toBe(report.messagesByKind.poison);
+  });
+});
+
+describe("chaos replay: events at the same instant", () => {
+  it("keeps the same suppression whatever order a hard bounce and a complaint of the same instant arrive in", async () => {
+    // Prepare: each address gets a hard bounce and a complaint stamped with the same millisecond;
+    // the shuffle sends about half of them complaint first.
+    const options = sameInstantReplay(16);
+
+    // Act
+    const report = await runChaos(options);
+
+    // Assess
+    expect(report.addresses).toBe(16);
+    expect(
+      (report.modelStatuses["suppressed:hard"] ?? 0) + (report.modelStatuses["suppressed:complaint"] ?? 0),
+    ).toBe(16);
+    expect(report.differences).toEqual([]);
+  });
+});
+
+describe("chaos: concurrent events on one address", () => {
+  it("keeps a suppressed address retained when a late delivery's release races a soft bounce that reaches the threshold again", async () => {
+    // Prepare: six soft bounces a day apart (the fifth reached the threshold, so the item is
+    // retained); then, at once, a late delivery from day 1.5 (which breaks that streak) and a
+    // seventh soft bounce (which makes the streak after the delivery five long again).
+    const dynamo = await startLocalDynamoDb();
+    try {
+      const address = uniqueAddress("race");
+      const softs = Array.from({ length: 7 }, (_, day) =>
+        verdictOf("soft", { address, timestamp: at(day * DAY_SECONDS), eventId: unique("soft") }),
+      );
+      const lateDelivery = verdictOf("delivered", {
+        address,
+        timestamp: at(1.5 * DAY_SECONDS),
+        eventId: unique("delivery"),
+      });
+      const seventh = softs[6] as RecipientVerdict;
+      const now = instant(7 * DAY_SECONDS);
+      const store = new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, DEFAULT_POLICY);
+      for (const soft of softs.slice(0, 6)) await store.apply(address, decide(soft), now);
+      // The interleaving a busy table produces: the delivery's write, the seventh bounce's write,
+      // then the delivery's follow-up write, which was computed before the seventh bounce landed.
+      let deliveryWritten: () => void = () => {};
+      let seventhWritten: () => void = () => {};
+      const afterDelivery = new Promise<void>((resolve) => {
+        deliveryWritten = resolve;
+      });
+      const afterSeventh = new Promise<void>((resolve) => {
+        seventhWritten = resolve;
+      });
+      dynamo.client.middlewareStack.add(
+        (next) => async (args) => {
+          const input = JSON.stringify(args.input);
+          const followUp = !input.includes("ConditionExpression");
+          if (input.includes(seventh.eventId)) await afterDelivery;
+          if (followUp) await afterSeventh;
+          const result = await next(args);
+          if (input.includes(lateDelivery.eventId)) deliveryWritten();
+          if (input.includes(seventh.eventId)) seventhWritten();
+          return result;
+        },
+        { step: "initialize", name: "interleaveDeliveryAndSeventhBounce" },
+      );
+
+      // Act
+      await Promise.all([
+        store.apply(address, decide(lateDelivery), now),
+        store.apply(address, decide(seventh), now),
+      ]);
+      const stored = await store.get(address);
+
+      // Assess
+      expect(assess(stored, DEFAULT_POLICY, now).suppression?.by).toBe("soft-threshold");
+      expect({ retained: stored?.retained === true, expiresAt: stored?.expiresAt }).toEqual({
+        retained: true,
+        expiresAt: undefined,
+      });
+    } finally {
+      await dynamo.close();
+    }
+  });
+});

@@ -1,0 +1,291 @@
+// The fault-injection replay: a generated stream through the real local SQS (with its DLQ) into
+// the classifier handler, with DynamoDB faults, then the table compared with the pure model.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import type { SQSEvent } from "aws-lambda";
+import { localClientConfig } from "../../cli/local/aws-clients.ts";
+import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
+import {
+  type LocalQueues,
+  pumpQueue,
+  queueDepth,
+  sendMessages,
+  startLocalQueues,
+} from "../../cli/local/sqs.ts";
+import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
+import { silentLogger } from "../../functions/adapters/logger.ts";
+import { createEmfMetrics } from "../../functions/adapters/metrics.ts";
+import { createHandler } from "../../functions/classifier.ts";
+import { parseNotification } from "../../functions/core/parse.ts";
+import { type AddressState, assess, DEFAULT_POLICY, type PolicyConfig } from "../../functions/core/policy.ts";
+import { type FaultPlan, injectFaults } from "./dynamodb-faults.ts";
+import { startDynamoDbProcess } from "./dynamodb-process.ts";
+import { buildModel, type Difference, differencesOf, isDoubleCounted } from "./feedback-model.ts";
+import {
+  type FeedbackStreamOptions,
+  generateFeedbackStream,
+  type StreamMessageKind,
+} from "./feedback-stream.ts";
+import { lambdaContext } from "./lambda-context.ts";
+
+export interface ChaosOptions {
+  readonly stream: FeedbackStreamOptions;
+  /** DynamoDB faults; none when absent. */
+  readonly faults?: Omit<FaultPlan, "commands">;
+  /** @default DEFAULT_POLICY */
+  readonly policy?: PolicyConfig;
+  /** @default 3 */
+  readonly maxReceiveCount?: number;
+  /** @default 2 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Pollers working the queue at once, like concurrent Lambda invocations. @default 4 */
+  readonly concurrency?: number;
+  /** @default 10 */
+  readonly batchSize?: number;
+  /** The replay gives up (and reports what is left on the queue) after this long. @default 120000 */
+  readonly deadlineMs?: number;
+  /** Run dynalite in a child process, so it and the code under test use two cores. @default true */
+  readonly separateDynamoDbProcess?: boolean;
+}
+
+export interface DeadLetterCheck {
+  /** Every poison message is in the DLQ and nothing else is. */
+  readonly poisonOnly: boolean;
+  readonly count: number;
+  readonly missingPoison: readonly string[];
+  readonly unexpected: readonly string[];
+}
+
+export interface ChaosReport {
+  readonly notifications: number;
+  readonly messages: number;
+  readonly messagesByKind: Readonly<Record<StreamMessageKind, number>>;
+  readonly addresses: number;
+  readonly recipientVerdicts: number;
+  readonly distinctEvents: number;
+  readonly receives: number;
+  readonly batches: number;
+  /** Good records the handler reported failed (a fault reached it), so SQS delivered them again. */
+  readonly goodRecordsRedelivered: number;
+  readonly faultsThrown: Readonly<Record<string, number>>;
+  readonly faultsTotal: number;
+  readonly differences: readonly Difference[];
+  readonly mismatchedAddresses: number;
+  readonly doubleCountedAddresses: number;
+  /** Good messages with a recipient event that is not in the table. */
+  readonly unappliedMessages: number;
+  /** Items in the table for addresses the model has no event for. */
+  readonly unexpectedItems: readonly string[];
+  readonly deadLetters: DeadLetterCheck;
+  readonly queueDepthAfter: number;
+  /** Event ids two messages carry with different content. */
+  readonly eventIdConflicts: number;
+  /** Generator sanity: poison the parser accepts, good messages it rejects. Both must be 0. */
+  readonly poisonAccepted: number;
+  readonly goodRejected: number;
+  /** The model's answers by status (and by what suppressed), to show what the stream exercised. */
+  readonly modelStatuses: Readonly<Record<string, number>>;
+  readonly elapsedMs: number;
+  /** Where the time went: sending the stream, working the queue (with retries and the DLQ), checking. */
+  readonly phasesMs: Readonly<{ send: number; pump: number; verify: number }>;
+}
+
+/**
+ * A small replay of addresses that each get a hard bounce and a complaint stamped with the same
+ * millisecond, and nothing else: arrival order is then the only thing that differs between them.
+ */
+export function sameInstantReplay(pairs: number): ChaosOptions {
+  return {
+    stream: {
+      seed: 42,
+      notifications: 0,
+      addresses: 0,
+      end: new Date("2025-06-01T00:00:00.000Z"),
+      sameInstantPairs: pairs,
+      exactDuplicateRate: 0,
+      otherFormatRate: 0,
+      rewrapRate: 0,
+      poisonRate: 0,
+      controlMessages: 0,
+    },
+    concurrency: 1,
+    separateDynamoDbProcess: false,
+    deadlineMs: 20_000,
+  };
+}
+
+/** Parse a body as the handler does: inside an SQS record. */
+function parsesAsRecord(body: string): boolean {
+  return parseNotification({ eventSource: "aws:sqs", messageId: "check", body }).kind !== "error";
+}
+
+/** Receive everything on a queue, hiding each message for the rest of the run. */
+async function drain(queues: LocalQueues, queueUrl: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const received = await queues.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 3_600,
+      }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) return bodies;
+    bodies.push(...messages.map((message) => message.Body ?? ""));
+  }
+}
+
+function multisetDifference(left: readonly string[], right: readonly string[]): string[] {
+  const remaining = new Map<string, number>();
+  for (const item of right) remaining.set(item, (remaining.get(item) ?? 0) + 1);
+  const extra: string[] = [];
+  for (const item of left) {
+    const count = remaining.get(item) ?? 0;
+    if (count > 0) remaining.set(item, count - 1);
+    else extra.push(item);
+  }
+  return extra;
+}
+
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) {
+    const key = keyOf(item);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const started = performance.now();
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const now = options.stream.end;
+  const stream = generateFeedbackStream(options.stream);
+  const goodBodies = stream.messages.filter((message) => message.kind !== "poison").map(({ body }) => body);
+  const poisonBodies = stream.messages.filter((message) => message.kind === "poison").map(({ body }) => body);
+  const model = buildModel(goodBodies);
+
+  const dynamo =
+    (options.separateDynamoDbProcess ?? true) ? await startDynamoDbProcess() : await startLocalDynamoDb();
+  const faultyClient = new DynamoDBClient(localClientConfig(dynamo.endpoint));
+  const cleanClient = new DynamoDBClient(localClientConfig(dynamo.endpoint));
+  const injector = injectFaults(faultyClient, {
+    seed: options.faults?.seed ?? 0,
+    rate: options.faults?.rate ?? 0,
+  });
+  const queues = await startLocalQueues({
+    maxReceiveCount: options.maxReceiveCount ?? 3,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
+  });
+  try {
+    const sendStarted = performance.now();
+    await sendMessages(
+      queues,
+      stream.messages.map(({ body }) => ({ body })),
+    );
+    const handler = createHandler({
+      store: new DynamoDbSuppressionStore(faultyClient, dynamo.tableName, policy),
+      logger: silentLogger,
+      metrics: createEmfMetrics("BounceGuardChaos", () => {}),
+      now: () => now,
+    });
+    const poisonSet = new Set(poisonBodies);
+    let goodRecordsRedelivered = 0;
+    const invoke = async (event: SQSEvent) => {
+      const response = await handler(event, lambdaContext());
+      const bodyOf = new Map(event.Records.map((record) => [record.messageId, record.body]));
+      for (const failure of response.batchItemFailures) {
+        if (!poisonSet.has(bodyOf.get(failure.itemIdentifier) ?? "")) goodRecordsRedelivered += 1;
+      }
+      return response;
+    };
+    const pumpStarted = performance.now();
+    injector.arm();
+    const pumped = await Promise.all(
+      Array.from({ length: options.concurrency ?? 4 }, () =>
+        pumpQueue(queues, invoke, {
+          batchSize: options.batchSize ?? 10,
+          deadlineMs: options.deadlineMs ?? 120_000,
+        }),
+      ),
+    );
+    injector.disarm();
+    const verifyStarted = performance.now();
+    const queueDepthAfter = await queueDepth(queues);
+    const deadLetterBodies = await drain(queues, queues.deadLetterQueueUrl);
+
+    const reader = new DynamoDbSuppressionStore(cleanClient, dynamo.tableName, policy);
+    const table = new Map<string, AddressState>();
+    for await (const page of reader.scan()) for (const state of page) table.set(state.address, state);
+
+    const differences: Difference[] = [];
+    let doubleCountedAddresses = 0;
+    for (const [address, expected] of model.states) {
+      const stored = table.get(address);
+      differences.push(...differencesOf(address, stored, expected, policy, now));
+      if (isDoubleCounted(stored, expected)) doubleCountedAddresses += 1;
+    }
+    const storedIds = new Set([...table.values()].flatMap((state) => state.history.map((entry) => entry.id)));
+    const unappliedMessages = [...model.expectedEvents.values()].filter((events) =>
+      events.some((event) => !storedIds.has(event.eventId)),
+    ).length;
+    const missingPoison = multisetDifference(poisonBodies, deadLetterBodies);
+    const unexpected = multisetDifference(deadLetterBodies, poisonBodies);
+    const modelAssessments = [...model.states.values()].map((state) => assess(state, policy, now));
+    return {
+      notifications: stream.notificationCount,
+      messages: stream.messages.length,
+      messagesByKind: {
+        notification: 0,
+        "exact-duplicate": 0,
+        "other-format": 0,
+        rewrapped: 0,
+        control: 0,
+        poison: 0,
+        ...countBy(stream.messages, (message) => message.kind),
+      },
+      addresses: model.states.size,
+      recipientVerdicts: model.recipientVerdicts,
+      distinctEvents: model.distinctEvents,
+      receives: pumped.reduce((sum, report) => sum + report.receives, 0),
+      batches: pumped.reduce((sum, report) => sum + report.batches, 0),
+      goodRecordsRedelivered,
+      faultsThrown: Object.fromEntries(injector.stats.thrown),
+      faultsTotal: injector.stats.total(),
+      differences,
+      mismatchedAddresses: new Set(differences.map((difference) => difference.address)).size,
+      doubleCountedAddresses,
+      unappliedMessages,
+      unexpectedItems: [...table.keys()].filter((address) => !model.states.has(address)),
+      deadLetters: {
+        poisonOnly: missingPoison.length === 0 && unexpected.length === 0,
+        count: deadLetterBodies.length,
+        missingPoison,
+        unexpected,
+      },
+      queueDepthAfter,
+      eventIdConflicts: model.conflicts.length,
+      poisonAccepted: poisonBodies.filter(parsesAsRecord).length,
+      goodRejected: goodBodies.filter((body) => !parsesAsRecord(body)).length,
+      modelStatuses: countBy(modelAssessments, (assessment) =>
+        assessment.status === "suppressed"
+          ? `suppressed:${assessment.suppression?.by ?? "?"}`
+          : assessment.status,
+      ),
+      elapsedMs: Math.round(performance.now() - started),
+      phasesMs: {
+        send: Math.round(pumpStarted - sendStarted),
+        pump: Math.round(verifyStarted - pumpStarted),
+        verify: Math.round(performance.now() - verifyStarted),
+      },
+    };
+  } finally {
+    injector.disarm();
+    faultyClient.destroy();
+    cleanClient.destroy();
+    await queues.close();
+    await dynamo.close();
+  }
+}
