@@ -65,6 +65,40 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
+/**
+ * History entries are stored with one-letter keys: every event rewrites the whole item, DynamoDB
+ * charges a write unit per started KB of it, and the key names would otherwise be a third of it.
+ */
+const ENTRY_KEYS = {
+  id: "i",
+  at: "t",
+  event: "e",
+  class: "c",
+  reason: "r",
+  status: "s",
+  diagnostic: "d",
+  feedbackId: "f",
+  messageId: "m",
+} as const satisfies Record<keyof HistoryEntry, string>;
+
+function encodeEntry(entry: HistoryEntry): Record<string, string> {
+  const stored: Record<string, string> = {};
+  for (const [name, key] of Object.entries(ENTRY_KEYS) as [keyof HistoryEntry, string][]) {
+    const value = entry[name];
+    if (value !== undefined) stored[key] = value;
+  }
+  return stored;
+}
+
+function decodeEntry(stored: Record<string, string>): HistoryEntry {
+  const entry: Record<string, string> = {};
+  for (const [name, key] of Object.entries(ENTRY_KEYS)) {
+    const value = stored[key];
+    if (value !== undefined) entry[name] = value;
+  }
+  return entry as unknown as HistoryEntry;
+}
+
 /** Entries that never change an assessment; trimming drops them before the others. */
 function affectsPolicy(entry: HistoryEntry): boolean {
   return entry.event !== "delay" && entry.class !== "autoreply" && entry.class !== "ignore";
@@ -101,7 +135,7 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
   const audit = item[ATTRIBUTES.audit] as AuditEntry[] | undefined;
   return {
     address: String(item[TABLE_SCHEMA.partitionKey]),
-    history: (item[ATTRIBUTES.history] as HistoryEntry[] | undefined) ?? [],
+    history: ((item[ATTRIBUTES.history] as Record<string, string>[] | undefined) ?? []).map(decodeEntry),
     counts,
     ...(suppression !== undefined ? { suppression } : {}),
     ...(typeof updatedAt === "string" ? { updatedAt } : {}),
@@ -344,7 +378,7 @@ export class DynamoDbSuppressionStore {
   }
 
   private appendClause(entry: HistoryEntry, now: Date, values: Record<string, unknown>): string {
-    values[":entry"] = [entry];
+    values[":entry"] = [encodeEntry(entry)];
     values[":idList"] = [entry.id];
     values[":id"] = entry.id;
     values[":empty"] = [];

@@ -22,7 +22,8 @@ export const DEFAULT_POLICY: PolicyConfig = {
   softBounceMemorySeconds: 30 * DAY_SECONDS,
   retryIntervalSeconds: 4 * 3_600,
   historyTtlSeconds: 90 * DAY_SECONDS,
-  historyLimit: 50,
+  // Small on purpose: every event rewrites the whole item and pays a write unit per started KB.
+  historyLimit: 20,
 };
 
 /** Limits that keep the item small and the streak inside the kept history. */
@@ -31,7 +32,7 @@ const LIMITS = {
   softBounceMemorySeconds: [3_600, 365 * DAY_SECONDS],
   retryIntervalSeconds: [60, 30 * DAY_SECONDS],
   historyTtlSeconds: [DAY_SECONDS, 3_650 * DAY_SECONDS],
-  historyLimit: [30, 200],
+  historyLimit: [10, 200],
 } as const satisfies Record<keyof PolicyConfig, readonly [number, number]>;
 
 /** Build a policy from partial settings, failing fast with the bad value named. */
@@ -112,7 +113,8 @@ export type Decision =
     }
   | { readonly kind: "none"; readonly why: string };
 
-const DIAGNOSTIC_LIMIT = 500;
+/** Enough for the status line and the receiver's reason; long NDR prose adds cost, not evidence. */
+const DIAGNOSTIC_LIMIT = 200;
 
 export function historyEntryOf(verdict: RecipientVerdict): HistoryEntry {
   return {

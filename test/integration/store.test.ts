@@ -368,7 +368,8 @@ describe("DynamoDbSuppressionStore", () => {
 
     // Assess
     const ids = item?.ids?.L?.map((value) => value.S);
-    const historyIds = item?.hist?.L?.map((value) => value.M?.id?.S);
+    // entries are stored with one-letter keys: "i" is the id
+    const historyIds = item?.hist?.L?.map((value) => value.M?.i?.S);
     expect(ids).toHaveLength(15);
     expect(ids).toEqual(historyIds);
   });

@@ -17,7 +17,7 @@ import { silentLogger } from "../../functions/adapters/logger.ts";
 import { createEmfMetrics } from "../../functions/adapters/metrics.ts";
 import { createHandler } from "../../functions/classifier.ts";
 import { parseNotification } from "../../functions/core/parse.ts";
-import { type AddressState, assess, DEFAULT_POLICY, type PolicyConfig } from "../../functions/core/policy.ts";
+import { type AddressState, assess, type PolicyConfig, policyConfig } from "../../functions/core/policy.ts";
 import { type FaultPlan, injectFaults } from "./dynamodb-faults.ts";
 import { startDynamoDbProcess } from "./dynamodb-process.ts";
 import { buildModel, type Difference, differencesOf, isDoubleCounted } from "./feedback-model.ts";
@@ -160,7 +160,9 @@ function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Record<str
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = performance.now();
-  const policy = options.policy ?? DEFAULT_POLICY;
+  // The model keeps every event, so the store must too: a history limit above any address's event
+  // count here (trimming itself is covered by the store's own tests).
+  const policy = options.policy ?? policyConfig({ historyLimit: 200 });
   const now = options.stream.end;
   const stream = generateFeedbackStream(options.stream);
   const goodBodies = stream.messages.filter((message) => message.kind !== "poison").map(({ body }) => body);

@@ -92,7 +92,7 @@ describe("policyConfig", () => {
     [
       "historyLimit 500",
       { historyLimit: 500 },
-      /historyLimit must be an integer between 30 and 200, got 500/,
+      /historyLimit must be an integer between 10 and 200, got 500/,
     ],
     [
       "historyLimit 30 with softBounceThreshold 20",
@@ -224,7 +224,7 @@ describe("decide", () => {
     },
   );
 
-  it("keeps at most 500 characters of a diagnostic in the history entry", () => {
+  it("keeps at most 200 characters of a diagnostic in the history entry", () => {
     // Prepare
     const verdict = verdictOf("soft", { diagnostic: "x".repeat(2_000) });
 
@@ -232,7 +232,7 @@ describe("decide", () => {
     const decision = decide(verdict);
 
     // Assess
-    expect(decision.kind === "record" && decision.entry.diagnostic).toHaveLength(500);
+    expect(decision.kind === "record" && decision.entry.diagnostic).toHaveLength(200);
   });
 });
 
