@@ -99,6 +99,21 @@ function decodeEntry(stored: Record<string, string>): HistoryEntry {
   return entry as unknown as HistoryEntry;
 }
 
+/**
+ * The stored suppression snapshot: what decides (time, cause, reason, status) and what an operator
+ * wrote, but not the evidence the history entry already carries (diagnostic, ids): the snapshot only
+ * answers once that entry has been trimmed, and every byte of it is paid again on each write.
+ */
+function snapshotOf(suppression: Suppression): Suppression {
+  const {
+    diagnostic: _diagnostic,
+    feedbackId: _feedbackId,
+    messageId: _messageId,
+    ...snapshot
+  } = suppression;
+  return snapshot;
+}
+
 /** Entries that never change an assessment; trimming drops them before the others. */
 function affectsPolicy(entry: HistoryEntry): boolean {
   return entry.event !== "delay" && entry.class !== "autoreply" && entry.class !== "ignore";
@@ -395,7 +410,10 @@ export class DynamoDbSuppressionStore {
     decision: Extract<Decision, { kind: "suppress" }>,
     now: Date,
   ): Promise<AddressState | undefined> {
-    const values: Record<string, unknown> = { ":sup": decision.suppression, ":retained": RETAINED };
+    const values: Record<string, unknown> = {
+      ":sup": snapshotOf(decision.suppression),
+      ":retained": RETAINED,
+    };
     const set = this.appendClause(decision.entry, now, values);
     return this.update(key, {
       UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${this.counterClause(decision.counter, values)}`,
@@ -443,7 +461,7 @@ export class DynamoDbSuppressionStore {
       let set = "";
       if (suppressed !== undefined) {
         set = "SET #sup = :sup, #retained = :retained, #ttl = :retained ";
-        values[":sup"] = suppressed;
+        values[":sup"] = snapshotOf(suppressed);
         values[":retained"] = RETAINED;
       }
       const paths = trimPaths(state.history, excess + Math.floor(this.config.historyLimit / 2));
