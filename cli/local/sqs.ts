@@ -148,6 +148,25 @@ export async function queueDepth(queues: LocalQueues, queueUrl = queues.queueUrl
   );
 }
 
+/** Receive every message on a queue, hiding each for the rest of the run: for checks after a run. */
+export async function drainQueue(queues: LocalQueues, queueUrl: string): Promise<Message[]> {
+  const drained: Message[] = [];
+  for (;;) {
+    const received = await queues.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ["All"],
+        VisibilityTimeout: 3_600,
+      }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) return drained;
+    drained.push(...messages);
+  }
+}
+
 export interface PumpReport {
   readonly batches: number;
   readonly receives: number;

@@ -1,10 +1,16 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Message, ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { type Message, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { snsEnvelopeOf } from "../../cli/local/sns.ts";
-import { type LocalQueues, queueDepth, sqsRecordOf, startLocalQueues } from "../../cli/local/sqs.ts";
+import {
+  drainQueue,
+  type LocalQueues,
+  queueDepth,
+  sqsRecordOf,
+  startLocalQueues,
+} from "../../cli/local/sqs.ts";
 import { EXIT } from "../../cli/main.ts";
 import { sesBounce, sesDelivery, uniqueAddress } from "../fixtures/scenarios/feedback.ts";
 import { ndjson, type OpsTable, runCommand, startOpsTable } from "./ops-support.ts";
@@ -148,22 +154,7 @@ describe("bounce-guard redrive", () => {
     );
   }
 
-  async function drain(queueUrl: string): Promise<Message[]> {
-    const messages: Message[] = [];
-    for (;;) {
-      const received = await queues.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 0,
-          MessageAttributeNames: ["All"],
-          VisibilityTimeout: 30,
-        }),
-      );
-      if ((received.Messages ?? []).length === 0) return messages;
-      messages.push(...(received.Messages ?? []));
-    }
-  }
+  const drain = (queueUrl: string): Promise<Message[]> => drainQueue(queues, queueUrl);
 
   it("moves every DLQ message back to the queue with its body and attributes", async () => {
     // Prepare

@@ -1,12 +1,11 @@
 // The fault-injection replay: a generated stream through the real local SQS (with its DLQ) into
 // the classifier handler, with DynamoDB faults, then the table compared with the pure model.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { localClientConfig } from "../../cli/local/aws-clients.ts";
 import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
 import {
-  type LocalQueues,
+  drainQueue,
   pumpQueue,
   queueDepth,
   sendMessages,
@@ -119,24 +118,6 @@ function parsesAsRecord(body: string): boolean {
   return parseNotification({ eventSource: "aws:sqs", messageId: "check", body }).kind !== "error";
 }
 
-/** Receive everything on a queue, hiding each message for the rest of the run. */
-async function drain(queues: LocalQueues, queueUrl: string): Promise<string[]> {
-  const bodies: string[] = [];
-  for (;;) {
-    const received = await queues.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 3_600,
-      }),
-    );
-    const messages = received.Messages ?? [];
-    if (messages.length === 0) return bodies;
-    bodies.push(...messages.map((message) => message.Body ?? ""));
-  }
-}
-
 function multisetDifference(left: readonly string[], right: readonly string[]): string[] {
   const remaining = new Map<string, number>();
   for (const item of right) remaining.set(item, (remaining.get(item) ?? 0) + 1);
@@ -216,7 +197,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     injector.disarm();
     const verifyStarted = performance.now();
     const queueDepthAfter = await queueDepth(queues);
-    const deadLetterBodies = await drain(queues, queues.deadLetterQueueUrl);
+    const deadLetterBodies = (await drainQueue(queues, queues.deadLetterQueueUrl)).map(
+      (message) => message.Body ?? "",
+    );
 
     const reader = new DynamoDbSuppressionStore(cleanClient, dynamo.tableName, policy);
     const table = new Map<string, AddressState>();
