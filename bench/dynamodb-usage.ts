@@ -1,6 +1,6 @@
 // DynamoDB requests and capacity units of the intake path and the pre-send check, counted on the
 // SDK client while a realistic mix is replayed through the classifier.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSRecord } from "aws-lambda";
 import { LOCAL_ACCOUNT, LOCAL_REGION, localClientConfig } from "../cli/local/aws-clients.ts";
 import { startLocalDynamoDb } from "../cli/local/dynamodb.ts";
@@ -10,6 +10,8 @@ import { DynamoDbSuppressionStore } from "../functions/adapters/dynamodb-store.t
 import { createLogger, silentLogger } from "../functions/adapters/logger.ts";
 import { createEmfMetrics } from "../functions/adapters/metrics.ts";
 import { createClassifier } from "../functions/classifier.ts";
+import { normaliseAddress } from "../functions/core/address.ts";
+import { DEFAULT_CHECKS, validateAddress } from "../functions/core/address-validation.ts";
 import { parseNotification } from "../functions/core/parse.ts";
 import { DEFAULT_POLICY, decide } from "../functions/core/policy.ts";
 import { verdictsOf } from "../functions/core/verdicts.ts";
@@ -96,6 +98,12 @@ export interface DynamoDbUsage {
     readonly historyLimit: number;
   };
   readonly presend: {
+    /** CPU time of the default validations (syntax, disposable, typo) per address, in microseconds. */
+    readonly validationMicrosecondsPerAddress: number;
+    /** The whole check of 1,000 addresses over a bare BatchGetItem loop over the same keys (medians). */
+    readonly endToEndRatioVsBatchGet: number;
+    readonly endToEndMs: number;
+    readonly bareBatchGetMs: number;
     readonly requestsFor100: number;
     readonly requestsFor1000: number;
     readonly requestsPer100Addresses: number;
@@ -259,13 +267,90 @@ export async function measureDynamoDbUsage(notifications: number, seed: number):
     };
     const requestsFor100 = await requestsFor(100);
     const requestsFor1000 = await requestsFor(1_000);
+    const timing = await presendTiming(check, addressesFor(1_000), client, dynamo.tableName);
     return {
       ...replayUsage,
       steadyState,
-      presend: { requestsFor100, requestsFor1000, requestsPer100Addresses: round(requestsFor1000 / 10, 2) },
+      presend: {
+        requestsFor100,
+        requestsFor1000,
+        requestsPer100Addresses: round(requestsFor1000 / 10, 2),
+        ...timing,
+      },
     };
   } finally {
     client.destroy();
     await dynamo.close();
   }
+}
+
+/**
+ * Timing of the pre-send check in one run: validation alone (pure CPU, the default checks), and
+ * the whole check of 1,000 addresses against a loop of bare BatchGetItem requests for the same
+ * keys (100 a request, sent together, as the store does), interleaved, medians of 9 rounds.
+ */
+async function presendTiming(
+  check: ReturnType<typeof createPresendCheck>,
+  addresses: readonly string[],
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<{
+  validationMicrosecondsPerAddress: number;
+  endToEndRatioVsBatchGet: number;
+  endToEndMs: number;
+  bareBatchGetMs: number;
+}> {
+  const checks = new Set(DEFAULT_CHECKS);
+  for (let warm = 0; warm < 3; warm += 1) for (const address of addresses) validateAddress(address, checks);
+  const validationRounds: number[] = [];
+  for (let round_ = 0; round_ < 9; round_ += 1) {
+    const started = process.cpuUsage();
+    for (const address of addresses) validateAddress(address, checks);
+    const used = process.cpuUsage(started);
+    validationRounds.push((used.user + used.system) / addresses.length);
+  }
+  const keys = [...new Set(addresses.map((address) => normaliseAddress(address)))].flatMap((normalised) =>
+    normalised.ok ? [normalised.address] : [],
+  );
+  const bare = async () => {
+    const chunks: string[][] = [];
+    for (let start = 0; start < keys.length; start += 100) chunks.push(keys.slice(start, start + 100));
+    await Promise.all(
+      chunks.map((chunk) =>
+        client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [tableName]: { Keys: chunk.map((key) => ({ pk: { S: key } })) } },
+          }),
+        ),
+      ),
+    );
+  };
+  const whole = async () => {
+    await check({ addresses });
+  };
+  await bare();
+  await whole();
+  const bareRounds: number[] = [];
+  const wholeRounds: number[] = [];
+  for (let round_ = 0; round_ < 9; round_ += 1) {
+    for (const [run, into] of round_ % 2 === 0
+      ? ([
+          [bare, bareRounds],
+          [whole, wholeRounds],
+        ] as const)
+      : ([
+          [whole, wholeRounds],
+          [bare, bareRounds],
+        ] as const)) {
+      const started = performance.now();
+      await run();
+      into.push(performance.now() - started);
+    }
+  }
+  return {
+    validationMicrosecondsPerAddress: round(median(validationRounds), 1),
+    endToEndRatioVsBatchGet: round(median(wholeRounds) / median(bareRounds), 2),
+    endToEndMs: round(median(wholeRounds), 1),
+    bareBatchGetMs: round(median(bareRounds), 1),
+  };
 }
