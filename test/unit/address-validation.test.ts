@@ -1,7 +1,10 @@
+import fc from "fast-check";
+import { parse as parseSmtpAddress } from "smtp-address-parser";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_CHECKS,
   isDisposableDomain,
+  plainlyValid,
   typoOf,
   type ValidationCheck,
   validateAddress,
@@ -195,4 +198,29 @@ describe("validateAddress: choosing checks", () => {
     // Assess
     expect(validation).toEqual({});
   });
+});
+
+describe("the fast path for plain addresses", () => {
+  const atext = fc.constantFrom(..."abcXYZ019!#$%&'*+/=?^_`{|}~-.@\"() []\\é".split(""));
+  const candidate = fc
+    .tuple(fc.array(atext, { minLength: 0, maxLength: 12 }), fc.array(atext, { minLength: 0, maxLength: 12 }))
+    .map(([local, domain]) => `${local.join("")}@${domain.join("")}.com`);
+
+  it("accepts only what the RFC 5321 parser accepts too", () => {
+    fc.assert(
+      fc.property(candidate, (address) => {
+        if (!plainlyValid(address)) return true;
+        parseSmtpAddress(address);
+        return true;
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it.each(["jane@example.com", "first.last+tag@mail.example.co.uk", "o'brien@example.ie"])(
+    "takes the fast path for %s",
+    (address) => {
+      expect(plainlyValid(address)).toBe(true);
+    },
+  );
 });
