@@ -15,6 +15,7 @@ export const CONTEXT_KEYS = [
   "softBounceThreshold",
   "publishDeliveryEvents",
   "logAddresses",
+  "deferBlocks",
   "presendCheckAccounts",
   "sesSuppressionListSync",
   "keyedAddresses",
@@ -30,6 +31,7 @@ export type AppConfig = Pick<
   | "softBounceThreshold"
   | "publishDeliveryEvents"
   | "logAddresses"
+  | "deferBlocks"
   | "presendCheckAccounts"
   | "sesSuppressionListSync"
   | "keyedAddresses"
@@ -104,6 +106,7 @@ export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppC
   const softBounceThreshold = integer("softBounceThreshold", lookup("softBounceThreshold"));
   const publishDeliveryEvents = flag("publishDeliveryEvents", lookup("publishDeliveryEvents"));
   const logAddresses = flag("logAddresses", lookup("logAddresses"));
+  const deferBlocks = flag("deferBlocks", lookup("deferBlocks"));
   const presendCheckAccounts = list("presendCheckAccounts", lookup("presendCheckAccounts"));
   const sesSuppressionListSync = flag("sesSuppressionListSync", lookup("sesSuppressionListSync"));
   const keyedAddresses = flag("keyedAddresses", lookup("keyedAddresses"));
@@ -136,6 +139,7 @@ export function appConfigFromContext(lookup: (key: ContextKey) => unknown): AppC
   if (softBounceThreshold !== undefined) config.softBounceThreshold = softBounceThreshold;
   if (publishDeliveryEvents !== undefined) config.publishDeliveryEvents = publishDeliveryEvents;
   if (logAddresses !== undefined) config.logAddresses = logAddresses;
+  if (deferBlocks !== undefined) config.deferBlocks = deferBlocks;
   if (presendCheckAccounts !== undefined) config.presendCheckAccounts = presendCheckAccounts;
   if (sesSuppressionListSync !== undefined) config.sesSuppressionListSync = sesSuppressionListSync;
   if (keyedAddresses !== undefined) config.keyedAddresses = keyedAddresses;

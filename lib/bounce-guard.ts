@@ -49,6 +49,15 @@ export interface BounceGuardProps {
    */
   readonly historyTtl?: Duration;
   /**
+   * Block handling: whether a block of the sender (blocklist, IP or domain reputation, policy)
+   * defers the address like a soft bounce, so the pre-send check answers `defer` until the retry
+   * interval has passed. Turn it off when you send blocked traffic through another IP pool at once.
+   * Blocks never suppress an address either way, and are always counted for the reputation alarms.
+   *
+   * @default true
+   */
+  readonly deferBlocks?: boolean;
+  /**
    * Whether the classifier writes recipient addresses to its logs. Off, logs carry a redacted form only.
    *
    * @default false
@@ -376,6 +385,7 @@ export class BounceGuard extends Construct {
         SOFT_BOUNCE_MEMORY_SECONDS: String(policy.softBounceMemorySeconds),
         RETRY_INTERVAL_SECONDS: String(policy.retryIntervalSeconds),
         HISTORY_TTL_SECONDS: String(policy.historyTtlSeconds),
+        DEFER_BLOCKS: String(policy.deferBlocks),
         LOG_ADDRESSES: String(props.logAddresses ?? false),
         METRICS_NAMESPACE: metricsNamespace,
         NODE_OPTIONS: "--enable-source-maps",
@@ -796,6 +806,7 @@ function validatedPolicy(props: BounceGuardProps): PolicyConfig {
     softBounceMemorySeconds: seconds("softBounceMemory", props.softBounceMemory),
     retryIntervalSeconds: seconds("retryInterval", props.retryInterval),
     historyTtlSeconds: seconds("historyTtl", props.historyTtl),
+    deferBlocks: props.deferBlocks,
   };
   const overrides = Object.fromEntries(
     Object.entries(settings).filter(([, value]) => value !== undefined),

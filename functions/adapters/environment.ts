@@ -51,7 +51,7 @@ export function readEnvironment(environment: NodeJS.ProcessEnv = process.env): F
   }
   let policy: PolicyConfig;
   try {
-    policy = policyConfig(overrides);
+    policy = policyConfig({ ...overrides, deferBlocks: environment.DEFER_BLOCKS?.toLowerCase() !== "false" });
   } catch (error) {
     throw new ConfigurationError(`invalid policy settings: ${(error as Error).message}`, { cause: error });
   }

@@ -13,6 +13,11 @@ export interface PolicyConfig {
   readonly historyTtlSeconds: number;
   /** Recent events kept on an item, for "why" and for duplicate detection. */
   readonly historyLimit: number;
+  /**
+   * Block handling: whether a block of the sender (blocklist, reputation, policy) defers the
+   * address like a soft bounce. Blocks never suppress either way and are always counted.
+   */
+  readonly deferBlocks: boolean;
 }
 
 const DAY_SECONDS = 86_400;
@@ -24,6 +29,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   historyTtlSeconds: 90 * DAY_SECONDS,
   // Small on purpose: every event rewrites the whole item and pays a write unit per started KB.
   historyLimit: 20,
+  deferBlocks: true,
 };
 
 /** Limits that keep the item small and the streak inside the kept history. */
@@ -33,19 +39,22 @@ const LIMITS = {
   retryIntervalSeconds: [60, 30 * DAY_SECONDS],
   historyTtlSeconds: [DAY_SECONDS, 3_650 * DAY_SECONDS],
   historyLimit: [10, 200],
-} as const satisfies Record<keyof PolicyConfig, readonly [number, number]>;
+} as const satisfies Record<Exclude<keyof PolicyConfig, "deferBlocks">, readonly [number, number]>;
 
 /** Build a policy from partial settings, failing fast with the bad value named. */
 export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfig {
   const config = { ...DEFAULT_POLICY, ...overrides };
   for (const [name, [low, high]] of Object.entries(LIMITS) as [
-    keyof PolicyConfig,
+    keyof typeof LIMITS,
     readonly [number, number],
   ][]) {
     const value = config[name];
     if (!Number.isInteger(value) || value < low || value > high) {
       throw new RangeError(`${name} must be an integer between ${low} and ${high}, got ${String(value)}`);
     }
+  }
+  if (typeof config.deferBlocks !== "boolean") {
+    throw new RangeError(`deferBlocks must be true or false, got ${String(config.deferBlocks)}`);
   }
   if (config.historyLimit < 2 * config.softBounceThreshold) {
     throw new RangeError(
@@ -356,7 +365,7 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
           streakReasons: streak.map((soft) => soft.reason),
         };
       }
-    } else if (entry.class === "block") {
+    } else if (entry.class === "block" && config.deferBlocks) {
       lastDeferring = entry;
     }
   }

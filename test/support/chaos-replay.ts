@@ -4,13 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSEvent } from "aws-lambda";
 import { localClientConfig } from "../../cli/local/aws-clients.ts";
 import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
-import {
-  drainQueue,
-  pumpQueue,
-  queueDepth,
-  sendMessages,
-  startLocalQueues,
-} from "../../cli/local/sqs.ts";
+import { drainQueue, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../../cli/local/sqs.ts";
 import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
 import { silentLogger } from "../../functions/adapters/logger.ts";
 import { createEmfMetrics } from "../../functions/adapters/metrics.ts";

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { readEnvironment } from "../../functions/adapters/environment.ts";
 import {
   type Assessment,
   assess,
@@ -1019,5 +1020,32 @@ describe("checkReactivation", () => {
     const assessment = assess(state, DEFAULT_POLICY, instant(6 * HOUR_SECONDS));
 
     expect(checkReactivation(state, assessment, false)).toMatchObject({ ok: true });
+  });
+});
+
+describe("block handling", () => {
+  const block = entryOf("block", 9 * HOUR_SECONDS);
+
+  it("defers a blocked address by default and counts the block without suppressing", () => {
+    const assessment = assess(stateOf([block]), DEFAULT_POLICY, instant(10 * HOUR_SECONDS));
+
+    expect(assessment).toMatchObject({
+      status: "deferred",
+      reason: "blocked",
+      retryAt: at(13 * HOUR_SECONDS),
+    });
+  });
+
+  it("leaves a blocked address active when deferBlocks is off", () => {
+    const config = policyConfig({ deferBlocks: false });
+
+    const assessment = assess(stateOf([block]), config, instant(10 * HOUR_SECONDS));
+
+    expect(assessment.status).toBe("active");
+  });
+
+  it("reads DEFER_BLOCKS from the environment, on unless it says false", () => {
+    expect(readEnvironment({ TABLE_NAME: "t" }).policy.deferBlocks).toBe(true);
+    expect(readEnvironment({ TABLE_NAME: "t", DEFER_BLOCKS: "false" }).policy.deferBlocks).toBe(false);
   });
 });
