@@ -263,6 +263,7 @@ describe("classifier", () => {
       SOFT_BOUNCE_MEMORY_SECONDS: "2592000",
       RETRY_INTERVAL_SECONDS: "14400",
       HISTORY_TTL_SECONDS: "7776000",
+      DEFER_BLOCKS: "true",
       LOG_ADDRESSES: "false",
       METRICS_NAMESPACE: "BounceGuard",
       NODE_OPTIONS: "--enable-source-maps",
