@@ -1,15 +1,13 @@
 // bounce-guard erase: remove an address's personal data, keeping a tombstone if it is suppressed.
-import { normaliseAddress } from "../../functions/core/address.ts";
 import type { AuditEntry } from "../../functions/core/policy.ts";
+import { addressArguments } from "../address-arguments.ts";
 import {
   booleanOption,
   type Command,
   type CommandOptions,
-  EXIT,
   type Io,
   openStore,
   TABLE_OPTIONS,
-  UsageError,
 } from "../context.ts";
 import { ACTOR_OPTION, actorOf } from "../operator.ts";
 import { formatTable } from "../table.ts";
@@ -21,27 +19,20 @@ const OUTCOME_TEXT = {
   absent: "nothing stored for this address",
 } as const;
 
-async function erase(addresses: readonly string[], options: CommandOptions, io: Io): Promise<number> {
-  if (addresses.length === 0) throw new UsageError("erase needs at least one ADDRESS");
+async function erase(args: readonly string[], options: CommandOptions, io: Io): Promise<number> {
+  const { addresses, exitCode } = addressArguments(args, "erase", io);
   const reason = requiredReason(options, "erase");
   const actor = actorOf(options);
   const json = booleanOption(options, "json");
   const now = io.now();
   const { store, close } = await openStore(options, io.aws);
-  let exitCode: number = EXIT.ok;
   const rows: string[][] = [];
   try {
-    for (const raw of addresses) {
-      const normalised = normaliseAddress(raw);
-      if (!normalised.ok) {
-        io.stderr(`${normalised.message}\n`);
-        exitCode = EXIT.badInput;
-        continue;
-      }
+    for (const address of addresses) {
       const audit: AuditEntry = { at: now.toISOString(), action: "erase", actor, reason };
-      const outcome = await store.erase(normalised.address, audit, now);
-      if (json) io.stdout(`${JSON.stringify({ address: normalised.address, outcome })}\n`);
-      else rows.push([normalised.address, OUTCOME_TEXT[outcome]]);
+      const outcome = await store.erase(address, audit, now);
+      if (json) io.stdout(`${JSON.stringify({ address, outcome })}\n`);
+      else rows.push([address, OUTCOME_TEXT[outcome]]);
     }
   } finally {
     await close();

@@ -1,15 +1,14 @@
 // bounce-guard status: the stored state of addresses, and why.
-import { normaliseAddress } from "../../functions/core/address.ts";
+
 import { assess, DEFAULT_POLICY } from "../../functions/core/policy.ts";
+import { addressArguments } from "../address-arguments.ts";
 import {
   booleanOption,
   type Command,
   type CommandOptions,
-  EXIT,
   type Io,
   openStore,
   TABLE_OPTIONS,
-  UsageError,
 } from "../context.ts";
 import { describeStatus } from "./demo.ts";
 
@@ -19,27 +18,20 @@ async function status(
   json: boolean,
   io: Io,
 ): Promise<number> {
-  if (addresses.length === 0) throw new UsageError("status needs at least one ADDRESS");
+  const { addresses: normalisedAddresses, exitCode } = addressArguments(addresses, "status", io);
   const { store, close } = await openStore(options, io.aws);
-  let exitCode: number = EXIT.ok;
   try {
-    for (const raw of addresses) {
-      const normalised = normaliseAddress(raw);
-      if (!normalised.ok) {
-        io.stderr(`${normalised.message}\n`);
-        exitCode = EXIT.badInput;
-        continue;
-      }
-      const state = await store.get(normalised.address);
+    for (const address of normalisedAddresses) {
+      const state = await store.get(address);
       const assessment = assess(state, DEFAULT_POLICY, io.now());
       if (json) {
         io.stdout(
-          `${JSON.stringify({ address: normalised.address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,
+          `${JSON.stringify({ address: address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,
         );
         continue;
       }
       const lines = [
-        `${normalised.address}: ${describeStatus(assessment)}${assessment.reason ? `, reason ${assessment.reason}` : ""}`,
+        `${address}: ${describeStatus(assessment)}${assessment.reason ? `, reason ${assessment.reason}` : ""}`,
       ];
       if (assessment.since) lines.push(`  since       ${assessment.since}`);
       const evidence = assessment.suppression;
