@@ -4,21 +4,15 @@ import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-stor
 import { silentLogger } from "../../functions/adapters/logger.ts";
 import { discardMetrics } from "../../functions/adapters/metrics.ts";
 import { createClassifier, type RecordOutcome } from "../../functions/classifier.ts";
-import { type Assessment, assess, DEFAULT_POLICY, type PolicyConfig } from "../../functions/core/policy.ts";
+import { assess, DEFAULT_POLICY, type PolicyConfig } from "../../functions/core/policy.ts";
 import { type Command, EXIT, type Io, readItems } from "../context.ts";
 import { demoScenario } from "../demo-scenario.ts";
+import { describeStatus } from "../describe-status.ts";
 import type { InputProblem } from "../input.ts";
 import { startLocalDynamoDb } from "../local/dynamodb.ts";
 import { countRequests } from "../local/request-counter.ts";
 import { type OutgoingMessage, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../local/sqs.ts";
 import { formatTable } from "../table.ts";
-
-export function describeStatus(assessment: Assessment): string {
-  if (assessment.status === "deferred") return `deferred until ${assessment.retryAt ?? "?"}`;
-  if (assessment.status === "suppressed")
-    return `suppressed (${assessment.suppression?.by ?? assessment.reason ?? "?"})`;
-  return assessment.streak.count > 0 ? `active, streak ${assessment.streak.count}` : "active";
-}
 
 function actionOf(
   outcome: Extract<RecordOutcome, { kind: "applied" }>["recipients"][number],

@@ -10,7 +10,7 @@ import {
   openStore,
   TABLE_OPTIONS,
 } from "../context.ts";
-import { describeStatus } from "./demo.ts";
+import { describeStatus } from "../describe-status.ts";
 
 async function status(
   addresses: readonly string[],

@@ -240,18 +240,3 @@ export function parseNotification(input: unknown): ParseResult {
   }
   return parseObject(input, {}, 0);
 }
-
-/**
- * Split an input into the notifications it holds: an SQS event gives one per record, an array one
- * per element, anything else itself. Each element is parsed on its own so one bad record never
- * hides the good ones beside it.
- */
-export function parseMany(input: unknown): ParseResult[] {
-  if (Array.isArray(input)) {
-    return input.map(parseNotification);
-  }
-  if (isRecord(input) && Array.isArray(input.Records)) {
-    return input.Records.map(parseNotification);
-  }
-  return [parseNotification(input)];
-}

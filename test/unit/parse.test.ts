@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { splitInput } from "../../cli/input.ts";
 import { snsEnvelopeOf } from "../../cli/local/sns.ts";
-import { parseMany, parseNotification } from "../../functions/core/parse.ts";
+import { parseNotification } from "../../functions/core/parse.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/ses");
 const examples = readdirSync(FIXTURES)
@@ -136,12 +137,14 @@ describe("parseNotification", () => {
   });
 });
 
-describe("parseMany", () => {
+describe("splitInput then parseNotification", () => {
   it("parses each record of an SQS event on its own so one bad record does not hide the others", () => {
     const good = JSON.stringify(complete[0]?.value);
     const event = { Records: [sqsRecord(good), sqsRecord("not json"), sqsRecord(good)] };
 
-    const results = parseMany(event);
+    const results = splitInput(JSON.stringify(event), "event.json").items.map((item) =>
+      parseNotification(item.value),
+    );
 
     expect(results.map((result) => result.kind)).toEqual(["notification", "error", "notification"]);
   });
