@@ -7,6 +7,7 @@ import { type ApplyResult, DynamoDbSuppressionStore } from "./adapters/dynamodb-
 import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
 import { createEmfMetrics, type Metrics } from "./adapters/metrics.ts";
+import type { RetryScheduler } from "./adapters/retry-scheduler.ts";
 import type { SesSuppressionReason, SuppressionListSync } from "./adapters/ses-suppression-sync.ts";
 import { parseNotification } from "./core/parse.ts";
 import { decide } from "./core/policy.ts";
@@ -30,6 +31,13 @@ export interface ClassifierDependencies {
   readonly now?: () => Date;
   /** When set, new hard-bounce and complaint suppressions are mirrored on the SES account list. */
   readonly sesSync?: SuppressionListSync;
+  /** Starts the execution of each retry window a write opened; absent when no window is run. */
+  readonly scheduler?: RetryScheduler;
+  /**
+   * When set, each deferral is mirrored on the SES account list (as BOUNCE) while it lasts; the
+   * retry window's state machine removes it at release.
+   */
+  readonly sesDeferralMirror?: SuppressionListSync;
 }
 
 /** Thrown when the invocation is not an SQS event at all: a wiring fault, not a bad record. */
@@ -72,6 +80,7 @@ export function createClassifier(dependencies: ClassifierDependencies) {
           result: await store.apply(verdict.address, decide(verdict), at),
         })),
       );
+      await startWindows(recipients, messageId);
       for (const { verdict, result } of recipients) {
         metrics.recipient(verdict.class, verdict.reason);
         if (result.kind === "duplicate") metrics.duplicate();
@@ -94,6 +103,7 @@ export function createClassifier(dependencies: ClassifierDependencies) {
         });
       }
       await mirrorOnSes(recipients, messageId);
+      await mirrorDeferralsOnSes(recipients, messageId);
       return { kind: "applied", messageId, recipients };
     } catch (error) {
       // Transient (throttling, timeouts): the record is retried; applied recipients are idempotent.
@@ -103,6 +113,55 @@ export function createClassifier(dependencies: ClassifierDependencies) {
       });
       return { kind: "failed", messageId, error: errorText(error) };
     }
+  }
+
+  /**
+   * Each window a write opened gets its execution. Not best effort: a failure fails the record, and
+   * its redelivery (a duplicate for the store) reads the item and starts the window again, by the
+   * same execution name, so a window is never left without its execution nor run twice.
+   */
+  async function startWindows(recipients: readonly RecipientOutcome[], messageId: string): Promise<void> {
+    const scheduler = dependencies.scheduler;
+    if (scheduler === undefined) return;
+    await Promise.all(
+      recipients.map(async ({ verdict, result }) => {
+        if (result.kind === "skipped" || result.window === undefined) return;
+        const started = await scheduler.start(result.window);
+        logger.log("info", "retry window started", {
+          messageId,
+          address: logger.address(verdict.address),
+          execution: result.window.name,
+          windowEnd: result.window.input.windowEnd,
+          dueAt: result.window.input.dueAt,
+          outcome: started,
+        });
+      }),
+    );
+  }
+
+  /** Best effort, like the suppression mirror: the table's deferral is what the pre-send check answers. */
+  async function mirrorDeferralsOnSes(recipients: readonly RecipientOutcome[], messageId: string) {
+    const mirror = dependencies.sesDeferralMirror;
+    if (mirror === undefined) return;
+    await Promise.all(
+      recipients.map(async ({ verdict, result }) => {
+        const deferredNow =
+          result.kind === "applied" &&
+          result.assessment.status === "deferred" &&
+          (verdict.class === "soft" || verdict.class === "block");
+        if (!deferredNow) return;
+        try {
+          await mirror.put(verdict.address, "BOUNCE");
+        } catch (error) {
+          metrics.sesSyncFailure();
+          logger.log("error", "could not mirror the deferral on the SES account list", {
+            messageId,
+            address: logger.address(verdict.address),
+            error: errorText(error),
+          });
+        }
+      }),
+    );
   }
 
   /**
@@ -198,21 +257,34 @@ async function sesSync(): Promise<SuppressionListSync> {
   return createSesSuppressionSync(new SESv2Client({}));
 }
 
+async function scheduler(stateMachineArn: string): Promise<RetryScheduler> {
+  const [{ SFNClient }, { createStepFunctionsScheduler }] = await Promise.all([
+    import("@aws-sdk/client-sfn"),
+    import("./adapters/retry-scheduler.ts"),
+  ]);
+  return createStepFunctionsScheduler(new SFNClient({}), stateMachineArn);
+}
+
 /** Built once per container: configuration, clients and (in keyed mode) the HMAC secret. */
 async function lambdaHandler(): Promise<ReturnType<typeof createHandler>> {
   const environment = readEnvironment();
   const write = (line: string) => process.stdout.write(`${line}\n`);
   const keys = await loadAddressKeys(environment.addressKeySecretArn);
+  const retryWindow = environment.retryWindow;
+  const sync = environment.sesSuppressionSync || environment.sesDeferralMirror ? await sesSync() : undefined;
   return createHandler({
     store: new DynamoDbSuppressionStore(
       new DynamoDBClient({}),
       environment.tableName,
       environment.policy,
       keys,
+      retryWindow?.config,
     ),
+    ...(retryWindow !== undefined ? { scheduler: await scheduler(retryWindow.stateMachineArn) } : {}),
+    ...(environment.sesDeferralMirror && sync !== undefined ? { sesDeferralMirror: sync } : {}),
     logger: createLogger({ logAddresses: environment.logAddresses, write }),
     metrics: createEmfMetrics(environment.metricsNamespace, write),
-    ...(environment.sesSuppressionSync ? { sesSync: await sesSync() } : {}),
+    ...(environment.sesSuppressionSync && sync !== undefined ? { sesSync: sync } : {}),
   });
 }
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -16,10 +17,12 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { TABLE_SCHEMA } from "../functions/adapters/table-schema.ts";
 import { DEFAULT_POLICY, type PolicyConfig, policyConfig } from "../functions/core/policy.ts";
+import { type RetryWindowConfig, retryWindowConfig } from "../functions/core/retry-window.ts";
 import type { Reason, VerdictClass } from "../functions/core/types.ts";
 import { BounceGuardMonitoring } from "./bounce-guard-monitoring.ts";
 import { InvalidPropsError } from "./errors.ts";
 import { IdentityNotifications, type IdentityNotificationType } from "./identity-notifications.ts";
+import { RetryWindowStateMachine } from "./retry-window.ts";
 
 export interface BounceGuardProps {
   /**
@@ -57,6 +60,28 @@ export interface BounceGuardProps {
    * @default true
    */
   readonly deferBlocks?: boolean;
+  /**
+   * How long a retry window stays open after the soft bounce (or block) that opened it. While it
+   * is open a Step Functions execution releases each deferral at its due time and publishes a
+   * `RetryDue` event (1 hour to 30 days, whole seconds).
+   *
+   * @default Duration.hours(48)
+   */
+  readonly retryWindow?: Duration;
+  /**
+   * The event bus RetryDue events are published on.
+   *
+   * @default the account's default event bus
+   */
+  readonly retryEventBus?: events.IEventBus;
+  /**
+   * Mirror each deferral on the SES account-level suppression list (as BOUNCE) until its release,
+   * for senders who do not call the pre-send check. Off by default: SES then drops mail to the
+   * address for the whole deferral, including mail you meant to send anyway.
+   *
+   * @default false
+   */
+  readonly sesDeferralMirror?: boolean;
   /**
    * Whether the classifier writes recipient addresses to its logs. Off, logs carry a redacted form only.
    *
@@ -250,6 +275,8 @@ export class BounceGuard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   /** In keyed mode, the secret whose value keys the table by HMAC of the address; undefined otherwise. */
   public readonly addressKeySecret?: secretsmanager.ISecret;
+  /** The state machine that runs the retry windows. */
+  public readonly retryWindow: RetryWindowStateMachine;
 
   private readonly metricsNamespace: string;
 
@@ -278,6 +305,8 @@ export class BounceGuard extends Construct {
       );
     }
     const sesSuppressionListSync = props.sesSuppressionListSync ?? false;
+    const sesDeferralMirror = props.sesDeferralMirror ?? false;
+    const windowConfig = validatedRetryWindow(props, policy);
     const publishDeliveryEvents = props.publishDeliveryEvents ?? false;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const account = Stack.of(this).account;
@@ -377,6 +406,15 @@ export class BounceGuard extends Construct {
       (props.keyedAddresses === true ? this.newAddressKeySecret(encryptionKey) : undefined);
     this.addressKeySecret = addressKeySecret;
 
+    const retryWindow = new RetryWindowStateMachine(this, "RetryWindow", {
+      table,
+      encryptionKey,
+      logRetention,
+      sesDeferralMirror,
+      ...(props.retryEventBus !== undefined ? { eventBus: props.retryEventBus } : {}),
+    });
+    this.retryWindow = retryWindow;
+
     const shared: SharedFunctionSettings = {
       // Both functions read the same configuration (functions/adapters/environment.ts), so they agree on the policy.
       environment: {
@@ -402,15 +440,28 @@ export class BounceGuard extends Construct {
       {
         entry: CLASSIFIER_ENTRY,
         description: "Bounce Guard: classifies SES feedback per recipient and updates the suppression table",
-        roleDescription: "Bounce Guard classifier: its log group, the feedback queue, the suppression table",
+        roleDescription:
+          "Bounce Guard classifier: its log group, the feedback queue, the suppression table, starting retry windows",
         memorySize: classifierMemorySize,
         timeout: classifierTimeout,
       },
-      shared,
+      {
+        ...shared,
+        // Only the classifier opens windows; the pre-send check reads the stored times.
+        environment: {
+          ...shared.environment,
+          RETRY_WINDOW_STATE_MACHINE_ARN: retryWindow.stateMachine.stateMachineArn,
+          RETRY_WINDOW_SECONDS: String(windowConfig.retryWindowSeconds),
+          RETRY_POLL_SECONDS: String(windowConfig.pollSeconds),
+          ...(sesDeferralMirror ? { SES_DEFERRAL_MIRROR: "true" } : {}),
+        },
+      },
     );
     this.classifier = classifier;
     this.grantRecord(classifier);
-    if (sesSuppressionListSync) this.allowClassifierToSuppress(classifier, classifierRole);
+    retryWindow.grantStart(classifier);
+    if (sesSuppressionListSync || sesDeferralMirror)
+      this.allowClassifierToSuppress(classifier, classifierRole);
 
     const { fn: presendCheck } = this.newFunction(
       "PresendCheck",
@@ -785,6 +836,26 @@ function sesPublishStatement(
 function acknowledge(scope: Construct, acknowledgements: ReadonlyArray<readonly [string, string]>): void {
   for (const [id, reason] of acknowledgements) Validations.of(scope).acknowledge({ id, reason });
 }
+
+/** The window settings, checked by the function code's own rules; polling waits one retry interval plus 15 minutes. */
+function validatedRetryWindow(props: BounceGuardProps, policy: PolicyConfig): RetryWindowConfig {
+  const window = props.retryWindow;
+  if (window !== undefined && Token.isUnresolved(window.toSeconds({ integral: false }))) {
+    throw new InvalidPropsError("retryWindow must be a literal duration, got an unresolved token");
+  }
+  const windowSeconds = window?.toSeconds({ integral: false });
+  try {
+    return retryWindowConfig({
+      ...(windowSeconds !== undefined ? { retryWindowSeconds: windowSeconds } : {}),
+      pollSeconds: policy.retryIntervalSeconds + BOUNCE_REPORT_ALLOWANCE_SECONDS,
+    });
+  } catch (error) {
+    throw new InvalidPropsError(`invalid retry window: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** How long after a re-send the state machine expects its bounce to have been reported. */
+const BOUNCE_REPORT_ALLOWANCE_SECONDS = 15 * 60;
 
 /** The policy settings checked by the function code's own rules, so both sides agree on what is valid. */
 function validatedPolicy(props: BounceGuardProps): PolicyConfig {

@@ -20,16 +20,39 @@ import {
   COUNTERS,
   type Counter,
   type Decision,
+  defers,
   type HistoryEntry,
   type PolicyConfig,
   type Suppression,
 } from "../core/policy.ts";
+import {
+  NEVER_RELEASED,
+  opensWindow,
+  type RetryWindowConfig,
+  repairOf,
+  type StoredWindow,
+  WINDOW_ATTRIBUTES,
+  type WindowStart,
+  windowFromItem,
+  windowStartOf,
+} from "../core/retry-window.ts";
 import { ATTRIBUTES, TABLE_SCHEMA } from "./table-schema.ts";
 
 export type ApplyResult =
-  | { readonly kind: "applied"; readonly assessment: Assessment; readonly promoted: boolean }
+  | {
+      readonly kind: "applied";
+      readonly assessment: Assessment;
+      readonly promoted: boolean;
+      /** A retry window this event opened: its execution is to be started (idempotently). */
+      readonly window?: WindowStart;
+    }
   /** Already applied. The assessment is known only when the store had to read the item. */
-  | { readonly kind: "duplicate"; readonly assessment?: Assessment; readonly promoted: boolean }
+  | {
+      readonly kind: "duplicate";
+      readonly assessment?: Assessment;
+      readonly promoted: boolean;
+      readonly window?: WindowStart;
+    }
   | { readonly kind: "skipped"; readonly why: string };
 
 const NAMES = {
@@ -42,7 +65,16 @@ const NAMES = {
   "#retained": ATTRIBUTES.retained,
   "#reactivated": ATTRIBUTES.reactivatedAt,
   "#audit": ATTRIBUTES.audit,
+  "#wS": WINDOW_ATTRIBUTES.start,
+  "#wE": WINDOW_ATTRIBUTES.end,
+  "#wD": WINDOW_ATTRIBUTES.due,
+  "#wR": WINDOW_ATTRIBUTES.released,
+  "#wN": WINDOW_ATTRIBUTES.reason,
+  "#wF": WINDOW_ATTRIBUTES.failure,
 };
+
+/** Removes the retry window from an item. */
+const REMOVE_WINDOW = "#wS, #wE, #wD, #wR, #wN, #wF";
 
 const BATCH_GET_LIMIT = 100;
 const BATCH_GET_ATTEMPTS = 8;
@@ -148,6 +180,7 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
   const retained = item[ATTRIBUTES.retained] !== undefined;
   const reactivatedAt = item[ATTRIBUTES.reactivatedAt];
   const audit = item[ATTRIBUTES.audit] as AuditEntry[] | undefined;
+  const window = windowFromItem(item);
   return {
     address: String(item[TABLE_SCHEMA.partitionKey]),
     history: ((item[ATTRIBUTES.history] as Record<string, string>[] | undefined) ?? []).map(decodeEntry),
@@ -158,6 +191,7 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
     ...(retained ? { retained } : {}),
     ...(typeof reactivatedAt === "string" ? { reactivatedAt } : {}),
     ...(audit !== undefined ? { audit } : {}),
+    ...(window !== undefined ? { window } : {}),
   };
 }
 
@@ -174,6 +208,8 @@ export class DynamoDbSuppressionStore {
     private readonly tableName: string,
     private readonly config: PolicyConfig,
     private readonly keys: AddressKeys = PLAIN_KEYS,
+    /** Retry windows are kept on the items only when a scheduler runs them. */
+    private readonly windows?: RetryWindowConfig,
   ) {}
 
   /** In keyed mode nothing written may carry the address: diagnostics often quote it. */
@@ -197,29 +233,111 @@ export class DynamoDbSuppressionStore {
     }
     const key = this.keys.keyOf(address);
     const scrubbed = this.scrub(decision, address);
+    const deferring = this.windows !== undefined && defers(decision, this.config);
     const written =
       scrubbed.kind === "suppress"
         ? await this.writeSuppression(key, scrubbed, now)
-        : await this.writeRecord(key, scrubbed, now);
+        : await this.writeRecord(key, scrubbed, now, deferring);
     if (written === undefined) {
       // A duplicate. If an earlier attempt crashed between its write and retaining a threshold
-      // suppression, finish that work now; otherwise there is nothing to do.
+      // suppression, or before starting the window its write opened, finish that work now;
+      // otherwise there is nothing to do.
       const state =
-        decision.kind === "record" && decision.mayReachThreshold ? await this.get(address) : undefined;
+        (decision.kind === "record" && decision.mayReachThreshold) || deferring
+          ? await this.get(address)
+          : undefined;
       if (state === undefined) return { kind: "duplicate", promoted: false };
       const finished = await this.finish(state, now);
+      const final = finished.state ?? state;
+      const assessment = assess(final, this.config, now);
+      const window = await this.repairWindow(
+        address,
+        final,
+        assessment,
+        now,
+        deferring ? decision : undefined,
+      );
       return {
         kind: "duplicate",
-        assessment: assess(finished.state ?? state, this.config, now),
+        assessment,
         promoted: finished.retainedNow,
+        ...(window !== undefined ? { window } : {}),
       };
     }
     const finished = await this.finish(written, now);
+    const final = finished.state ?? written;
+    const assessment = assess(final, this.config, now);
+    const window = await this.repairWindow(address, final, assessment, now, deferring ? decision : undefined);
     return {
       kind: "applied",
-      assessment: assess(finished.state ?? written, this.config, now),
+      assessment,
       promoted: finished.retainedNow,
+      ...(window !== undefined ? { window } : {}),
     };
+  }
+
+  /**
+   * After a write: the follow-up the window needs (rare, see `repairOf`), and the execution to
+   * start when this deferring event opened the window (its time is the window's start) or a
+   * stale window was replaced. Starting is idempotent by execution name, so a duplicate or a
+   * retried record asks again safely.
+   */
+  private async repairWindow(
+    address: string,
+    state: AddressState,
+    assessment: Assessment,
+    now: Date,
+    deferring: Decision | undefined,
+  ): Promise<WindowStart | undefined> {
+    const config = this.windows;
+    if (config === undefined) return undefined;
+    const key = state.address;
+    const repair = repairOf(state.window, assessment, now, config);
+    let window: StoredWindow | undefined = state.window;
+    switch (repair.kind) {
+      case "close":
+        await this.update(key, {
+          UpdateExpression: `REMOVE ${REMOVE_WINDOW}`,
+          ConditionExpression: "#wS = :start",
+          values: { ":start": repair.start },
+        });
+        return undefined;
+      case "replace": {
+        const replaced = await this.update(key, {
+          UpdateExpression: "SET #wS = :wS, #wE = :wE, #wD = :wD, #wR = :never, #wN = :wN REMOVE #wF",
+          ConditionExpression: "#wS = :previous",
+          values: {
+            ":wS": repair.window.start,
+            ":wE": repair.window.end,
+            ":wD": repair.window.due,
+            ":wN": repair.window.reason,
+            ":never": NEVER_RELEASED,
+            ":previous": repair.previousStart,
+          },
+        });
+        return replaced?.window === undefined
+          ? undefined
+          : windowStartOf(key, address, replaced.window, config);
+      }
+      case "move-due": {
+        const moved = await this.update(key, {
+          UpdateExpression: "SET #wD = :due, #wN = :reason",
+          ConditionExpression: "#wS = :start AND #wD = :from",
+          values: {
+            ":due": repair.due,
+            ":reason": repair.reason,
+            ":start": repair.start,
+            ":from": repair.from,
+          },
+        });
+        if (moved !== undefined) window = moved.window;
+        break;
+      }
+      case "keep":
+        break;
+    }
+    if (deferring === undefined || deferring.kind === "none" || window === undefined) return undefined;
+    return window.start === deferring.entry.at ? windowStartOf(key, address, window, config) : undefined;
   }
 
   async get(address: string): Promise<AddressState | undefined> {
@@ -278,7 +396,8 @@ export class DynamoDbSuppressionStore {
     return this.update(this.keys.keyOf(address), {
       UpdateExpression:
         `SET #reactivated = :now, #ttl = :ttl, #updated = :now, ${resets}, ` +
-        "#audit = list_append(if_not_exists(#audit, :empty), :audit) REMOVE #sup, #retained",
+        "#audit = list_append(if_not_exists(#audit, :empty), :audit) " +
+        `REMOVE #sup, #retained, ${REMOVE_WINDOW}`,
       ConditionExpression: unchanged,
       values: {
         ":now": now.toISOString(),
@@ -318,7 +437,7 @@ export class DynamoDbSuppressionStore {
     await this.update(key, {
       UpdateExpression:
         "SET #sup = :tombstone, #retained = :retained, #ttl = :retained, #updated = :now, " +
-        "#audit = :audit REMOVE #hist, #ids",
+        `#audit = :audit REMOVE #hist, #ids, ${REMOVE_WINDOW}`,
       values: {
         ":tombstone": { at, by, reason },
         ":retained": RETAINED,
@@ -404,6 +523,26 @@ export class DynamoDbSuppressionStore {
     );
   }
 
+  /**
+   * A deferring event opens the retry window unless one is open (if_not_exists keeps the first
+   * start, so duplicates and concurrent bounces agree on it) and sets the next due time from its
+   * own time; replays of feedback older than a window open none.
+   */
+  private windowClause(entry: HistoryEntry, now: Date, values: Record<string, unknown>): string {
+    const config = this.windows;
+    if (config === undefined || !opensWindow(entry.at, now, config)) return "";
+    const due = new Date(Date.parse(entry.at) + this.config.retryIntervalSeconds * 1000).toISOString();
+    values[":wS"] = entry.at;
+    values[":wE"] = new Date(Date.parse(entry.at) + config.retryWindowSeconds * 1000).toISOString();
+    values[":wD"] = due;
+    values[":wN"] = entry.reason;
+    values[":never"] = NEVER_RELEASED;
+    return (
+      ", #wS = if_not_exists(#wS, :wS), #wE = if_not_exists(#wE, :wE), " +
+      "#wR = if_not_exists(#wR, :never), #wD = :wD, #wN = :wN"
+    );
+  }
+
   /** Hard bounces, complaints and SES-suppressed addresses: suppressed at once, the first reason kept. */
   private async writeSuppression(
     key: string,
@@ -415,8 +554,10 @@ export class DynamoDbSuppressionStore {
       ":retained": RETAINED,
     };
     const set = this.appendClause(decision.entry, now, values);
+    // A suppressed address has nothing to retry: its window (if any) closes in the same write.
+    const close = this.windows !== undefined ? ` REMOVE ${REMOVE_WINDOW}` : "";
     return this.update(key, {
-      UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${this.counterClause(decision.counter, values)}`,
+      UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${close}${this.counterClause(decision.counter, values)}`,
       ConditionExpression: NOT_SEEN,
       values,
     });
@@ -431,11 +572,12 @@ export class DynamoDbSuppressionStore {
     key: string,
     decision: Extract<Decision, { kind: "record" }>,
     now: Date,
+    deferring: boolean,
   ): Promise<AddressState | undefined> {
     const values: Record<string, unknown> = { ":ttl": epochSeconds(now) + this.config.historyTtlSeconds };
     const set = this.appendClause(decision.entry, now, values);
     return this.update(key, {
-      UpdateExpression: `SET ${set}, #ttl = if_not_exists(#retained, :ttl)${this.counterClause(decision.counter, values)}`,
+      UpdateExpression: `SET ${set}, #ttl = if_not_exists(#retained, :ttl)${deferring ? this.windowClause(decision.entry, now, values) : ""}${this.counterClause(decision.counter, values)}`,
       ConditionExpression: NOT_SEEN,
       values,
     });

@@ -1,5 +1,6 @@
 // Lambda configuration: read from the environment once, at cold start, failing fast.
 import { type PolicyConfig, policyConfig } from "../core/policy.ts";
+import { type RetryWindowConfig, retryWindowConfig } from "../core/retry-window.ts";
 
 export interface FunctionEnvironment {
   readonly tableName: string;
@@ -10,6 +11,10 @@ export interface FunctionEnvironment {
   readonly sesSuppressionSync: boolean;
   /** Keyed mode: the Secrets Manager secret whose value keys the table by HMAC of the address. */
   readonly addressKeySecretArn?: string;
+  /** The retry-window state machine and its settings; absent when no window is run. */
+  readonly retryWindow?: { readonly stateMachineArn: string; readonly config: RetryWindowConfig };
+  /** Mirror deferrals on the SES account-level suppression list while they last. */
+  readonly sesDeferralMirror: boolean;
 }
 
 export class ConfigurationError extends Error {
@@ -55,12 +60,31 @@ export function readEnvironment(environment: NodeJS.ProcessEnv = process.env): F
   } catch (error) {
     throw new ConfigurationError(`invalid policy settings: ${(error as Error).message}`, { cause: error });
   }
+  let retryWindow: FunctionEnvironment["retryWindow"];
+  const stateMachineArn = environment.RETRY_WINDOW_STATE_MACHINE_ARN;
+  if (stateMachineArn !== undefined && stateMachineArn !== "") {
+    const windowSeconds = integerOf(environment, "RETRY_WINDOW_SECONDS");
+    const pollSeconds = integerOf(environment, "RETRY_POLL_SECONDS");
+    const windowOverrides: Partial<RetryWindowConfig> = {
+      ...(windowSeconds !== undefined ? { retryWindowSeconds: windowSeconds } : {}),
+      ...(pollSeconds !== undefined ? { pollSeconds } : {}),
+    };
+    try {
+      retryWindow = { stateMachineArn, config: retryWindowConfig(windowOverrides) };
+    } catch (error) {
+      throw new ConfigurationError(`invalid retry window settings: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
   return {
     tableName,
     policy,
     logAddresses: booleanOf(environment, "LOG_ADDRESSES"),
     metricsNamespace: environment.METRICS_NAMESPACE || "BounceGuard",
     sesSuppressionSync: booleanOf(environment, "SES_SUPPRESSION_SYNC"),
+    sesDeferralMirror: booleanOf(environment, "SES_DEFERRAL_MIRROR"),
+    ...(retryWindow !== undefined ? { retryWindow } : {}),
     ...(environment.ADDRESS_KEY_SECRET_ARN
       ? { addressKeySecretArn: environment.ADDRESS_KEY_SECRET_ARN }
       : {}),

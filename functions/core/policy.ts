@@ -1,5 +1,6 @@
 // The suppression policy: what a recipient verdict does to an address, and what an address's
 // stored history means now. Pure: the clock is a parameter.
+import type { StoredWindow } from "./retry-window.ts";
 import type { FeedbackEvent, Reason, RecipientVerdict, VerdictClass } from "./types.ts";
 
 export interface PolicyConfig {
@@ -141,6 +142,12 @@ export function historyEntryOf(verdict: RecipientVerdict): HistoryEntry {
   };
 }
 
+/** Does this decision defer the address (a counted soft bounce, or a block when blocks defer)? */
+export function defers(decision: Decision, config: PolicyConfig): boolean {
+  if (decision.kind !== "record" || decision.entry.event === "delay") return false;
+  return decision.counter === "soft" || (decision.counter === "block" && config.deferBlocks);
+}
+
 /** The decision for one recipient verdict. */
 export function decide(verdict: RecipientVerdict): Decision {
   const entry = historyEntryOf(verdict);
@@ -193,6 +200,8 @@ export interface AddressState {
   readonly reactivatedAt?: string;
   /** Operator actions on this address, oldest first. */
   readonly audit?: readonly AuditEntry[];
+  /** The open retry window, if any (functions/core/retry-window.ts). */
+  readonly window?: StoredWindow;
 }
 
 export const AUDIT_ACTIONS = ["suppress", "unsuppress", "erase", "import"] as const;
@@ -232,6 +241,19 @@ export interface Assessment {
   /** The live soft-bounce streak (0 once expired or reset by a delivery). */
   readonly streak: Streak;
   readonly blockCount: number;
+  /**
+   * The latest deferring event (soft bounce, or block when blocks defer) since the last delivery,
+   * in event order, whether or not its retry time has passed: what the retry window schedules.
+   * Absent for suppressed addresses.
+   */
+  readonly deferral?: Deferral;
+}
+
+export interface Deferral {
+  readonly at: string;
+  readonly reason: Reason;
+  /** When the next attempt is due: `at` plus the retry interval. */
+  readonly retryAt: string;
 }
 
 const EMPTY_STREAK: Streak = { count: 0, reasons: [] };
@@ -401,6 +423,7 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
   }
   if (lastDeferring !== undefined) {
     const retryAt = addSeconds(lastDeferring.at, config.retryIntervalSeconds);
+    const deferral: Deferral = { at: lastDeferring.at, reason: lastDeferring.reason, retryAt };
     if (retryAt > nowIso) {
       return {
         status: "deferred",
@@ -408,8 +431,10 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
         since: lastDeferring.at,
         retryAt,
         ...common,
+        deferral,
       };
     }
+    return { status: "active", ...common, deferral };
   }
   return { status: "active", ...common };
 }

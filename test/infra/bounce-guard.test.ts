@@ -253,7 +253,7 @@ describe("classifier", () => {
     });
   });
 
-  it("gets the table name and the default policy as environment", () => {
+  it("gets the table name, the default policy and the retry window as environment", () => {
     const variables = (classifier().resource.Properties.Environment as { Variables: Record<string, unknown> })
       .Variables;
 
@@ -267,6 +267,12 @@ describe("classifier", () => {
       LOG_ADDRESSES: "false",
       METRICS_NAMESPACE: "BounceGuard",
       NODE_OPTIONS: "--enable-source-maps",
+      RETRY_WINDOW_STATE_MACHINE_ARN: stack.resolve(
+        stack.bounceGuard.retryWindow.stateMachine.stateMachineArn,
+      ),
+      RETRY_WINDOW_SECONDS: "172800",
+      // One retry interval plus 15 minutes for the re-sent message's bounce to be reported.
+      RETRY_POLL_SECONDS: "15300",
     });
   });
 

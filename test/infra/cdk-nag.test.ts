@@ -113,6 +113,7 @@ describe("cdk-nag", () => {
       "BounceGuard/Monitoring/AlarmTopic/oncall@example.com Serverless-SNSRedrivePolicy",
       "BounceGuard/PresendCheck Serverless-LambdaDLQ",
       "BounceGuard/PresendCheckRole AwsSolutions-IAM5[Resource::*]",
+      "BounceGuard/RetryWindow/Resource/Role AwsSolutions-IAM5[Resource::*]",
     ]);
   });
 

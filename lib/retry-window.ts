@@ -1,0 +1,319 @@
+// The retry window's state machine: waits for each due time, releases the deferral, publishes
+// RetryDue, and closes the window, with direct DynamoDB and EventBridge integrations (no Lambda).
+import { Duration, Names, Validations } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import { TABLE_SCHEMA } from "../functions/adapters/table-schema.ts";
+import { WINDOW_ATTRIBUTES } from "../functions/core/retry-window.ts";
+
+/** The RetryDue event: subscribe with a rule on `source` and `detail-type`. */
+export const RETRY_DUE_EVENT = { source: "bounce-guard", detailType: "RetryDue" } as const;
+
+/** State names: tests, the local runner and the transition counts refer to them. */
+export const WINDOW_STATES = {
+  waitUntilDue: "WaitUntilDue",
+  release: "Release",
+  forgetOnSes: "ForgetDeferralOnSes",
+  publish: "PublishRetryDue",
+  waitForNextBounce: "WaitForNextBounce",
+  inspect: "Inspect",
+  decide: "Decide",
+  waitUntilNewDue: "WaitUntilNewDue",
+  close: "CloseWindow",
+  closed: "WindowClosed",
+  recordFailure: "RecordFailure",
+  failed: "Failed",
+} as const;
+
+export interface RetryWindowStateMachineProps {
+  readonly table: dynamodb.ITableV2;
+  readonly encryptionKey: kms.IKey;
+  /** Where RetryDue is published; the account's default bus when absent. */
+  readonly eventBus?: events.IEventBus;
+  readonly logRetention: logs.RetentionDays;
+  /** Remove the SES account-level suppression entry that mirrored the deferral, at each release. */
+  readonly sesDeferralMirror: boolean;
+}
+
+const CONDITION_FAILED = ["DynamoDB.ConditionalCheckFailedException"];
+/** Transient DynamoDB errors as the optimized integration names them. */
+const DYNAMODB_TRANSIENT = [
+  "DynamoDB.ProvisionedThroughputExceededException",
+  "DynamoDB.ThrottlingException",
+  "DynamoDB.RequestLimitExceeded",
+  "DynamoDB.InternalServerErrorException",
+  "DynamoDB.AmazonDynamoDBException",
+];
+/**
+ * The optimized PutEvents integration fails the task with EventBridge.FailedEntry when an entry
+ * failed (EventBridge answers 200 with a failed entry when it throttles one event).
+ */
+const EVENTBRIDGE_TRANSIENT = [
+  "EventBridge.FailedEntry",
+  "EventBridge.EventBridgeException",
+  "EventBridge.InternalException",
+];
+const SES_TRANSIENT = ["SesV2.TooManyRequestsException", "SesV2.SesV2Exception"];
+const SES_NOT_FOUND = ["SesV2.NotFoundException"];
+
+const W = WINDOW_ATTRIBUTES;
+const NAMES = {
+  "#wS": W.start,
+  "#wE": W.end,
+  "#wD": W.due,
+  "#wR": W.released,
+  "#wN": W.reason,
+  "#wF": W.failure,
+};
+
+/**
+ * One Standard execution per window. The happy path of a retry is Wait → Release → Publish
+ * (three transitions): Release is a conditional write that both checks the stored due
+ * time has passed and marks it released, so a scheduler running late, early or twice changes
+ * nothing the pre-send check answers (it reads the stored event times). Anything Release cannot
+ * settle goes to Inspect, which ends the execution when the window is gone (a delivery, a
+ * suppression, a newer window), waits for a newer due time, or closes the window at its end once
+ * every due time was released.
+ */
+export class RetryWindowStateMachine extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly eventBus: events.IEventBus;
+  public readonly logGroup: logs.ILogGroup;
+  private readonly encryptionKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: RetryWindowStateMachineProps) {
+    super(scope, id);
+    const { table } = props;
+    this.encryptionKey = props.encryptionKey;
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, "DefaultBus", "default");
+    const key = {
+      [TABLE_SCHEMA.partitionKey]: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt("$.key")),
+    };
+    const start = tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt("$.windowStart"));
+    const now = tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt("$$.State.EnteredTime"));
+    const retryTransient = <T extends sfn.TaskStateBase>(task: T, errors: string[]): T => {
+      task.addRetry({
+        errors,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 6,
+        maxDelay: Duration.minutes(1),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return task;
+    };
+
+    const failed = new sfn.Fail(this, WINDOW_STATES.failed, {
+      error: "RetryWindowFailed",
+      causePath: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.failure")),
+    });
+    // Keeps what went wrong on the item (for `bounce-guard why` and operators), then fails the
+    // execution, which the ExecutionsFailed alarm reports.
+    const recordFailure = retryTransient(
+      new tasks.DynamoUpdateItem(this, WINDOW_STATES.recordFailure, {
+        table,
+        key,
+        updateExpression: "SET #wF = :failure",
+        conditionExpression: "#wS = :start",
+        expressionAttributeNames: { "#wS": NAMES["#wS"], "#wF": NAMES["#wF"] },
+        expressionAttributeValues: {
+          ":start": start,
+          ":failure": tasks.DynamoAttributeValue.fromString(
+            sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.failure")),
+          ),
+        },
+        resultPath: sfn.JsonPath.DISCARD,
+      }),
+      DYNAMODB_TRANSIENT,
+    );
+    recordFailure.addCatch(failed, { errors: ["States.ALL"], resultPath: sfn.JsonPath.DISCARD });
+    recordFailure.next(failed);
+    const onFailure = { errors: ["States.ALL"], resultPath: "$.failure" };
+
+    const windowClosed = new sfn.Succeed(this, WINDOW_STATES.closed, {
+      comment: "The window is gone: a delivery, a suppression or a newer window closed it",
+    });
+
+    // Reads the window by writing it unchanged: a condition failure means it is gone, which ends
+    // the execution without a Choice (one transition fewer than GetItem then Choice).
+    const inspect = retryTransient(
+      new tasks.DynamoUpdateItem(this, WINDOW_STATES.inspect, {
+        table,
+        key,
+        updateExpression: "SET #wS = :start",
+        conditionExpression: "#wS = :start",
+        expressionAttributeNames: { "#wS": NAMES["#wS"] },
+        expressionAttributeValues: { ":start": start },
+        returnValues: tasks.DynamoReturnValues.ALL_NEW,
+        resultSelector: {
+          "dueAt.$": `$.Attributes.${W.due}.S`,
+          "releasedAt.$": `$.Attributes.${W.released}.S`,
+          "windowEnd.$": `$.Attributes.${W.end}.S`,
+        },
+        resultPath: "$.current",
+      }),
+      DYNAMODB_TRANSIENT,
+    );
+    inspect.addCatch(windowClosed, { errors: CONDITION_FAILED, resultPath: sfn.JsonPath.DISCARD });
+    inspect.addCatch(recordFailure, onFailure);
+
+    const release = retryTransient(
+      new tasks.DynamoUpdateItem(this, WINDOW_STATES.release, {
+        table,
+        key,
+        updateExpression: "SET #wR = #wD",
+        conditionExpression: "#wS = :start AND #wD <= :now AND #wR < #wD",
+        expressionAttributeNames: { "#wS": NAMES["#wS"], "#wD": NAMES["#wD"], "#wR": NAMES["#wR"] },
+        expressionAttributeValues: { ":start": start, ":now": now },
+        returnValues: tasks.DynamoReturnValues.ALL_NEW,
+        resultSelector: {
+          "dueAt.$": `$.Attributes.${W.due}.S`,
+          "reason.$": `$.Attributes.${W.reason}.S`,
+        },
+        resultPath: "$.released",
+      }),
+      DYNAMODB_TRANSIENT,
+    );
+    release.addCatch(inspect, { errors: CONDITION_FAILED, resultPath: sfn.JsonPath.DISCARD });
+    release.addCatch(recordFailure, onFailure);
+
+    const publish = retryTransient(
+      new tasks.EventBridgePutEvents(this, WINDOW_STATES.publish, {
+        entries: [
+          {
+            eventBus: this.eventBus,
+            source: RETRY_DUE_EVENT.source,
+            detailType: RETRY_DUE_EVENT.detailType,
+            detail: sfn.TaskInput.fromObject({
+              address: sfn.JsonPath.stringAt("$.address"),
+              windowStart: sfn.JsonPath.stringAt("$.windowStart"),
+              windowEnd: sfn.JsonPath.stringAt("$.windowEnd"),
+              retryDueAt: sfn.JsonPath.stringAt("$.released.dueAt"),
+              lastReason: sfn.JsonPath.stringAt("$.released.reason"),
+            }),
+          },
+        ],
+        resultPath: sfn.JsonPath.DISCARD,
+      }),
+      EVENTBRIDGE_TRANSIENT,
+    );
+    publish.addCatch(recordFailure, onFailure);
+
+    const waitForNextBounce = new sfn.Wait(this, WINDOW_STATES.waitForNextBounce, {
+      comment: "The retry interval plus an allowance for the re-sent message to bounce",
+      time: sfn.WaitTime.secondsPath("$.pollSeconds"),
+    });
+    waitForNextBounce.next(release);
+    publish.next(waitForNextBounce);
+
+    if (props.sesDeferralMirror) {
+      const forget = retryTransient(
+        new tasks.CallAwsService(this, WINDOW_STATES.forgetOnSes, {
+          service: "sesv2",
+          action: "deleteSuppressedDestination",
+          parameters: { EmailAddress: sfn.JsonPath.stringAt("$.address") },
+          // SES suppression-list actions support no resource-level permissions.
+          iamResources: ["*"],
+          iamAction: "ses:DeleteSuppressedDestination",
+          resultPath: sfn.JsonPath.DISCARD,
+        }),
+        SES_TRANSIENT,
+      );
+      forget.addCatch(publish, { errors: SES_NOT_FOUND, resultPath: sfn.JsonPath.DISCARD });
+      forget.addCatch(recordFailure, onFailure);
+      release.next(forget);
+      forget.next(publish);
+    } else {
+      release.next(publish);
+    }
+
+    const close = retryTransient(
+      new tasks.DynamoUpdateItem(this, WINDOW_STATES.close, {
+        table,
+        key,
+        updateExpression: "REMOVE #wS, #wE, #wD, #wR, #wN, #wF",
+        conditionExpression: "#wS = :start AND #wE <= :now AND #wR >= #wD",
+        expressionAttributeNames: NAMES,
+        expressionAttributeValues: { ":start": start, ":now": now },
+        resultPath: sfn.JsonPath.DISCARD,
+      }),
+      DYNAMODB_TRANSIENT,
+    );
+    close.addCatch(inspect, { errors: CONDITION_FAILED, resultPath: sfn.JsonPath.DISCARD });
+    close.addCatch(recordFailure, onFailure);
+
+    const waitUntilNewDue = new sfn.Wait(this, WINDOW_STATES.waitUntilNewDue, {
+      time: sfn.WaitTime.timestampPath("$.current.dueAt"),
+    });
+    waitUntilNewDue.next(release);
+    const pending = sfn.Condition.stringLessThanJsonPath("$.current.releasedAt", "$.current.dueAt");
+    inspect.next(
+      new sfn.Choice(this, WINDOW_STATES.decide)
+        .when(
+          sfn.Condition.and(
+            pending,
+            sfn.Condition.timestampGreaterThanJsonPath("$.current.dueAt", "$$.State.EnteredTime"),
+          ),
+          waitUntilNewDue,
+        )
+        .when(pending, release)
+        .when(
+          sfn.Condition.timestampLessThanEqualsJsonPath("$.current.windowEnd", "$$.State.EnteredTime"),
+          close,
+        )
+        .otherwise(waitForNextBounce),
+    );
+
+    const waitUntilDue = new sfn.Wait(this, WINDOW_STATES.waitUntilDue, {
+      time: sfn.WaitTime.timestampPath("$.dueAt"),
+    });
+    waitUntilDue.next(release);
+
+    this.logGroup = new logs.LogGroup(this, "Logs", { retention: props.logRetention });
+    this.stateMachine = new sfn.StateMachine(this, "Resource", {
+      // A name known before deployment: the key's encryption context names the state machine's ARN,
+      // and without an explicit name the role's KMS condition would not match it.
+      stateMachineName: Names.uniqueResourceName(this, { maxLength: 80, separator: "-" }),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: "Bounce Guard retry window: one execution per soft-bounce window",
+      definitionBody: sfn.DefinitionBody.fromChainable(waitUntilDue),
+      // A window lasts two days by default; a stuck execution must not outlive a week.
+      timeout: Duration.days(7),
+      tracingEnabled: true,
+      // ALL for every transition, without execution data: inputs carry the address.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(
+        props.encryptionKey,
+        Duration.minutes(5),
+      ),
+    });
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "CloudWatch Logs vended log delivery (logs:CreateLogDelivery and the rest) and X-Ray PutTraceSegments support no resource-level permissions; the table, event bus and key statements name their resources",
+    });
+  }
+
+  /** Lets the grantee start executions of this state machine and nothing else. */
+  public grantStart(grantee: iam.IGrantable): iam.Grant {
+    const grant = this.stateMachine.grantStartExecution(grantee);
+    // Inputs are encrypted with the key: starting an execution needs its data key, for this state machine only.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: {
+        StringEquals: {
+          "kms:EncryptionContext:aws:states:stateMachineArn": this.stateMachine.stateMachineArn,
+        },
+      },
+    });
+    return grant;
+  }
+}
