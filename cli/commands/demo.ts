@@ -7,10 +7,12 @@ import { createClassifier, type RecordOutcome } from "../../functions/classifier
 import { assess, DEFAULT_POLICY, type PolicyConfig } from "../../functions/core/policy.ts";
 import { type Command, EXIT, type Io, readItems } from "../context.ts";
 import { demoScenario } from "../demo-scenario.ts";
+import { DEMO_WINDOW, DEMO_WINDOW_POLICY, runWindowDemo } from "../demo-windows.ts";
 import { describeStatus } from "../describe-status.ts";
 import type { InputProblem } from "../input.ts";
 import { startLocalDynamoDb } from "../local/dynamodb.ts";
 import { countRequests } from "../local/request-counter.ts";
+import { synthesizeStack } from "../local/retry-window.ts";
 import { type OutgoingMessage, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../local/sqs.ts";
 import { formatTable } from "../table.ts";
 
@@ -53,6 +55,9 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
     messages = read.items.map((item) => ({ body: bodyOf(item.value), label: item.origin }));
   }
   mkdirSync(dataDirectory, { recursive: true });
+  // The retry-window part runs the state machine the stack synthesizes; synthesis starts now.
+  const template = files.length === 0 ? synthesizeStack() : undefined;
+  template?.catch(() => undefined);
   const config = DEFAULT_POLICY;
   const dynamo = await startLocalDynamoDb({ path: dataDirectory });
   const requests = countRequests(dynamo.client);
@@ -109,6 +114,12 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
       `  local store            ${dataDirectory} (try: npx bounce-guard status jane@example.com)`,
     ];
     io.stdout(`${summary.join("\n")}\n`);
+    if (template !== undefined) {
+      const windows = await runWindowDemo(dynamo, queues, await template);
+      io.stdout(
+        `\nRetry windows: the state machine synthesized from lib/ runs locally on the same table (aws-local-stepfunctions; EventBridge recorded in memory).\nWaits shortened, hours become seconds: retry interval ${DEMO_WINDOW_POLICY.retryIntervalSeconds} s, poll ${DEMO_WINDOW.pollSeconds} s, window ${DEMO_WINDOW.retryWindowSeconds} s, threshold ${DEMO_WINDOW_POLICY.softBounceThreshold}.\n\n${windows.lines.join("\n")}\n\n  ${windows.executions} windows (one execution each), ${windows.retryDue} RetryDue events, ${windows.transitions} state transitions\n`,
+      );
+    }
   } finally {
     await queues.close();
     await dynamo.close();

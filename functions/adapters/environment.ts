@@ -77,13 +77,25 @@ export function readEnvironment(environment: NodeJS.ProcessEnv = process.env): F
       });
     }
   }
+  const sesDeferralMirror = booleanOf(environment, "SES_DEFERRAL_MIRROR");
+  if (sesDeferralMirror && retryWindow === undefined) {
+    // Only the window's state machine removes a mirrored deferral: without it the entry would stay for good.
+    throw new ConfigurationError(
+      "environment variable SES_DEFERRAL_MIRROR needs RETRY_WINDOW_STATE_MACHINE_ARN: without the retry window nothing removes the mirrored deferrals",
+    );
+  }
+  if (retryWindow !== undefined && retryWindow.config.pollSeconds < policy.retryIntervalSeconds) {
+    throw new ConfigurationError(
+      `environment variable RETRY_POLL_SECONDS (${retryWindow.config.pollSeconds}) must be at least RETRY_INTERVAL_SECONDS (${policy.retryIntervalSeconds}): the state machine looks for the next bounce after one retry interval`,
+    );
+  }
   return {
     tableName,
     policy,
     logAddresses: booleanOf(environment, "LOG_ADDRESSES"),
     metricsNamespace: environment.METRICS_NAMESPACE || "BounceGuard",
     sesSuppressionSync: booleanOf(environment, "SES_SUPPRESSION_SYNC"),
-    sesDeferralMirror: booleanOf(environment, "SES_DEFERRAL_MIRROR"),
+    sesDeferralMirror,
     ...(retryWindow !== undefined ? { retryWindow } : {}),
     ...(environment.ADDRESS_KEY_SECRET_ARN
       ? { addressKeySecretArn: environment.ADDRESS_KEY_SECRET_ARN }

@@ -107,6 +107,16 @@ describe("bounce-guard demo and status", () => {
     expect(report).toMatch(/on\.holiday@example\.com\s+bounce\s+autoreply\s+vacation/);
     expect(report).toMatch(/duplicate: no change/);
     expect(report).toMatch(/now in the DLQ: 2/);
+    // The retry windows, on the synthesized state machine.
+    expect(report).toMatch(/busy@retry\.example\s+RetryDue .*sender delivers on retry/);
+    expect(report).toMatch(/busy@retry\.example\s+sender delivers on retry: active; execution SUCCEEDED/);
+    expect(report).toMatch(
+      /full@retry\.example\s+sender still full on every retry: suppressed \(soft-threshold\)/,
+    );
+    expect(report).toMatch(
+      /quiet@retry\.example\s+sender never retries: active, streak 1; execution SUCCEEDED/,
+    );
+    expect(report).toMatch(/3 windows \(one execution each\), 4 RetryDue events/);
 
     const status = capture();
     const statusCode = await main(
@@ -127,5 +137,5 @@ describe("bounce-guard demo and status", () => {
     // SES examples 01 and 02 are two different bounces for jane; the redelivered 01 is not counted.
     expect(jane.counts.hard).toBe(2);
     expect(fresh).toMatchObject({ address: "fresh@example.com", status: "active" });
-  }, 60_000);
+  }, 180_000);
 });

@@ -1,0 +1,176 @@
+// The retry-window part of the local run: soft-bouncing addresses go through their windows on the
+// state machine definition synthesized by the stack, with the waits shortened to seconds.
+import { DynamoDbSuppressionStore } from "../functions/adapters/dynamodb-store.ts";
+import { silentLogger } from "../functions/adapters/logger.ts";
+import { discardMetrics } from "../functions/adapters/metrics.ts";
+import { createStepFunctionsScheduler } from "../functions/adapters/retry-scheduler.ts";
+import { createClassifier } from "../functions/classifier.ts";
+import { PLAIN_KEYS } from "../functions/core/address-key.ts";
+import { assess, DEFAULT_POLICY, type PolicyConfig } from "../functions/core/policy.ts";
+import type { RetryWindowConfig } from "../functions/core/retry-window.ts";
+import { describeStatus } from "./describe-status.ts";
+import type { LocalDynamoDb } from "./local/dynamodb.ts";
+import { retryWindowDefinition, SHORT_TASK_RETRIES_MS, type synthesizeStack } from "./local/retry-window.ts";
+import { snsEnvelopeOf } from "./local/sns.ts";
+import { type LocalQueues, pumpQueue, sendMessages } from "./local/sqs.ts";
+import { LocalStepFunctions } from "./local/step-functions.ts";
+
+/** Hours become seconds: the proportions of the defaults (interval 4 h, poll 4 h 15 min, window 48 h). */
+export const DEMO_WINDOW_POLICY: PolicyConfig = {
+  ...DEFAULT_POLICY,
+  retryIntervalSeconds: 1,
+  softBounceThreshold: 3,
+};
+export const DEMO_WINDOW: RetryWindowConfig = { retryWindowSeconds: 6, pollSeconds: 2 };
+
+type Sender = "delivers on retry" | "still full on every retry" | "never retries";
+
+const CAST: readonly { address: string; sender: Sender }[] = [
+  { address: "busy@retry.example", sender: "delivers on retry" },
+  { address: "full@retry.example", sender: "still full on every retry" },
+  { address: "quiet@retry.example", sender: "never retries" },
+];
+
+let sequence = 0;
+
+function softBounce(address: string): string {
+  sequence += 1;
+  const at = new Date().toISOString();
+  return JSON.stringify(
+    snsEnvelopeOf({
+      notificationType: "Bounce",
+      bounce: {
+        bounceType: "Transient",
+        bounceSubType: "MailboxFull",
+        bouncedRecipients: [
+          {
+            emailAddress: address,
+            action: "failed",
+            status: "4.2.2",
+            diagnosticCode: "smtp; 452 4.2.2 Mailbox full",
+          },
+        ],
+        timestamp: at,
+        feedbackId: `demo-window-feedback-${sequence}`,
+      },
+      mail: {
+        timestamp: at,
+        messageId: `demo-window-message-${sequence}`,
+        source: "news@sender.example",
+        destination: [address],
+      },
+    }),
+  );
+}
+
+function delivery(address: string): string {
+  sequence += 1;
+  const at = new Date().toISOString();
+  return JSON.stringify(
+    snsEnvelopeOf({
+      notificationType: "Delivery",
+      delivery: { timestamp: at, recipients: [address], smtpResponse: "250 2.0.0 OK" },
+      mail: {
+        timestamp: at,
+        messageId: `demo-window-message-${sequence}`,
+        source: "news@sender.example",
+        destination: [address],
+      },
+    }),
+  );
+}
+
+export interface WindowDemoReport {
+  readonly lines: string[];
+  readonly executions: number;
+  readonly retryDue: number;
+  readonly transitions: number;
+}
+
+/**
+ * Sends a first soft bounce for each address through the local queue; each simulated sender then
+ * answers the RetryDue events the state machine publishes, as a real sender subscribed to them would.
+ */
+export async function runWindowDemo(
+  dynamo: LocalDynamoDb,
+  queues: LocalQueues,
+  template: Awaited<ReturnType<typeof synthesizeStack>>,
+): Promise<WindowDemoReport> {
+  const started = Date.now();
+  const lines: string[] = [];
+  const clock = () => `+${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(6);
+  const say = (address: string, text: string) => lines.push(`  ${clock()}  ${address.padEnd(20)} ${text}`);
+  const store = new DynamoDbSuppressionStore(
+    dynamo.client,
+    dynamo.tableName,
+    DEMO_WINDOW_POLICY,
+    PLAIN_KEYS,
+    DEMO_WINDOW,
+  );
+  let chain: Promise<unknown> = Promise.resolve();
+  const machine = new LocalStepFunctions({
+    definition: retryWindowDefinition(template, dynamo.tableName),
+    dynamodb: dynamo.client,
+    retryIntervalOverridesMs: SHORT_TASK_RETRIES_MS,
+    onEvent: (event) => {
+      const address = String(event.detail.address);
+      const sender = CAST.find((member) => member.address === address)?.sender;
+      say(
+        address,
+        `RetryDue (due ${String(event.detail.retryDueAt).slice(11, 23)}, last reason ${String(event.detail.lastReason)}): sender ${sender ?? "?"}`,
+      );
+      if (sender === "delivers on retry") send(() => delivery(address));
+      if (sender === "still full on every retry") send(() => softBounce(address));
+    },
+  });
+  const classifier = createClassifier({
+    store,
+    logger: silentLogger,
+    metrics: discardMetrics,
+    scheduler: createStepFunctionsScheduler(
+      machine as never,
+      "arn:aws:states:local-1:000000000000:stateMachine:retry-window",
+    ),
+  });
+  /** One message at a time through the queue; the notification is made (and timestamped) when its turn comes. */
+  function send(notification: () => string): void {
+    chain = chain.then(async () => {
+      await sendMessages(queues, [{ body: notification() }]);
+      await pumpQueue(queues, async (event) => {
+        const { response, outcomes } = await classifier.processEvent(event);
+        for (const outcome of outcomes) {
+          if (outcome.kind !== "applied") continue;
+          for (const { verdict, result } of outcome.recipients) {
+            if (result.kind === "skipped" || result.assessment === undefined) continue;
+            const opened =
+              result.window !== undefined
+                ? `, window opened (execution ${result.window.name.slice(0, 15)}…)`
+                : "";
+            const what = verdict.class === "soft" ? `soft bounce (${verdict.reason})` : verdict.event;
+            const status = describeStatus(result.assessment).replace(/T(\d\d:\d\d:\d\d\.\d+)Z/, " $1");
+            say(verdict.address, `${what} → ${status}${opened}`);
+          }
+        }
+        return response;
+      });
+    });
+  }
+  for (const { address } of CAST) send(() => softBounce(address));
+  await chain;
+  await machine.settle();
+  await chain;
+  let transitions = 0;
+  lines.push("");
+  for (const { address, sender } of CAST) {
+    const execution = machine
+      .list()
+      .find((candidate) => (candidate.input as { address?: string }).address === address);
+    const state = assess(await store.get(address), DEMO_WINDOW_POLICY, new Date());
+    transitions += execution?.transitions ?? 0;
+    lines.push(
+      `  ${address.padEnd(20)} sender ${sender}: ${describeStatus(state)}; execution ${execution?.status ?? "none"} after ${execution?.transitions ?? 0} transitions`,
+    );
+    lines.push(`  ${"".padEnd(20)} ${execution?.states.join(" › ") ?? ""}`);
+  }
+  return { lines, executions: machine.list().length, retryDue: machine.events.length, transitions };
+}
