@@ -9,6 +9,8 @@ export const PRICES_USD = {
   lambdaRequestPerMillion: 0.2,
   lambdaArmGbSecond: 0.000_013_333_4,
   cloudWatchLogsIngestedPerGb: 0.5,
+  stepFunctionsStandardTransitionPerThousand: 0.025,
+  eventBridgeCustomEventPerMillion: 1.0,
 } as const;
 
 export const PRICES_DATE = "2026-11-26";

@@ -80,12 +80,28 @@ function delivery(address: string): string {
   );
 }
 
+export interface WindowRun {
+  readonly address: string;
+  readonly sender: Sender;
+  readonly status: string;
+  readonly execution: string;
+  readonly states: readonly string[];
+  readonly transitions: number;
+  readonly retryDue: number;
+  /** Requests the execution made: DynamoDB UpdateItem and EventBridge PutEvents (retries not included). */
+  readonly updateItems: number;
+  readonly putEvents: number;
+}
+
 export interface WindowDemoReport {
   readonly lines: string[];
   readonly executions: number;
   readonly retryDue: number;
   readonly transitions: number;
+  readonly windows: readonly WindowRun[];
 }
+
+const DYNAMODB_STATES = new Set(["Release", "Inspect", "CloseWindow", "RecordFailure"]);
 
 /**
  * Sends a first soft bounce for each address through the local queue; each simulated sender then
@@ -160,6 +176,7 @@ export async function runWindowDemo(
   await machine.settle();
   await chain;
   let transitions = 0;
+  const windows: WindowRun[] = [];
   lines.push("");
   for (const { address, sender } of CAST) {
     const execution = machine
@@ -167,10 +184,22 @@ export async function runWindowDemo(
       .find((candidate) => (candidate.input as { address?: string }).address === address);
     const state = assess(await store.get(address), DEMO_WINDOW_POLICY, new Date());
     transitions += execution?.transitions ?? 0;
+    const states = execution?.states ?? [];
+    windows.push({
+      address,
+      sender,
+      status: describeStatus(state),
+      execution: execution?.status ?? "none",
+      states,
+      transitions: execution?.transitions ?? 0,
+      retryDue: machine.events.filter((event) => event.detail.address === address).length,
+      updateItems: states.filter((name) => DYNAMODB_STATES.has(name)).length,
+      putEvents: states.filter((name) => name === "PublishRetryDue").length,
+    });
     lines.push(
       `  ${address.padEnd(20)} sender ${sender}: ${describeStatus(state)}; execution ${execution?.status ?? "none"} after ${execution?.transitions ?? 0} transitions`,
     );
     lines.push(`  ${"".padEnd(20)} ${execution?.states.join(" › ") ?? ""}`);
   }
-  return { lines, executions: machine.list().length, retryDue: machine.events.length, transitions };
+  return { lines, executions: machine.list().length, retryDue: machine.events.length, transitions, windows };
 }

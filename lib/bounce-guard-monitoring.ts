@@ -9,6 +9,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
+import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 
 export interface BounceGuardMonitoringProps {
@@ -18,6 +19,8 @@ export interface BounceGuardMonitoringProps {
   readonly presendCheck: lambda.IFunction;
   /** The dead-letter queue whose depth is watched. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** The retry-window state machine: failed or timed-out executions are alarmed. */
+  readonly retryWindow: sfn.IStateMachine;
   /** The feedback queue whose backlog is shown. */
   readonly queue: sqs.IQueue;
   /** The key the alarm topic is encrypted with; CloudWatch is allowed to use it when it is created in this app. */
@@ -71,6 +74,7 @@ export class BounceGuardMonitoring extends Construct {
   public readonly presendCheckDurationAlarm: cloudwatch.IAlarm;
   /** Fires on one failed SES suppression-list put; only when `sesSuppressionListSync` is on. */
   public readonly sesSyncFailuresAlarm?: cloudwatch.IAlarm;
+  public readonly retryWindowFailuresAlarm: cloudwatch.IAlarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: BounceGuardMonitoringProps) {
@@ -203,8 +207,27 @@ export class BounceGuardMonitoring extends Construct {
             treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
           })
         : undefined;
+    const windowFailures = new cloudwatch.MathExpression({
+      expression: "FILL(failed, 0) + FILL(timedOut, 0)",
+      usingMetrics: {
+        failed: props.retryWindow.metricFailed({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+        timedOut: props.retryWindow.metricTimedOut({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+      },
+      label: "failed or timed-out windows",
+      period: FIVE_MINUTES,
+    });
+    const retryWindowFailuresAlarm = new cloudwatch.Alarm(this, "RetryWindowFailuresAlarm", {
+      alarmDescription:
+        "A retry-window execution failed or timed out: that address gets no further RetryDue events in this window (the pre-send check still answers from the stored times). The failure is kept on the address's item (attribute wF) and in the state machine's execution history; fix the cause (permissions, throttling) and the next soft bounce opens a new window.",
+      metric: windowFailures,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const allAlarms = [
       ...Object.values(alarms),
+      retryWindowFailuresAlarm,
       ...(sesSyncFailuresAlarm === undefined ? [] : [sesSyncFailuresAlarm]),
     ];
     for (const alarm of allAlarms) alarm.addAlarmAction(alarmAction);
@@ -215,6 +238,7 @@ export class BounceGuardMonitoring extends Construct {
     this.presendCheckErrorsAlarm = alarms.presendCheckErrors;
     this.presendCheckDurationAlarm = alarms.presendCheckDuration;
     this.sesSyncFailuresAlarm = sesSyncFailuresAlarm;
+    this.retryWindowFailuresAlarm = retryWindowFailuresAlarm;
 
     const namespace = props.metricsNamespace;
     // SEARCH finds every value of the dimension (every class, every reason) without listing them here.
@@ -310,6 +334,18 @@ export class BounceGuardMonitoring extends Construct {
     );
     dashboard.addWidgets(
       ...functionWidgets(props.presendCheck, "Pre-send check", 12, presendCheckDurationThreshold),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Retry windows",
+        left: [
+          props.retryWindow.metricStarted({ label: "windows opened", period: FIVE_MINUTES }),
+          props.retryWindow.metricSucceeded({ label: "windows closed", period: FIVE_MINUTES }),
+          windowFailures,
+        ],
+        leftAnnotations: [{ value: 1, label: "alarm (failed)" }],
+        width: 24,
+      }),
     );
     if (sesSyncFailuresAlarm !== undefined) {
       dashboard.addWidgets(

@@ -411,6 +411,7 @@ export class BounceGuard extends Construct {
       encryptionKey,
       logRetention,
       sesDeferralMirror,
+      window: windowConfig,
       ...(props.retryEventBus !== undefined ? { eventBus: props.retryEventBus } : {}),
     });
     this.retryWindow = retryWindow;
@@ -509,6 +510,7 @@ export class BounceGuard extends Construct {
       presendCheck,
       queue,
       deadLetterQueue,
+      retryWindow: retryWindow.stateMachine,
       encryptionKey,
       metricsNamespace,
       sesSuppressionListSync,
@@ -522,6 +524,7 @@ export class BounceGuard extends Construct {
       monitoring.classifierErrorsAlarm,
       monitoring.presendCheckErrorsAlarm,
       monitoring.presendCheckDurationAlarm,
+      monitoring.retryWindowFailuresAlarm,
       ...(monitoring.sesSyncFailuresAlarm === undefined ? [] : [monitoring.sesSyncFailuresAlarm]),
     ];
     this.dashboard = monitoring.dashboard;
@@ -837,13 +840,22 @@ function acknowledge(scope: Construct, acknowledgements: ReadonlyArray<readonly 
   for (const [id, reason] of acknowledgements) Validations.of(scope).acknowledge({ id, reason });
 }
 
+/** A duration prop as whole seconds, failing fast with the prop named. */
+function wholeSeconds(name: string, duration: Duration | undefined): number | undefined {
+  if (duration === undefined) return undefined;
+  if (Token.isUnresolved(duration.toSeconds({ integral: false }))) {
+    throw new InvalidPropsError(`${name} must be a literal duration, got an unresolved token`);
+  }
+  const value = duration.toSeconds({ integral: false });
+  if (!Number.isInteger(value)) {
+    throw new InvalidPropsError(`${name} must be a whole number of seconds, got ${duration.toHumanString()}`);
+  }
+  return value;
+}
+
 /** The window settings, checked by the function code's own rules; polling waits one retry interval plus 15 minutes. */
 function validatedRetryWindow(props: BounceGuardProps, policy: PolicyConfig): RetryWindowConfig {
-  const window = props.retryWindow;
-  if (window !== undefined && Token.isUnresolved(window.toSeconds({ integral: false }))) {
-    throw new InvalidPropsError("retryWindow must be a literal duration, got an unresolved token");
-  }
-  const windowSeconds = window?.toSeconds({ integral: false });
+  const windowSeconds = wholeSeconds("retryWindow", props.retryWindow);
   try {
     return retryWindowConfig({
       ...(windowSeconds !== undefined ? { retryWindowSeconds: windowSeconds } : {}),
@@ -859,19 +871,7 @@ const BOUNCE_REPORT_ALLOWANCE_SECONDS = 15 * 60;
 
 /** The policy settings checked by the function code's own rules, so both sides agree on what is valid. */
 function validatedPolicy(props: BounceGuardProps): PolicyConfig {
-  const seconds = (name: string, duration: Duration | undefined): number | undefined => {
-    if (duration === undefined) return undefined;
-    if (Token.isUnresolved(duration.toSeconds({ integral: false }))) {
-      throw new InvalidPropsError(`${name} must be a literal duration, got an unresolved token`);
-    }
-    const value = duration.toSeconds({ integral: false });
-    if (!Number.isInteger(value)) {
-      throw new InvalidPropsError(
-        `${name} must be a whole number of seconds, got ${duration.toHumanString()}`,
-      );
-    }
-    return value;
-  };
+  const seconds = wholeSeconds;
   const settings = {
     softBounceThreshold: props.softBounceThreshold,
     softBounceMemorySeconds: seconds("softBounceMemory", props.softBounceMemory),

@@ -10,7 +10,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { TABLE_SCHEMA } from "../functions/adapters/table-schema.ts";
-import { WINDOW_ATTRIBUTES } from "../functions/core/retry-window.ts";
+import { type RetryWindowConfig, WINDOW_ATTRIBUTES } from "../functions/core/retry-window.ts";
 
 /** The RetryDue event: subscribe with a rule on `source` and `detail-type`. */
 export const RETRY_DUE_EVENT = { source: "bounce-guard", detailType: "RetryDue" } as const;
@@ -39,6 +39,8 @@ export interface RetryWindowStateMachineProps {
   readonly logRetention: logs.RetentionDays;
   /** Remove the SES account-level suppression entry that mirrored the deferral, at each release. */
   readonly sesDeferralMirror: boolean;
+  /** The window settings: the execution timeout leaves room for the longest window. */
+  readonly window: RetryWindowConfig;
 }
 
 const CONDITION_FAILED = ["DynamoDB.ConditionalCheckFailedException"];
@@ -283,8 +285,9 @@ export class RetryWindowStateMachine extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: "Bounce Guard retry window: one execution per soft-bounce window",
       definitionBody: sfn.DefinitionBody.fromChainable(waitUntilDue),
-      // A window lasts two days by default; a stuck execution must not outlive a week.
-      timeout: Duration.days(7),
+      // The longest a healthy execution can run: its window, the last due time after it, a last
+      // poll, and a day of retries and slack; a stuck one ends there (and the failure alarm fires).
+      timeout: Duration.seconds(props.window.retryWindowSeconds + 2 * props.window.pollSeconds + 86_400),
       tracingEnabled: true,
       // ALL for every transition, without execution data: inputs carry the address.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
@@ -296,7 +299,7 @@ export class RetryWindowStateMachine extends Construct {
     Validations.of(this.stateMachine.role).acknowledge({
       id: "AwsSolutions-IAM5[Resource::*]",
       reason:
-        "CloudWatch Logs vended log delivery (logs:CreateLogDelivery and the rest) and X-Ray PutTraceSegments support no resource-level permissions; the table, event bus and key statements name their resources",
+        "CloudWatch Logs vended log delivery (logs:CreateLogDelivery and the rest), X-Ray PutTraceSegments and, with the deferral mirror on, ses:DeleteSuppressedDestination on the account-level suppression list support no resource-level permissions; the table, event bus and key statements name their resources",
     });
   }
 

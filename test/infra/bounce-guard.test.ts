@@ -349,7 +349,7 @@ describe("observability", () => {
     const topic = alarmTopic();
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
 
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic.logicalId }]);
     expect(topic.resource.Properties.KmsMasterKeyId).toEqual(keyArn());
   });
@@ -419,5 +419,47 @@ describe("outputs", () => {
         "ClassifierFunctionArn",
       ]),
     );
+  });
+});
+
+describe("retry window monitoring", () => {
+  let template: Template;
+  let stack: BounceGuardStack;
+
+  beforeAll(() => {
+    stack = new BounceGuardStack(testApp(), "Monitored", { alarmEmail: "oncall@example.com" });
+    template = Template.fromStack(stack);
+  }, SYNTH_TIMEOUT_MS);
+
+  it("alarms on one failed or timed-out window execution of its own state machine, to the alarm topic", () => {
+    const [alarm] = Object.values(
+      template.findResources("AWS::CloudWatch::Alarm", {
+        Properties: { AlarmDescription: Match.stringLikeRegexp("retry-window execution failed") },
+      }),
+    );
+    const metrics = alarm?.Properties.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: unknown }[] } };
+    }[];
+    const stateMachine = stack.resolve(stack.bounceGuard.retryWindow.stateMachine.stateMachineArn);
+
+    expect(alarm?.Properties.Threshold).toBe(1);
+    expect(alarm?.Properties.ComparisonOperator).toBe("GreaterThanOrEqualToThreshold");
+    expect(alarm?.Properties.TreatMissingData).toBe("notBreaching");
+    expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe(
+      "FILL(failed, 0) + FILL(timedOut, 0)",
+    );
+    const watched = metrics.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : []));
+    expect(watched.map((metric) => metric.MetricName).sort()).toEqual([
+      "ExecutionsFailed",
+      "ExecutionsTimedOut",
+    ]);
+    for (const metric of watched) {
+      expect(metric.Dimensions).toEqual([{ Name: "StateMachineArn", Value: stateMachine }]);
+    }
+    expect(
+      stack.bounceGuard.alarms.map((each) => stack.resolve((each as { alarmArn: string }).alarmArn)),
+    ).toHaveLength(7);
   });
 });

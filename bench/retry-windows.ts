@@ -1,0 +1,127 @@
+// State transitions per retry window, counted on executions of the synthesized state machine
+// (the `npm start` window scenarios, waits shortened), and what they cost per million windows.
+import { runWindowDemo, type WindowRun } from "../cli/demo-windows.ts";
+import { startLocalDynamoDb } from "../cli/local/dynamodb.ts";
+import { synthesizeStack } from "../cli/local/retry-window.ts";
+import { startLocalQueues } from "../cli/local/sqs.ts";
+import { DEFAULT_POLICY } from "../functions/core/policy.ts";
+import { DEFAULT_RETRY_WINDOW } from "../functions/core/retry-window.ts";
+import { PRICES_USD } from "./cost-model.ts";
+
+export interface WindowScenario {
+  readonly transitions: number;
+  readonly retry_due_events: number;
+  readonly update_items: number;
+  readonly put_events: number;
+  readonly states: readonly string[];
+}
+
+export interface WindowTransitions {
+  /** Measured per scenario on the local executions. */
+  readonly measured: Record<string, WindowScenario>;
+  /** Read off the measured runs: a retry, an idle poll, and the end of a window. */
+  readonly per_retry: number;
+  readonly per_idle_poll: number;
+  readonly per_window_closed_by_event: number;
+  readonly per_window_run_out: number;
+  /** The same scenarios at the default settings (4 h interval, 4 h 15 min poll, 48 h window, threshold 5). */
+  readonly at_defaults: Record<string, number>;
+  readonly cost_per_million_windows_usd: Record<string, number>;
+  readonly cost_assumptions: Record<string, number | string>;
+}
+
+const count = (states: readonly string[], name: string) => states.filter((state) => state === name).length;
+
+function scenario(run: WindowRun): WindowScenario {
+  return {
+    transitions: run.transitions,
+    retry_due_events: run.retryDue,
+    update_items: run.updateItems,
+    put_events: run.putEvents,
+    states: run.states,
+  };
+}
+
+export async function measureWindowTransitions(writeUnitsPerWindowWrite: number): Promise<WindowTransitions> {
+  const [template, dynamo, queues] = await Promise.all([
+    synthesizeStack(),
+    startLocalDynamoDb(),
+    startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 1 }),
+  ]);
+  let runs: readonly WindowRun[];
+  try {
+    runs = (await runWindowDemo(dynamo, queues, template)).windows;
+  } finally {
+    await queues.close();
+    await dynamo.close();
+  }
+  const bySender = (sender: WindowRun["sender"]) => {
+    const run = runs.find((candidate) => candidate.sender === sender);
+    if (run === undefined || run.execution !== "SUCCEEDED") {
+      throw new Error(`the "${sender}" window did not succeed: ${JSON.stringify(run)}`);
+    }
+    return run;
+  };
+  const delivered = bySender("delivers on retry");
+  const threshold = bySender("still full on every retry");
+  const runOut = bySender("never retries");
+
+  // A retry: the wait, the release, the publish. A window closed by an event: the last poll's
+  // wait, the failed release, the failed inspect and the end. An idle poll: wait, release, inspect, decide.
+  const perRetry =
+    (threshold.transitions - delivered.transitions) / (threshold.retryDue - delivered.retryDue);
+  const perWindowClosedByEvent = delivered.transitions - perRetry * delivered.retryDue;
+  const idlePolls = count(runOut.states, "Decide") - 1;
+  const perIdlePoll = 4;
+  const perWindowRunOut = runOut.transitions - perRetry * runOut.retryDue - perIdlePoll * idlePolls;
+
+  const interval = DEFAULT_POLICY.retryIntervalSeconds;
+  const { pollSeconds, retryWindowSeconds } = DEFAULT_RETRY_WINDOW;
+  const idlePollsAtDefaults = Math.ceil((retryWindowSeconds - interval) / pollSeconds) - 1;
+  const retriesToThreshold = DEFAULT_POLICY.softBounceThreshold - 1;
+  const atDefaults = {
+    delivered_after_one_retry: perRetry + perWindowClosedByEvent,
+    suppressed_at_threshold: retriesToThreshold * perRetry + perWindowClosedByEvent,
+    no_retry_until_window_end: perRetry + idlePollsAtDefaults * perIdlePoll + perWindowRunOut,
+  };
+  // Writes of each execution at the defaults (a failed conditional write is billed too), plus the
+  // classifier's one follow-up write when a delivery or the threshold closes the window.
+  const writes = {
+    delivered_after_one_retry: 3 + 1,
+    suppressed_at_threshold: retriesToThreshold + 2 + 1,
+    no_retry_until_window_end: 1 + idlePollsAtDefaults * 2 + 3,
+  };
+  const events = {
+    delivered_after_one_retry: 1,
+    suppressed_at_threshold: retriesToThreshold,
+    no_retry_until_window_end: 1,
+  };
+  const cost = Object.fromEntries(
+    (Object.keys(atDefaults) as (keyof typeof atDefaults)[]).map((name) => {
+      const usd =
+        atDefaults[name] * PRICES_USD.stepFunctionsStandardTransitionPerThousand * 1_000 +
+        writes[name] * writeUnitsPerWindowWrite * PRICES_USD.dynamoDbWriteUnitPerMillion +
+        events[name] * PRICES_USD.eventBridgeCustomEventPerMillion;
+      return [name, Math.round(usd * 100) / 100];
+    }),
+  );
+  return {
+    measured: {
+      delivered_after_one_retry: scenario(delivered),
+      suppressed_at_threshold_of_3: scenario(threshold),
+      no_retry_until_window_end: scenario(runOut),
+    },
+    per_retry: perRetry,
+    per_idle_poll: perIdlePoll,
+    per_window_closed_by_event: perWindowClosedByEvent,
+    per_window_run_out: perWindowRunOut,
+    at_defaults: atDefaults,
+    cost_per_million_windows_usd: cost,
+    cost_assumptions: {
+      write_units_per_window_write: writeUnitsPerWindowWrite,
+      idle_polls_at_defaults: idlePollsAtDefaults,
+      step_functions_per_thousand_transitions: PRICES_USD.stepFunctionsStandardTransitionPerThousand,
+      eventbridge_per_million_events: PRICES_USD.eventBridgeCustomEventPerMillion,
+    },
+  };
+}
