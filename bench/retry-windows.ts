@@ -16,17 +16,23 @@ export interface WindowScenario {
   readonly states: readonly string[];
 }
 
+type WindowCase = "delivered_after_one_retry" | "suppressed_at_threshold" | "no_retry_until_window_end";
+
 export interface WindowTransitions {
   /** Measured per scenario on the local executions. */
-  readonly measured: Record<string, WindowScenario>;
+  readonly measured: {
+    readonly delivered_after_one_retry: WindowScenario;
+    readonly suppressed_at_threshold_of_3: WindowScenario;
+    readonly no_retry_until_window_end: WindowScenario;
+  };
   /** Read off the measured runs: a retry, an idle poll, and the end of a window. */
   readonly per_retry: number;
   readonly per_idle_poll: number;
   readonly per_window_closed_by_event: number;
   readonly per_window_run_out: number;
   /** The same scenarios at the default settings (4 h interval, 4 h 15 min poll, 48 h window, threshold 5). */
-  readonly at_defaults: Record<string, number>;
-  readonly cost_per_million_windows_usd: Record<string, number>;
+  readonly at_defaults: Readonly<Record<WindowCase, number>>;
+  readonly cost_per_million_windows_usd: Readonly<Record<WindowCase, number>>;
   readonly cost_assumptions: Record<string, number | string>;
 }
 
@@ -104,7 +110,7 @@ export async function measureWindowTransitions(writeUnitsPerWindowWrite: number)
         events[name] * PRICES_USD.eventBridgeCustomEventPerMillion;
       return [name, Math.round(usd * 100) / 100];
     }),
-  );
+  ) as Record<WindowCase, number>;
   return {
     measured: {
       delivered_after_one_retry: scenario(delivered),
