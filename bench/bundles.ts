@@ -21,19 +21,45 @@ interface BundleSpec {
   readonly name: string;
   /** A file in the project, or the source of a bundle written here. */
   readonly entry: { readonly file: string } | { readonly source: string };
-  /** The event of the first invocation, which builds the clients; none for the baseline. */
+  /** The event of the first invocation, which builds the clients; none for a baseline. */
   readonly firstEvent?: unknown;
+  /** The baseline bundle this function is compared with. */
+  readonly baseline?: string;
+  /** Environment beyond the table name: the function's configuration as the stack deploys it by default. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
-/** What the functions create at their first invocation in the default configuration: one DynamoDB client. */
-const BASELINE_SOURCE = `import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+/**
+ * Baselines: bundles that only create the SDK clients a function creates at its first invocation
+ * in the stack's default configuration. The classifier writes the table and starts retry windows;
+ * the pre-send check reads the table.
+ */
+const DYNAMODB_BASELINE = `import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 export const clients = [new DynamoDBClient({})];
+`;
+const DYNAMODB_SFN_BASELINE = `import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
+export const clients = [new DynamoDBClient({}), new SFNClient({})];
 `;
 
 export const BUNDLES: readonly BundleSpec[] = [
-  { name: "classifier", entry: { file: "functions/classifier.ts" }, firstEvent: { Records: [] } },
-  { name: "presend-check", entry: { file: "functions/presend-check.ts" }, firstEvent: {} },
-  { name: "baseline-dynamodb-client", entry: { source: BASELINE_SOURCE } },
+  {
+    name: "classifier",
+    entry: { file: "functions/classifier.ts" },
+    firstEvent: { Records: [] },
+    baseline: "baseline-dynamodb-sfn-clients",
+    environment: {
+      RETRY_WINDOW_STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:bench",
+    },
+  },
+  {
+    name: "presend-check",
+    entry: { file: "functions/presend-check.ts" },
+    firstEvent: {},
+    baseline: "baseline-dynamodb-client",
+  },
+  { name: "baseline-dynamodb-client", entry: { source: DYNAMODB_BASELINE } },
+  { name: "baseline-dynamodb-sfn-clients", entry: { source: DYNAMODB_SFN_BASELINE } },
 ];
 
 export interface PackageShare {
@@ -113,6 +139,7 @@ async function bundle(spec: BundleSpec, directory: string): Promise<{ outfile: s
 async function coldLoadOnce(
   outfile: string,
   firstEvent: unknown,
+  environment: Readonly<Record<string, string>> = {},
 ): Promise<{ importMs: number; initMs: number }> {
   const { stdout } = await run(
     process.execPath,
@@ -128,6 +155,7 @@ async function coldLoadOnce(
         AWS_REGION: "us-east-1",
         TABLE_NAME: "bounce-guard-bench",
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        ...environment,
       },
     },
   );
@@ -152,7 +180,7 @@ export async function measureBundles(runs = 9): Promise<BundleFigures> {
     // Interleaved, so a busy moment of the machine hits every bundle alike.
     for (let round = 0; round < runs; round += 1) {
       for (const [name, { outfile, spec }] of built) {
-        const timing = await coldLoadOnce(outfile, spec.firstEvent);
+        const timing = await coldLoadOnce(outfile, spec.firstEvent, spec.environment);
         const sample = samples.get(name) ?? { import: [], total: [] };
         sample.import.push(timing.importMs);
         sample.total.push(timing.importMs + timing.initMs);
@@ -166,11 +194,11 @@ export async function measureBundles(runs = 9): Promise<BundleFigures> {
         importAndInit: round(median(sample.total), 1),
       };
     }
-    const baseline = coldLoadMs["baseline-dynamodb-client"];
     const coldLoadRatio: Record<string, number> = {};
     const importOnlyRatio: Record<string, number> = {};
     for (const spec of BUNDLES) {
       const timing = coldLoadMs[spec.name];
+      const baseline = spec.baseline === undefined ? undefined : coldLoadMs[spec.baseline];
       if (spec.firstEvent === undefined || timing === undefined || baseline === undefined) continue;
       coldLoadRatio[spec.name] = round(timing.importAndInit / baseline.importAndInit, 2);
       importOnlyRatio[spec.name] = round(timing.import / baseline.import, 2);

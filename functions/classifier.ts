@@ -1,5 +1,6 @@
 // The classifier Lambda: SQS batch of SES feedback → verdict per recipient → suppression store.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { loadAddressKeys } from "./adapters/address-key-secret.ts";
@@ -7,7 +8,7 @@ import { type ApplyResult, DynamoDbSuppressionStore } from "./adapters/dynamodb-
 import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
 import { createEmfMetrics, type Metrics } from "./adapters/metrics.ts";
-import type { RetryScheduler } from "./adapters/retry-scheduler.ts";
+import { createStepFunctionsScheduler, type RetryScheduler } from "./adapters/retry-scheduler.ts";
 import type { SesSuppressionReason, SuppressionListSync } from "./adapters/ses-suppression-sync.ts";
 import { parseNotification } from "./core/parse.ts";
 import { decide } from "./core/policy.ts";
@@ -257,14 +258,6 @@ async function sesSync(): Promise<SuppressionListSync> {
   return createSesSuppressionSync(new SESv2Client({}));
 }
 
-async function scheduler(stateMachineArn: string): Promise<RetryScheduler> {
-  const [{ SFNClient }, { createStepFunctionsScheduler }] = await Promise.all([
-    import("@aws-sdk/client-sfn"),
-    import("./adapters/retry-scheduler.ts"),
-  ]);
-  return createStepFunctionsScheduler(new SFNClient({}), stateMachineArn);
-}
-
 /** Built once per container: configuration, clients and (in keyed mode) the HMAC secret. */
 async function lambdaHandler(): Promise<ReturnType<typeof createHandler>> {
   const environment = readEnvironment();
@@ -280,7 +273,10 @@ async function lambdaHandler(): Promise<ReturnType<typeof createHandler>> {
       keys,
       retryWindow?.config,
     ),
-    ...(retryWindow !== undefined ? { scheduler: await scheduler(retryWindow.stateMachineArn) } : {}),
+    // Imported statically: the window is on in every deployment, and a static import keeps only the one command.
+    ...(retryWindow !== undefined
+      ? { scheduler: createStepFunctionsScheduler(new SFNClient({}), retryWindow.stateMachineArn) }
+      : {}),
     ...(environment.sesDeferralMirror && sync !== undefined ? { sesDeferralMirror: sync } : {}),
     logger: createLogger({ logAddresses: environment.logAddresses, write }),
     metrics: createEmfMetrics(environment.metricsNamespace, write),
