@@ -8,6 +8,7 @@ import {
   type Suppression,
 } from "../../functions/core/policy.ts";
 import { answerFor, type PresendAnswer } from "../../functions/core/presend.ts";
+import { NEVER_RELEASED, type StoredWindow } from "../../functions/core/retry-window.ts";
 import { addressArguments } from "../address-arguments.ts";
 import { painterFor, STATUS_STYLE } from "../colour.ts";
 import {
@@ -69,6 +70,7 @@ function describe(
   if (state.reactivatedAt !== undefined) {
     lines.push(`  reactivated ${state.reactivatedAt} (events before this no longer count)`);
   }
+  if (state.window !== undefined) lines.push(...windowLines(state.window));
   const history = [...state.history].sort((a, b) => b.at.localeCompare(a.at)).slice(0, HISTORY_SHOWN);
   lines.push("", `  history (latest first, ${history.length} of ${state.history.length} kept):`);
   if (history.length > 0) {
@@ -100,6 +102,17 @@ function describe(
   return lines.join("\n");
 }
 
+/** The open retry window: when it opened and ends, the next due time and whether it was released. */
+function windowLines(window: StoredWindow): string[] {
+  const released =
+    window.releasedAt === NEVER_RELEASED ? "nothing released yet" : `last released ${window.releasedAt}`;
+  const lines = [
+    `  window      open ${window.start} until ${window.end}; next retry due ${window.due} (${window.reason}); ${released}`,
+  ];
+  if (window.failure !== undefined) lines.push(`  window failed ${window.failure}`);
+  return lines;
+}
+
 function indent(text: string): string {
   return text
     .split("\n")
@@ -127,6 +140,7 @@ async function why(args: readonly string[], options: CommandOptions, io: Io): Pr
             ...assessment,
             counts: state?.counts,
             reactivatedAt: state?.reactivatedAt,
+            window: state?.window,
             history: state?.history ?? [],
             audit: state?.audit ?? [],
           })}\n`,

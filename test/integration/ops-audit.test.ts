@@ -2,7 +2,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localClientConfig } from "../../cli/local/aws-clients.ts";
 import { EXIT } from "../../cli/main.ts";
+import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
 import { silentLogger } from "../../functions/adapters/logger.ts";
+import { PLAIN_KEYS } from "../../functions/core/address-key.ts";
 import { DEFAULT_POLICY, decide } from "../../functions/core/policy.ts";
 import type { VerdictClass } from "../../functions/core/types.ts";
 import { createPresendCheck } from "../../functions/presend-check.ts";
@@ -293,5 +295,36 @@ describe("bounce-guard unsuppress", () => {
     expect(result.code).toBe(EXIT.ok);
     expect(result.stdout).toMatch(/not-found/);
     expect(await table.store.get(address)).toBeUndefined();
+  });
+});
+
+describe("bounce-guard why and the retry window", () => {
+  it("shows the open window: its start, end, next due time and whether it was released", async () => {
+    const address = uniqueAddress("window");
+    const windowed = new DynamoDbSuppressionStore(
+      table.dynamo.client,
+      table.dynamo.tableName,
+      DEFAULT_POLICY,
+      PLAIN_KEYS,
+      {
+        retryWindowSeconds: 48 * 3_600,
+        pollSeconds: 4 * 3_600 + 900,
+      },
+    );
+    const bouncedAt = new Date(NOW.getTime() - 3_600_000).toISOString();
+    await windowed.apply(address, decide(verdictOf("soft", { address, timestamp: bouncedAt })), NOW);
+
+    const answer = await why(address);
+    const text = await table.run(["why", address]);
+
+    expect(answer.window).toEqual({
+      start: bouncedAt,
+      end: new Date(Date.parse(bouncedAt) + 48 * 3_600_000).toISOString(),
+      due: new Date(Date.parse(bouncedAt) + 4 * 3_600_000).toISOString(),
+      releasedAt: "0",
+      reason: answer.reason,
+    });
+    expect(text.stdout).toContain(`window      open ${bouncedAt} until `);
+    expect(text.stdout).toContain("nothing released yet");
   });
 });
