@@ -1,6 +1,10 @@
 // The benchmark run (`npm run bench`, `npm run bench -- --json`): every figure of BENCHMARKS.md
-// measured in one run. Progress goes to stderr; with --json, stdout holds one JSON object only.
+// measured in one run, and BENCHMARKS.md written from it (not with --no-write). Progress goes to
+// stderr; with --json, stdout holds one JSON object only.
+import { execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { quietSdkWarnings } from "../cli/local/aws-clients.ts";
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
@@ -9,6 +13,7 @@ import { measureBundles } from "./bundles.ts";
 import { benchRecords, measureClassifySpeed } from "./classify-speed.ts";
 import { costPerMillionNotifications, FLOOR_USD, PRICES_DATE, PRICES_USD } from "./cost-model.ts";
 import { measureDynamoDbUsage } from "./dynamodb-usage.ts";
+import { type BenchResult, type GitState, goalVerdicts, renderBenchmarks, type Verdict } from "./report.ts";
 import { measureWindowTransitions } from "./retry-windows.ts";
 
 /**
@@ -24,11 +29,17 @@ const COLD_LOAD_RUNS = 9;
 const BATCH_SIZE = 10;
 const CLASSIFIER_MEMORY_MB = 256;
 
+const BENCHMARKS_MD = new URL("../BENCHMARKS.md", import.meta.url);
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
 const { values: flags } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
     "chaos-notifications": { type: "string" },
+    /** `--no-write` leaves BENCHMARKS.md as it is. */
+    write: { type: "boolean", default: true },
   },
+  allowNegative: true,
 });
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -194,30 +205,76 @@ async function main(): Promise<void> {
 
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return;
+  } else {
+    printSummary(result);
   }
-  const goal = (met: boolean) => (met ? "met" : "MISSED");
-  const coldRatios = Object.entries(result.cold_load_ratio);
+  if (flags.write) {
+    const context = { git: gitState(), command: commandLine() };
+    await writeFile(BENCHMARKS_MD, renderBenchmarks(result, context));
+    progress("wrote BENCHMARKS.md");
+  }
+}
+
+/** The commit the run measured, and what differed from it when it finished (BENCHMARKS.md aside). */
+function gitState(): GitState {
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+    }).trimEnd();
+  let commit: string;
+  let subject: string;
+  try {
+    commit = git("rev-parse", "--short", "HEAD");
+    subject = git("log", "-1", "--format=%s");
+  } catch {
+    return { commit: null, subject: null, uncommitted: null };
+  }
+  try {
+    const status = git("status", "--porcelain", "--", ".", ":(exclude)BENCHMARKS.md");
+    const uncommitted = status
+      .split("\n")
+      .filter((line) => line.length > 0)
+      .map((line) => line.slice(3));
+    return { commit, subject, uncommitted };
+  } catch {
+    return { commit, subject, uncommitted: null };
+  }
+}
+
+function commandLine(): string {
+  const args = process.argv.slice(2);
+  return `npm run bench${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`;
+}
+
+function printSummary(result: BenchResult): void {
+  const { machine } = result;
+  const usage = result.dynamodb_details;
+  const windows = result.state_transitions_details;
+  const verdicts = goalVerdicts(result);
+  const goal = (verdict: Verdict) => (verdict === "missed" ? "MISSED" : verdict);
   const lines = [
     `Bounce Guard benchmarks, ${result.date} on ${machine.cpu_model} (${machine.cpus} cores), Node ${machine.node}`,
     `load average at start ${machine.load_average_at_start.join(" ")}, at end ${result.load_average_at_end.join(" ")}`,
     "",
-    `classify_ratio_vs_json_parse          ${result.classify_ratio_vs_json_parse}  (goal ≤ 2.0: ${goal(result.classify_ratio_vs_json_parse <= 2)})`,
+    `classify_ratio_vs_json_parse          ${result.classify_ratio_vs_json_parse}  (goal ≤ 2.0: ${goal(verdicts.classify_ratio_vs_json_parse)})`,
     `classify_recipients_per_second        ${result.classify_recipients_per_second}`,
-    `dynamodb_requests_per_recipient_event ${result.dynamodb_requests_per_recipient_event}  (goal 1.0) ${JSON.stringify(result.dynamodb_requests_breakdown)}`,
-    `intake_reads                          ${result.intake_reads}  (goal 0: ${goal(result.intake_reads === 0)})`,
-    `write units per recipient event       ${usage.writeUnitsPerRecipientEvent} (replay), ${usage.steadyState.writeUnitsPerEvent} (steady state, full history)`,
-    `presend_requests_per_100_addresses    ${result.presend_requests_per_100_addresses}  (goal 1: ${goal(result.presend_requests_per_100_addresses <= 1)})`,
+    `dynamodb_requests_per_recipient_event ${result.dynamodb_requests_per_recipient_event}  (goal 1.0: ${goal(verdicts.dynamodb_requests_per_recipient_event)}) ${JSON.stringify(result.dynamodb_requests_breakdown)}`,
+    `intake_reads                          ${result.intake_reads}  (goal 0: ${goal(verdicts.intake_reads)})`,
+    `write units per recipient event       ${usage.write_units_per_recipient_event} (replay), ${usage.steady_state.writeUnitsPerEvent} (steady state, full history)`,
+    `presend_requests_per_100_addresses    ${result.presend_requests_per_100_addresses}  (goal 1: ${goal(verdicts.presend_requests_per_100_addresses)})`,
     `presend validation per address        ${result.presend_validation_microseconds_per_address} µs CPU (syntax, disposable, typo)`,
     `presend 1,000 addresses end to end    ${result.presend_end_to_end_ratio_vs_batch_get}× a bare BatchGetItem loop over the same keys`,
     `bundle_bytes                          ${JSON.stringify(result.bundle_bytes)}`,
-    `cold_load_ratio                       ${JSON.stringify(result.cold_load_ratio)}  (goal ≤ 1.3: ${goal(coldRatios.every(([, ratio]) => ratio <= 1.3))})`,
-    `state_transitions_per_window          ${result.state_transitions_per_window} for a window delivered after one retry; per retry ${windows.per_retry}, closing ${windows.per_window_closed_by_event} (goal ≤ 3 per retry: ${goal(windows.per_retry <= 3)}; ≤ 3 per window: ${goal(windows.per_window_closed_by_event <= 3)}); at the defaults ${JSON.stringify(windows.at_defaults)}`,
+    `cold_load_ratio                       ${JSON.stringify(result.cold_load_ratio)}  (goal ≤ 1.3: ${goal(verdicts.cold_load_ratio)})`,
+    `state_transitions_per_window          ${result.state_transitions_per_window} for a window delivered after one retry; per retry ${windows.per_retry}, closing ${windows.per_window_closed_by_event} (goal ≤ 3 per retry: ${goal(verdicts.state_transitions_per_retry)}; ≤ 3 per window: ${goal(verdicts.state_transitions_per_window)}); at the defaults ${JSON.stringify(windows.at_defaults)}`,
     `cost_per_million_windows_usd          ${JSON.stringify(windows.cost_per_million_windows_usd)}`,
-    `cost_per_million_notifications_usd    ${result.cost_per_million_notifications_usd}  (goal ≤ 1.80, floor ${FLOOR_USD}: ${goal(result.cost_per_million_notifications_usd <= 1.8)}); steady state ${result.cost_steady_state_usd}; one unit per write ${result.cost_if_every_write_were_one_unit_usd}`,
-    `chaos_notifications                   ${result.chaos_notifications}  (${result.chaos_details.notifications_per_second}/s)`,
-    `chaos_mismatches                      ${result.chaos_mismatches}  (goal 0: ${goal(result.chaos_mismatches === 0)})`,
-    `chaos_dlq_poison_only                 ${result.chaos_dlq_poison_only}  (goal true: ${goal(result.chaos_dlq_poison_only)})`,
+    `cost_per_million_notifications_usd    ${result.cost_per_million_notifications_usd}  (goal ≤ 1.80, floor ${result.cost_floor_usd}: ${goal(verdicts.cost_per_million_notifications_usd)}); steady state ${result.cost_steady_state_usd}; one unit per write ${result.cost_if_every_write_were_one_unit_usd}`,
+    `chaos_notifications                   ${result.chaos_notifications}  (${result.chaos_details.notifications_per_second}/s; goal 100,000: ${goal(verdicts.chaos_notifications)})`,
+    `chaos_mismatches                      ${result.chaos_mismatches}  (goal 0: ${goal(verdicts.chaos_mismatches)})`,
+    `chaos_dlq_poison_only                 ${result.chaos_dlq_poison_only}  (goal true: ${goal(verdicts.chaos_dlq_poison_only)})`,
     `chaos_same_instant_mismatches         ${result.chaos_same_instant_mismatches} of ${result.chaos_same_instant_addresses} addresses with a hard bounce and a complaint in the same millisecond`,
     "",
     `finished in ${result.elapsed_seconds} s; run with --json for every detail`,

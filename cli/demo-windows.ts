@@ -15,7 +15,11 @@ import { snsEnvelopeOf } from "./local/sns.ts";
 import { type LocalQueues, pumpQueue, sendMessages } from "./local/sqs.ts";
 import { LocalStepFunctions } from "./local/step-functions.ts";
 
-/** Hours become seconds: the proportions of the defaults (interval 4 h, poll 4 h 15 min, window 48 h). */
+/**
+ * Hours become seconds, roughly: an interval, a poll a little longer, a window of several intervals
+ * (the defaults are 4 h, 4 h 15 min and 48 h; here 1 s, 2 s and 6 s, so two idle polls where the
+ * defaults have ten). The threshold is 3 instead of 5 to keep the run short.
+ */
 export const DEMO_WINDOW_POLICY: PolicyConfig = {
   ...DEFAULT_POLICY,
   retryIntervalSeconds: 1,

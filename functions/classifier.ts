@@ -66,7 +66,9 @@ export function createClassifier(dependencies: ClassifierDependencies) {
       logger.log("info", "SNS subscription message ignored", { messageId, controlType: parsed.controlType });
       return { kind: "control", messageId, controlType: parsed.controlType };
     }
-    const verdicts = verdictsOf(parsed.notification);
+    const verdicts = verdictsOf(parsed.notification).map((verdict) =>
+      dependencies.sesDeferralMirror !== undefined ? withoutMirrorEcho(verdict) : verdict,
+    );
     if (verdicts.length === 0) {
       logger.log("warn", "notification names no recipients", {
         messageId,
@@ -204,6 +206,23 @@ export function createClassifier(dependencies: ClassifierDependencies) {
   }
 
   return { processEvent, processRecord };
+}
+
+/**
+ * With the deferral mirror on, the SES account list holds our own deferrals: SES refusing to send
+ * to such an address (Permanent/OnAccountSuppressionList) is the echo of a deferral, not evidence
+ * of a hard bounce, so it must not suppress the address for good. Every real hard bounce or
+ * complaint that put an address on the list reached the table as itself.
+ */
+export function withoutMirrorEcho(verdict: RecipientVerdict): RecipientVerdict {
+  if (verdict.event !== "bounce" || verdict.bounceSubType !== "OnAccountSuppressionList") return verdict;
+  return {
+    ...verdict,
+    class: "ignore",
+    suppressedBySes: undefined,
+    explanation:
+      "SES did not send: the address is on the account suppression list, where the deferral mirror puts deferred addresses; not taken as a hard bounce",
+  };
 }
 
 /** Our own hard bounces and complaints; never what SES itself already listed. */

@@ -198,7 +198,7 @@ export class BounceGuardMonitoring extends Construct {
       props.sesSuppressionListSync === true
         ? new cloudwatch.Alarm(this, "SesSyncFailuresAlarm", {
             alarmDescription:
-              "The classifier could not put suppressed addresses on the SES account-level suppression list: the suppression table is up to date, but SES itself still sends to those addresses. Check the classifier logs for the SES error (AccessDenied, throttling) and fix it; the suppressions recorded meanwhile are in the table only and need putting on the SES list again.",
+              "The classifier could not put addresses (suppressions, or deferrals with the deferral mirror on) on the SES account-level suppression list: the suppression table is up to date, but SES itself still sends to those addresses. Check the classifier logs for the SES error (AccessDenied, throttling) and fix it; the suppressions recorded meanwhile are in the table only and need putting on the SES list again.",
             metric: sesSyncFailures,
             threshold: 1,
             comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

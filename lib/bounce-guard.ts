@@ -513,7 +513,8 @@ export class BounceGuard extends Construct {
       retryWindow: retryWindow.stateMachine,
       encryptionKey,
       metricsNamespace,
-      sesSuppressionListSync,
+      // The deferral mirror's failures are counted in the same metric, so it gets the alarm too.
+      sesSuppressionListSync: sesSuppressionListSync || sesDeferralMirror,
       ...(alarmEmail === undefined ? {} : { alarmEmail }),
     });
     this.alarmTopic = monitoring.alarmTopic;

@@ -115,15 +115,16 @@ export class RetryWindowStateMachine extends Construct {
       error: "RetryWindowFailed",
       causePath: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.failure")),
     });
-    // Keeps what went wrong on the item (for `bounce-guard why` and operators), then fails the
-    // execution, which the ExecutionsFailed alarm reports.
+    // Keeps what went wrong on the item (for `bounce-guard why` and operators) and closes the
+    // window, so the next soft bounce opens a new one; then fails the execution, which the
+    // RetryWindowFailuresAlarm reports.
     const recordFailure = retryTransient(
       new tasks.DynamoUpdateItem(this, WINDOW_STATES.recordFailure, {
         table,
         key,
-        updateExpression: "SET #wF = :failure",
+        updateExpression: "SET #wF = :failure REMOVE #wS, #wE, #wD, #wR, #wN",
         conditionExpression: "#wS = :start",
-        expressionAttributeNames: { "#wS": NAMES["#wS"], "#wF": NAMES["#wF"] },
+        expressionAttributeNames: NAMES,
         expressionAttributeValues: {
           ":start": start,
           ":failure": tasks.DynamoAttributeValue.fromString(

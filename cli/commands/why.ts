@@ -71,6 +71,7 @@ function describe(
     lines.push(`  reactivated ${state.reactivatedAt} (events before this no longer count)`);
   }
   if (state.window !== undefined) lines.push(...windowLines(state.window));
+  if (state.windowFailure !== undefined) lines.push(`  last window failed: ${state.windowFailure}`);
   const history = [...state.history].sort((a, b) => b.at.localeCompare(a.at)).slice(0, HISTORY_SHOWN);
   lines.push("", `  history (latest first, ${history.length} of ${state.history.length} kept):`);
   if (history.length > 0) {
@@ -106,11 +107,9 @@ function describe(
 function windowLines(window: StoredWindow): string[] {
   const released =
     window.releasedAt === NEVER_RELEASED ? "nothing released yet" : `last released ${window.releasedAt}`;
-  const lines = [
+  return [
     `  window      open ${window.start} until ${window.end}; next retry due ${window.due} (${window.reason}); ${released}`,
   ];
-  if (window.failure !== undefined) lines.push(`  window failed ${window.failure}`);
-  return lines;
 }
 
 function indent(text: string): string {
@@ -141,6 +140,7 @@ async function why(args: readonly string[], options: CommandOptions, io: Io): Pr
             counts: state?.counts,
             reactivatedAt: state?.reactivatedAt,
             window: state?.window,
+            windowFailure: state?.windowFailure,
             history: state?.history ?? [],
             audit: state?.audit ?? [],
           })}\n`,

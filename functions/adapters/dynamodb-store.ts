@@ -181,6 +181,7 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
   const reactivatedAt = item[ATTRIBUTES.reactivatedAt];
   const audit = item[ATTRIBUTES.audit] as AuditEntry[] | undefined;
   const window = windowFromItem(item);
+  const windowFailure = item[WINDOW_ATTRIBUTES.failure];
   return {
     address: String(item[TABLE_SCHEMA.partitionKey]),
     history: ((item[ATTRIBUTES.history] as Record<string, string>[] | undefined) ?? []).map(decodeEntry),
@@ -192,6 +193,7 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
     ...(typeof reactivatedAt === "string" ? { reactivatedAt } : {}),
     ...(audit !== undefined ? { audit } : {}),
     ...(window !== undefined ? { window } : {}),
+    ...(typeof windowFailure === "string" ? { windowFailure } : {}),
   };
 }
 

@@ -202,6 +202,8 @@ export interface AddressState {
   readonly audit?: readonly AuditEntry[];
   /** The open retry window, if any (functions/core/retry-window.ts). */
   readonly window?: StoredWindow;
+  /** What made the last retry-window execution fail, kept after the window closed. */
+  readonly windowFailure?: string;
 }
 
 export const AUDIT_ACTIONS = ["suppress", "unsuppress", "erase", "import"] as const;

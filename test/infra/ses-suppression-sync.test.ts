@@ -164,3 +164,20 @@ describe("grantSuppressionListSync", () => {
 function namesSuppressionList(statement: Record<string, unknown>): boolean {
   return JSON.stringify(statement.Action).includes("SuppressedDestination");
 }
+
+describe("SES deferral mirror alone", () => {
+  it(
+    "gets the sync-failure alarm too: its failures are counted in the same metric",
+    () => {
+      const stack = new BounceGuardStack(testApp(), "MirrorOnly", { sesDeferralMirror: true });
+      const template = Template.fromStack(stack);
+
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        MetricName: "SesSyncFailures",
+        Threshold: 1,
+      });
+      expect(stack.bounceGuard.alarms).toHaveLength(8);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});
