@@ -2,7 +2,7 @@
 // verdict is computed against its goal, and the method's prose lives here next to the figures.
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
 import { DEFAULT_RETRY_WINDOW } from "../functions/core/retry-window.ts";
-import type { BundleFigures } from "./bundles.ts";
+import { BUNDLES, type BundleFigures } from "./bundles.ts";
 import type { ClassifySpeed } from "./classify-speed.ts";
 import type { CostBreakdown, CostInputs, PRICES_USD } from "./cost-model.ts";
 import type { DynamoDbUsage } from "./dynamodb-usage.ts";
@@ -33,6 +33,7 @@ export interface BenchResult {
     readonly requests: number;
     readonly requests_per_notification: number;
     readonly duplicate_reads: number;
+    readonly window_starts: number;
     readonly failed_conditional_writes: number;
     readonly write_units_per_recipient_event: number;
     readonly write_units_per_notification: number;
@@ -262,9 +263,12 @@ function header(result: BenchResult, context: ReportContext): string {
             ? "Whether anything was uncommitted is unknown."
             : uncommitted.length === 0
               ? "Nothing was uncommitted when the run finished (BENCHMARKS.md aside)."
-              : `**Uncommitted changes** when the run finished (${uncommitted.length}: ${list(
-                  uncommitted.slice(0, 5).map((path) => `\`${path}\``),
-                )}${uncommitted.length > 5 ? ", …" : ""}), so the figures may not be those of the commit.`
+              : `**Uncommitted changes** when the run finished (${uncommitted.length} ${uncommitted.length === 1 ? "path" : "paths"}: ${list(
+                  [
+                    ...uncommitted.slice(0, 5).map((path) => `\`${path}\``),
+                    ...(uncommitted.length > 5 ? [`${uncommitted.length - 5} more`] : []),
+                  ],
+                )}), so the figures may not be those of the commit.`
         }`;
   const minutes = Math.round(result.elapsed_seconds / 60);
   const took = `${formatNumber(result.elapsed_seconds)} s${minutes >= 2 ? ` (about ${minutes} minutes)` : ""}`;
@@ -367,7 +371,9 @@ function summary(result: BenchResult, verdicts: Verdicts): string {
       `≤ ${fixed(GOALS.coldLoadRatio, 1)} for every function`,
       cell(
         verdicts.cold_load_ratio,
-        verdicts.cold_load_ratio === "met" ? "" : `${list(coldOver.map(([name]) => name))} over`,
+        verdicts.cold_load_ratio === "met"
+          ? ""
+          : `${list(coldOver.map(([name]) => name))} above ${fixed(GOALS.coldLoadRatio, 1)}`,
       ),
     ],
     [
@@ -492,6 +498,12 @@ dynalite. Every request of the store's client is counted with \`countRequests\`
 apply (ignored verdicts such as opens excluded, duplicates included): ${formatNumber(usage.requests)} / ${formatNumber(usage.recipient_events)} =
 **${formatNumber(result.dynamodb_requests_per_recipient_event)}**.
 
+The store runs as deployed, with retry windows on: the window is set in the event's own write, and
+its rare follow-up writes (a delivery or the threshold closing a window, a late older bounce) are
+in the count. The replay opened ${formatNumber(usage.window_starts)} windows (soft bounces and blocks of its last 48 hours); their
+StartExecution calls are counted, not made, and are not DynamoDB requests. What the windows'
+executions do is measured separately below.
+
 The same client also asks for \`ReturnConsumedCapacity: TOTAL\`. dynalite computes units the way
 DynamoDB bills them: the larger of the item before and after, per started KB written or per 4 KB read.
 Refused conditional writes (duplicates, ${formatNumber(usage.failed_conditional_writes)} here) are billed too, but dynalite reports no units
@@ -520,6 +532,12 @@ a request, sent together), interleaved, medians of 9 rounds: ${formatNumber(pres
 }
 
 function bundlesSection(result: BenchResult): string {
+  const baselines = BUNDLES.filter((spec) => spec.firstEvent === undefined).map((spec) => `\`${spec.name}\``);
+  const pairs = BUNDLES.flatMap((spec) =>
+    spec.baseline === undefined || result.cold_load_ratio[spec.name] === undefined
+      ? []
+      : [`${spec.name} over \`${spec.baseline}\``],
+  );
   const medians = Object.entries(result.cold_load_details.median_ms)
     .map(([name, timing]) => `${name} ${formatNumber(timing.importAndInit)} ms`)
     .join(", ");
@@ -540,18 +558,19 @@ function bundlesSection(result: BenchResult): string {
 \`format: esm\`, \`mainFields: module,main\`, \`minify\`, \`sourcemap\` (a separate file),
 \`sourcesContent: false\`, no externals (the SDK is bundled), and the banner
 \`import { createRequire } from 'module'; const require = createRequire(import.meta.url);\`. They go to a
-temporary directory. A baseline bundle gets the same settings and contains only
-\`new DynamoDBClient({})\`, the one client both functions create in the default configuration.
-\`bundle_bytes\` is the size of each \`index.mjs\`.
+temporary directory. Baseline bundles (${list(baselines)}) get the same settings and contain
+only the SDK clients a function creates at its first invocation in the stack's default
+configuration (bench/bundles.ts). \`bundle_bytes\` is the size of each \`index.mjs\`.
 
-Cold load: a fresh \`node\` process imports the bundle. For a function it then invokes the handler once
-with an event that needs no network (\`{ Records: [] }\` for the classifier, \`{}\` for the pre-send check).
-The first invocation is where the handlers read their configuration and build their clients. For the
-baseline, the client is built by the import. Each bundle is loaded ${formatNumber(result.cold_load_details.runs)} times, interleaved. The ratio
-is the median import-and-init time of the function over the baseline's median. Medians: ${medians}.
+Cold load: a fresh \`node\` process imports the bundle. For a function it then invokes the handler once,
+with the environment the stack gives it by default and an event that needs no network
+(\`{ Records: [] }\` for the classifier, \`{}\` for the pre-send check). The first invocation is where the
+handlers read their configuration and build their clients. For a baseline, the clients are built by
+the import. Each bundle is loaded ${formatNumber(result.cold_load_details.runs)} times, interleaved. The ratio is the median import-and-init time
+of the function over its baseline's median: ${list(pairs)}. Medians: ${medians}.
 The import alone gives ratios of ${importOnly}. On this shared machine the ratio moves from run
-to run. Over six runs of the code before \`9678e74\` (with full zod) the classifier gave 1.36 to 2.28 and
-the pre-send check 2.14 to 2.97.
+to run. Over six runs of the code before \`9678e74\` (with full zod, and one DynamoDB client as the
+only baseline) the classifier gave 1.36 to 2.28 and the pre-send check 2.14 to 2.97.
 
 **What fills the bundles** (esbuild metafile, bytes in the output, the largest packages):
 ${fills}
@@ -561,9 +580,8 @@ machine, a bundle holding only \`zod\` imported in about 45 ms, and one holding 
 5 ms. The SES v2 and Secrets Manager clients are now imported dynamically. esbuild without code
 splitting (which \`aws-lambda-nodejs\` does not use) still puts them in the one file. Their modules are
 evaluated only when needed, but their bytes are still read and parsed. They also grew, from 63,697 and
-13,721 bytes before they were imported dynamically, because a dynamic import keeps all of a module's
-exports.
-Bundling them only when their option is on would need separate entry points.
+13,721 bytes before they were imported dynamically, because a dynamic import keeps all of a
+module's exports. Bundling them only when their option is on would need separate entry points.
 `;
 }
 
@@ -590,7 +608,7 @@ function windowsSection(result: BenchResult, verdicts: Verdicts): string {
     windows.per_idle_poll;
   const assumptions = windows.cost_assumptions;
   const transitionPrice = Number(assumptions.step_functions_per_thousand_transitions);
-  const stepFunctionsUsd = (transitions: number) => transitions * transitionPrice * 1_000;
+  const stepFunctionsUsd = (transitions: number) => Math.round(transitions * transitionPrice * 100_000) / 100;
   const retriesToThreshold = result.policy.soft_bounce_threshold - 1;
   const cases: [string, keyof WindowTransitions["at_defaults"], string][] = [
     ["delivered after one retry", "delivered_after_one_retry", "a retry and the close"],
@@ -638,8 +656,8 @@ ${scenarios
   .join("\n")}
 
 Read off these runs:
-- **A retry** takes **${formatNumber(windows.per_retry)}** transitions: the threshold scenario's extra RetryDue events add
-  ${formatNumber(threshold.transitions)} − ${formatNumber(delivered.transitions)} transitions for ${formatNumber(threshold.retry_due_events - delivered.retry_due_events)} more retries (a wait, Release, PublishRetryDue). Goal at most
+- **A retry** takes **${formatNumber(windows.per_retry)}** transitions (a wait, Release, PublishRetryDue): the threshold scenario
+  has ${formatNumber(threshold.transitions - delivered.transitions)} transitions (${formatNumber(threshold.transitions)} − ${formatNumber(delivered.transitions)}) and ${formatNumber(threshold.retry_due_events - delivered.retry_due_events)} RetryDue more than the delivered one. Goal at most
   ${GOALS.stateTransitionsPerRetry}: ${verdictText(verdicts.state_transitions_per_retry)}.
 - **Closing a window** after an event (a delivery or the threshold) takes **${formatNumber(windows.per_window_closed_by_event)}**: the delivered window's
   transitions less its retries, here ${states(closingStates(delivered))}. The refused Release goes to
@@ -681,7 +699,7 @@ function costSection(result: BenchResult, verdicts: Verdicts): string {
   const prices = inputs.prices_usd;
   const invocations = 1_000_000 / inputs.batchSize;
   const parts = Object.entries(COST_PARTS)
-    .map(([key, label]) => `${label} ${formatNumber(cost[key as keyof typeof COST_PARTS])}`)
+    .map(([key, label]) => `${label} ${usd(cost[key as keyof typeof COST_PARTS]).slice(1)}`)
     .join(", ");
   // Two writes of one unit per event instead of one write of the measured units.
   const historyApart = cost.total - cost.dynamoDbWrites + 2 * prices.dynamoDbWriteUnitPerMillion;

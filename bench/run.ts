@@ -135,6 +135,7 @@ async function main(): Promise<void> {
       requests: usage.requests,
       requests_per_notification: usage.requestsPerNotification,
       duplicate_reads: usage.duplicateReads,
+      window_starts: usage.windowStarts,
       failed_conditional_writes: usage.failedConditionalWrites,
       write_units_per_recipient_event: usage.writeUnitsPerRecipientEvent,
       write_units_per_notification: usage.writeUnitsPerNotification,

@@ -43,6 +43,7 @@ function fabricatedResult(): BenchResult {
       requests: 1015,
       requests_per_notification: 1.005,
       duplicate_reads: 3,
+      window_starts: 7,
       failed_conditional_writes: 9,
       write_units_per_recipient_event: 1.61,
       write_units_per_notification: 1.6,
@@ -309,7 +310,7 @@ describe("renderBenchmarks", () => {
     // Assess
     expect(clean).toContain("commit `abc1234` (bench: a test commit). Nothing was uncommitted");
     expect(clean).toContain("## The run (`npm run bench -- --chaos-notifications 1234`)");
-    expect(changed).toContain("**Uncommitted changes** when the run finished (1: `bench/bundles.ts`)");
+    expect(changed).toContain("**Uncommitted changes** when the run finished (1 path: `bench/bundles.ts`)");
   });
 
   it("says the commit is unknown without git", () => {
