@@ -1,7 +1,9 @@
 // BENCHMARKS.md from one run of the bench: every figure of the run comes from its result, every
 // verdict is computed against its goal, and the method's prose lives here next to the figures.
+
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
 import { DEFAULT_RETRY_WINDOW } from "../functions/core/retry-window.ts";
+import { IDLE_INSPECTIONS_BEFORE_SLEEP } from "../lib/retry-window.ts";
 import { BUNDLES, type BundleFigures } from "./bundles.ts";
 import type { ClassifySpeed } from "./classify-speed.ts";
 import type { CostBreakdown, CostInputs, PRICES_USD } from "./cost-model.ts";
@@ -664,7 +666,9 @@ Read off these runs:
   Inspect, whose refused conditional write ends the execution without a Choice state. Goal at most
   ${GOALS.stateTransitionsPerWindow}: ${verdictText(verdicts.state_transitions_per_window)}.
 - **An idle poll**, when the window is open but no new bounce came, takes ${formatNumber(windows.per_idle_poll)} (WaitForNextBounce › Release
-  › Inspect › Decide); the window that was never retried had ${formatNumber(measuredIdlePolls)}.
+  › Inspect › Decide); the window that was never retried had ${formatNumber(measuredIdlePolls)}. After ${formatNumber(IDLE_INSPECTIONS_BEFORE_SLEEP)} idle looks the
+  execution sleeps until the window's end (one WaitUntilWindowEnd) instead of polling on, so a window
+  has at most ${formatNumber(IDLE_INSPECTIONS_BEFORE_SLEEP)} idle polls.
 - **A window that runs out** ends with ${formatNumber(windows.per_window_run_out)}: that window's transitions less its retry and its idle polls.
 - \`state_transitions_per_window\` is the delivered window's total, **${formatNumber(result.state_transitions_per_window)}**, and
   \`state_transitions_per_retry\` the retry's, **${formatNumber(result.state_transitions_per_retry)}**.

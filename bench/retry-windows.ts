@@ -6,6 +6,7 @@ import { synthesizeStack } from "../cli/local/retry-window.ts";
 import { startLocalQueues } from "../cli/local/sqs.ts";
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
 import { DEFAULT_RETRY_WINDOW } from "../functions/core/retry-window.ts";
+import { IDLE_INSPECTIONS_BEFORE_SLEEP } from "../lib/retry-window.ts";
 import { PRICES_USD } from "./cost-model.ts";
 
 export interface WindowScenario {
@@ -83,7 +84,11 @@ export async function measureWindowTransitions(writeUnitsPerWindowWrite: number)
 
   const interval = DEFAULT_POLICY.retryIntervalSeconds;
   const { pollSeconds, retryWindowSeconds } = DEFAULT_RETRY_WINDOW;
-  const idlePollsAtDefaults = Math.ceil((retryWindowSeconds - interval) / pollSeconds) - 1;
+  // Idle polls until the window ends, or until the execution goes to sleep until then.
+  const idlePollsAtDefaults = Math.min(
+    IDLE_INSPECTIONS_BEFORE_SLEEP,
+    Math.ceil((retryWindowSeconds - interval) / pollSeconds) - 1,
+  );
   const retriesToThreshold = DEFAULT_POLICY.softBounceThreshold - 1;
   const atDefaults = {
     delivered_after_one_retry: perRetry + perWindowClosedByEvent,

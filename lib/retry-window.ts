@@ -25,6 +25,7 @@ export const WINDOW_STATES = {
   inspect: "Inspect",
   decide: "Decide",
   waitUntilNewDue: "WaitUntilNewDue",
+  waitUntilWindowEnd: "WaitUntilWindowEnd",
   close: "CloseWindow",
   closed: "WindowClosed",
   recordFailure: "RecordFailure",
@@ -72,7 +73,16 @@ const NAMES = {
   "#wR": W.released,
   "#wN": W.reason,
   "#wF": W.failure,
+  "#wP": W.inspections,
 };
+
+/**
+ * After this many looks at a window with nothing new since its last bounce (about three polls, 13 h
+ * at the defaults), the execution sleeps until the window's end instead of polling on: a sender
+ * that stopped retrying costs one Wait instead of four transitions every poll. A bounce that lands
+ * meanwhile is released at the window's end (the pre-send check answers from its time anyway).
+ */
+export const IDLE_INSPECTIONS_BEFORE_SLEEP = 3;
 
 /**
  * One Standard execution per window. The happy path of a retry is Wait → Release → Publish
@@ -122,7 +132,7 @@ export class RetryWindowStateMachine extends Construct {
       new tasks.DynamoUpdateItem(this, WINDOW_STATES.recordFailure, {
         table,
         key,
-        updateExpression: "SET #wF = :failure REMOVE #wS, #wE, #wD, #wR, #wN",
+        updateExpression: "SET #wF = :failure REMOVE #wS, #wE, #wD, #wR, #wN, #wP",
         conditionExpression: "#wS = :start",
         expressionAttributeNames: NAMES,
         expressionAttributeValues: {
@@ -143,21 +153,23 @@ export class RetryWindowStateMachine extends Construct {
       comment: "The window is gone: a delivery, a suppression or a newer window closed it",
     });
 
-    // Reads the window by writing it unchanged: a condition failure means it is gone, which ends
-    // the execution without a Choice (one transition fewer than GetItem then Choice).
+    // Reads the window with a write that only counts the look: a condition failure means the
+    // window is gone, which ends the execution without a Choice (one transition fewer than GetItem
+    // then Choice). Each deferring event resets the count.
     const inspect = retryTransient(
       new tasks.DynamoUpdateItem(this, WINDOW_STATES.inspect, {
         table,
         key,
-        updateExpression: "SET #wS = :start",
+        updateExpression: "ADD #wP :one",
         conditionExpression: "#wS = :start",
-        expressionAttributeNames: { "#wS": NAMES["#wS"] },
-        expressionAttributeValues: { ":start": start },
+        expressionAttributeNames: { "#wS": NAMES["#wS"], "#wP": NAMES["#wP"] },
+        expressionAttributeValues: { ":start": start, ":one": tasks.DynamoAttributeValue.fromNumber(1) },
         returnValues: tasks.DynamoReturnValues.ALL_NEW,
         resultSelector: {
           "dueAt.$": `$.Attributes.${W.due}.S`,
           "releasedAt.$": `$.Attributes.${W.released}.S`,
           "windowEnd.$": `$.Attributes.${W.end}.S`,
+          "inspections.$": `States.StringToJson($.Attributes.${W.inspections}.N)`,
         },
         resultPath: "$.current",
       }),
@@ -240,7 +252,7 @@ export class RetryWindowStateMachine extends Construct {
       new tasks.DynamoUpdateItem(this, WINDOW_STATES.close, {
         table,
         key,
-        updateExpression: "REMOVE #wS, #wE, #wD, #wR, #wN, #wF",
+        updateExpression: "REMOVE #wS, #wE, #wD, #wR, #wN, #wF, #wP",
         conditionExpression: "#wS = :start AND #wE <= :now AND #wR >= #wD",
         expressionAttributeNames: NAMES,
         expressionAttributeValues: { ":start": start, ":now": now },
@@ -255,6 +267,11 @@ export class RetryWindowStateMachine extends Construct {
       time: sfn.WaitTime.timestampPath("$.current.dueAt"),
     });
     waitUntilNewDue.next(release);
+    const waitUntilWindowEnd = new sfn.Wait(this, WINDOW_STATES.waitUntilWindowEnd, {
+      comment: "Nothing new for several polls: sleep until the window's end",
+      time: sfn.WaitTime.timestampPath("$.current.windowEnd"),
+    });
+    waitUntilWindowEnd.next(release);
     const pending = sfn.Condition.stringLessThanJsonPath("$.current.releasedAt", "$.current.dueAt");
     inspect.next(
       new sfn.Choice(this, WINDOW_STATES.decide)
@@ -269,6 +286,10 @@ export class RetryWindowStateMachine extends Construct {
         .when(
           sfn.Condition.timestampLessThanEqualsJsonPath("$.current.windowEnd", "$$.State.EnteredTime"),
           close,
+        )
+        .when(
+          sfn.Condition.numberGreaterThanEquals("$.current.inspections", IDLE_INSPECTIONS_BEFORE_SLEEP),
+          waitUntilWindowEnd,
         )
         .otherwise(waitForNextBounce),
     );

@@ -71,10 +71,11 @@ const NAMES = {
   "#wR": WINDOW_ATTRIBUTES.released,
   "#wN": WINDOW_ATTRIBUTES.reason,
   "#wF": WINDOW_ATTRIBUTES.failure,
+  "#wP": WINDOW_ATTRIBUTES.inspections,
 };
 
 /** Removes the retry window from an item. */
-const REMOVE_WINDOW = "#wS, #wE, #wD, #wR, #wN, #wF";
+const REMOVE_WINDOW = "#wS, #wE, #wD, #wR, #wN, #wF, #wP";
 
 const BATCH_GET_LIMIT = 100;
 const BATCH_GET_ATTEMPTS = 8;
@@ -306,7 +307,8 @@ export class DynamoDbSuppressionStore {
         return undefined;
       case "replace": {
         const replaced = await this.update(key, {
-          UpdateExpression: "SET #wS = :wS, #wE = :wE, #wD = :wD, #wR = :never, #wN = :wN REMOVE #wF",
+          UpdateExpression:
+            "SET #wS = :wS, #wE = :wE, #wD = :wD, #wR = :never, #wN = :wN, #wP = :zero REMOVE #wF",
           ConditionExpression: "#wS = :previous",
           values: {
             ":wS": repair.window.start,
@@ -314,6 +316,7 @@ export class DynamoDbSuppressionStore {
             ":wD": repair.window.due,
             ":wN": repair.window.reason,
             ":never": NEVER_RELEASED,
+            ":zero": 0,
             ":previous": repair.previousStart,
           },
         });
@@ -539,9 +542,10 @@ export class DynamoDbSuppressionStore {
     values[":wD"] = due;
     values[":wN"] = entry.reason;
     values[":never"] = NEVER_RELEASED;
+    values[":zero"] = 0;
     return (
       ", #wS = if_not_exists(#wS, :wS), #wE = if_not_exists(#wE, :wE), " +
-      "#wR = if_not_exists(#wR, :never), #wD = :wD, #wN = :wN"
+      "#wR = if_not_exists(#wR, :never), #wD = :wD, #wN = :wN, #wP = :zero"
     );
   }
 

@@ -52,6 +52,8 @@ export const WINDOW_ATTRIBUTES = {
   reason: "wN",
   /** Set by the state machine when it failed: what went wrong, for operators. */
   failure: "wF",
+  /** How often the state machine looked at the window since the last deferring event (reset by each). */
+  inspections: "wP",
 } as const;
 
 /** Sorts before every ISO timestamp, so "released < due" holds until the first release. */

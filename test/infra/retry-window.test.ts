@@ -464,7 +464,7 @@ describe("the definition", () => {
 
     expect(parameters).toMatchObject({
       ConditionExpression: "#wS = :start AND #wE <= :now AND #wR >= #wD",
-      UpdateExpression: "REMOVE #wS, #wE, #wD, #wR, #wN, #wF",
+      UpdateExpression: "REMOVE #wS, #wE, #wD, #wR, #wN, #wF, #wP",
     });
   });
 

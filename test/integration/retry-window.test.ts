@@ -89,6 +89,7 @@ interface WorldOptions {
   readonly machineClient?: DynamoDBClient;
   readonly scheduler?: (local: LocalStepFunctions) => RetryScheduler;
   readonly keys?: AddressKeys;
+  readonly window?: RetryWindowConfig;
 }
 
 function world(options: WorldOptions = {}) {
@@ -104,7 +105,7 @@ function world(options: WorldOptions = {}) {
     dynamo.tableName,
     POLICY,
     options.keys ?? PLAIN_KEYS,
-    WINDOW,
+    options.window ?? WINDOW,
   );
   const mirror: SuppressionListSync = {
     async put(address) {
@@ -311,6 +312,41 @@ describe.concurrent("retry window on the synthesized state machine", () => {
     expect(assessment.status).toBe("active");
     expect(assessment.streak.count).toBe(1);
     expect(w.retryDueOf(address)).toHaveLength(1);
+  });
+
+  it("stops polling after three idle looks and sleeps until the window's end, where it releases a late bounce", async () => {
+    const w = world({ window: { retryWindowSeconds: 8, pollSeconds: 1 } });
+    const address = uniqueAddress("dormant");
+    const started = Date.now();
+    await w.classifier.processRecord(record(softBounce(address)));
+    await w.retryDue(address, 1);
+    // The sender retries late, after the execution has gone to sleep.
+    await waitFor("the execution to sleep", () =>
+      w.executionsOf(address)[0]?.states.at(-1) === "WaitUntilWindowEnd" ? true : undefined,
+    );
+    await w.classifier.processRecord(record(softBounce(address)));
+    const execution = await w.ended(address);
+
+    const events = w.retryDueOf(address);
+    expect(events).toHaveLength(2);
+    const windowEnd = String(events[0]?.detail.windowEnd);
+    // The late bounce's due time passed long before; its RetryDue waited for the window's end.
+    expect(events[1] !== undefined && events[1].at >= windowEnd).toBe(true);
+    expect(execution.states).toEqual([
+      "WaitUntilDue",
+      "Release",
+      "PublishRetryDue",
+      ...Array.from({ length: 3 }, () => ["WaitForNextBounce", "Release", "Inspect", "Decide"]).flat(),
+      "WaitUntilWindowEnd",
+      "Release",
+      "PublishRetryDue",
+      "WaitForNextBounce",
+      "Release",
+      "Inspect",
+      "Decide",
+      "CloseWindow",
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8_000);
   });
 
   it("moves the due time back to the latest bounce when an older one arrives late", async () => {
