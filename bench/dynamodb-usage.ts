@@ -89,6 +89,8 @@ export interface DynamoDbUsage {
   readonly duplicateReads: number;
   /** Retry windows the replay opened (one StartExecution each, not a DynamoDB request). */
   readonly windowStarts: number;
+  /** Windows a delivery or suppression closed (one StopExecution each). */
+  readonly windowStops: number;
   readonly writeUnitsPerRecipientEvent: number;
   readonly writeUnitsPerNotification: number;
   readonly readUnitsPerNotification: number;
@@ -141,6 +143,7 @@ export async function measureDynamoDbUsage(notifications: number, seed: number):
       DEFAULT_RETRY_WINDOW,
     );
     let windowStarts = 0;
+    let windowStops = 0;
     let logBytes = 0;
     const write = (line: string) => {
       logBytes += Buffer.byteLength(line) + 1;
@@ -155,6 +158,10 @@ export async function measureDynamoDbUsage(notifications: number, seed: number):
         start: async () => {
           windowStarts += 1;
           return "started";
+        },
+        stop: async () => {
+          windowStops += 1;
+          return "stopped";
         },
       },
     });
@@ -227,6 +234,7 @@ export async function measureDynamoDbUsage(notifications: number, seed: number):
       intakeReads,
       duplicateReads,
       windowStarts,
+      windowStops,
       writeUnitsPerRecipientEvent: round(writeUnits / recipientEvents),
       writeUnitsPerNotification: round(writeUnits / messages),
       readUnitsPerNotification: round(meter.readUnits / messages),

@@ -107,6 +107,13 @@ export interface WindowDemoReport {
 
 const DYNAMODB_STATES = new Set(["Release", "Inspect", "CloseWindow", "RecordFailure"]);
 
+/** How an execution ended, in words: a stopped one was stopped by the classifier when an event closed its window. */
+function endOf(execution: { status: string; stopCause?: string | undefined } | undefined): string {
+  if (execution === undefined) return "none";
+  if (execution.status === "ABORTED") return `stopped (window ${execution.stopCause ?? "closed"})`;
+  return execution.status;
+}
+
 /**
  * Sends a first soft bounce for each address through the local queue; each simulated sender then
  * answers the RetryDue events the state machine publishes, as a real sender subscribed to them would.
@@ -201,7 +208,7 @@ export async function runWindowDemo(
       putEvents: states.filter((name) => name === "PublishRetryDue").length,
     });
     lines.push(
-      `  ${address.padEnd(20)} sender ${sender}: ${describeStatus(state)}; execution ${execution?.status ?? "none"} after ${execution?.transitions ?? 0} transitions`,
+      `  ${address.padEnd(20)} sender ${sender}: ${describeStatus(state)}; execution ${endOf(execution)} after ${execution?.transitions ?? 0} transitions`,
     );
     lines.push(`  ${"".padEnd(20)} ${execution?.states.join(" › ") ?? ""}`);
   }

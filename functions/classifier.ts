@@ -128,7 +128,10 @@ export function createClassifier(dependencies: ClassifierDependencies) {
     if (scheduler === undefined) return;
     await Promise.all(
       recipients.map(async ({ verdict, result }) => {
-        if (result.kind === "skipped" || result.window === undefined) return;
+        if (result.kind === "skipped") return;
+        if (result.stopWindow !== undefined)
+          await stopWindow(scheduler, result.stopWindow, verdict, messageId);
+        if (result.window === undefined) return;
         const started = await scheduler.start(result.window);
         logger.log("info", "retry window started", {
           messageId,
@@ -140,6 +143,35 @@ export function createClassifier(dependencies: ClassifierDependencies) {
         });
       }),
     );
+  }
+
+  /**
+   * Best effort: a window closed by a delivery or a suppression needs no execution any more, and
+   * stopping it now frees it (and its quota) at once; if the stop fails, the execution finds the
+   * window gone at its next wake-up and ends there.
+   */
+  async function stopWindow(
+    scheduler: RetryScheduler,
+    execution: string,
+    verdict: RecipientVerdict,
+    messageId: string,
+  ): Promise<void> {
+    try {
+      const outcome = await scheduler.stop(execution, `closed by ${eventInWords(verdict)}`);
+      logger.log("info", "retry window closed", {
+        messageId,
+        address: logger.address(verdict.address),
+        execution,
+        outcome,
+      });
+    } catch (error) {
+      logger.log("warn", "could not stop a closed window's execution; it ends at its next wake-up", {
+        messageId,
+        address: logger.address(verdict.address),
+        execution,
+        error: errorText(error),
+      });
+    }
   }
 
   /** Best effort, like the suppression mirror: the table's deferral is what the pre-send check answers. */
@@ -223,6 +255,12 @@ export function withoutMirrorEcho(verdict: RecipientVerdict): RecipientVerdict {
     explanation:
       "SES did not send: the address is on the account suppression list, where the deferral mirror puts deferred addresses; not taken as a hard bounce",
   };
+}
+
+/** "a delivery", "a soft bounce", "a complaint": what closed a window, for its execution's stop cause. */
+function eventInWords(verdict: RecipientVerdict): string {
+  if (verdict.event === "bounce") return `a ${verdict.class} bounce`;
+  return `a ${verdict.event}`;
 }
 
 /** Our own hard bounces and complaints; never what SES itself already listed. */

@@ -325,9 +325,13 @@ export class RetryWindowStateMachine extends Construct {
     });
   }
 
-  /** Lets the grantee start executions of this state machine and nothing else. */
+  /**
+   * Lets the grantee start executions of this state machine, and stop them (a window a delivery
+   * or a suppression closed), and nothing else.
+   */
   public grantStart(grantee: iam.IGrantable): iam.Grant {
     const grant = this.stateMachine.grantStartExecution(grantee);
+    this.stateMachine.grantExecution(grantee, "states:StopExecution");
     // Inputs are encrypted with the key: starting an execution needs its data key, for this state machine only.
     iam.Grant.addToPrincipal({
       grantee,

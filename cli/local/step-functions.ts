@@ -8,7 +8,12 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import { ExecutionAlreadyExists, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
 
 // aws-local-stepfunctions is written for Node 22, which has Promise.withResolvers.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function") {
@@ -112,6 +117,8 @@ export interface ExecutionRecord {
   readonly states: string[];
   transitions: number;
   error?: string;
+  /** Why it was stopped (StopExecution's cause). */
+  stopCause?: string | undefined;
   readonly done: Promise<void>;
 }
 
@@ -137,16 +144,26 @@ export class LocalStepFunctions {
   readonly events: PublishedEvent[] = [];
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly aborts = new Set<() => void>();
+  private readonly abortsByName = new Map<string, () => void>();
   /** Events that fail (as EventBridge throttling one entry), to exercise the retry path. */
   failNextPublishes = 0;
   startCalls = 0;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {}
 
-  /** The subset of SFNClient.send the scheduler adapter calls. */
-  async send(command: StartExecutionCommand): Promise<{ executionArn: string; startDate: Date }> {
+  /** StopExecution calls that fail (as if throttled), to exercise the fallback. */
+  failNextStops = 0;
+  stopCalls = 0;
+
+  /** The subset of SFNClient.send the scheduler adapter calls: StartExecution and StopExecution. */
+  async send(
+    command: StartExecutionCommand | StopExecutionCommand,
+  ): Promise<{ executionArn?: string; startDate?: Date; stopDate?: Date }> {
+    if (command instanceof StopExecutionCommand) return this.stop(command);
     if (!(command instanceof StartExecutionCommand)) {
-      throw new Error(`the local Step Functions supports StartExecution only, got ${command}`);
+      throw new Error(
+        `the local Step Functions supports StartExecution and StopExecution only, got ${command}`,
+      );
     }
     this.startCalls += 1;
     const { name, input } = command.input;
@@ -161,6 +178,24 @@ export class LocalStepFunctions {
     }
     this.run(name, parsed);
     return { executionArn: `local:${name}`, startDate: new Date() };
+  }
+
+  private stop(command: StopExecutionCommand): { stopDate: Date } {
+    this.stopCalls += 1;
+    if (this.failNextStops > 0) {
+      this.failNextStops -= 1;
+      const error = new Error("Rate exceeded");
+      error.name = "ThrottlingException";
+      throw error;
+    }
+    const name = String(command.input.executionArn).split(":").at(-1) ?? "";
+    const execution = this.executions.get(name);
+    if (execution === undefined || execution.status !== "RUNNING") {
+      throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${name}'`, $metadata: {} });
+    }
+    execution.stopCause = command.input.cause;
+    this.abortsByName.get(name)?.();
+    return { stopDate: new Date() };
   }
 
   list(): ExecutionRecord[] {
@@ -219,6 +254,7 @@ export class LocalStepFunctions {
       },
     });
     this.aborts.add(execution.abort);
+    this.abortsByName.set(record.name, execution.abort);
     const logging = (async () => {
       for await (const event of execution.eventLogs) {
         if (event.type === "StateEntered" || event.type === "StateRetried") {
@@ -239,6 +275,7 @@ export class LocalStepFunctions {
       record.error = `${name}: ${(error as Error).message}`;
     } finally {
       this.aborts.delete(execution.abort);
+      this.abortsByName.delete(record.name);
       await logging.catch(() => undefined);
       finish();
     }

@@ -26,6 +26,7 @@ import {
   type Suppression,
 } from "../core/policy.ts";
 import {
+  executionName,
   NEVER_RELEASED,
   opensWindow,
   type RetryWindowConfig,
@@ -45,6 +46,8 @@ export type ApplyResult =
       readonly promoted: boolean;
       /** A retry window this event opened: its execution is to be started (idempotently). */
       readonly window?: WindowStart;
+      /** The execution of a window this event closed or replaced: it can be stopped now. */
+      readonly stopWindow?: string;
     }
   /** Already applied. The assessment is known only when the store had to read the item. */
   | {
@@ -52,6 +55,7 @@ export type ApplyResult =
       readonly assessment?: Assessment;
       readonly promoted: boolean;
       readonly window?: WindowStart;
+      readonly stopWindow?: string;
     }
   | { readonly kind: "skipped"; readonly why: string };
 
@@ -253,37 +257,34 @@ export class DynamoDbSuppressionStore {
       const finished = await this.finish(state, now);
       const final = finished.state ?? state;
       const assessment = assess(final, this.config, now);
-      const window = await this.repairWindow(
+      const windows = await this.repairWindow(
         address,
         final,
         assessment,
         now,
         deferring ? decision : undefined,
       );
-      return {
-        kind: "duplicate",
-        assessment,
-        promoted: finished.retainedNow,
-        ...(window !== undefined ? { window } : {}),
-      };
+      return { kind: "duplicate", assessment, promoted: finished.retainedNow, ...windows };
     }
     const finished = await this.finish(written, now);
     const final = finished.state ?? written;
     const assessment = assess(final, this.config, now);
-    const window = await this.repairWindow(address, final, assessment, now, deferring ? decision : undefined);
-    return {
-      kind: "applied",
+    const windows = await this.repairWindow(
+      address,
+      final,
       assessment,
-      promoted: finished.retainedNow,
-      ...(window !== undefined ? { window } : {}),
-    };
+      now,
+      deferring ? decision : undefined,
+    );
+    return { kind: "applied", assessment, promoted: finished.retainedNow, ...windows };
   }
 
   /**
-   * After a write: the follow-up the window needs (rare, see `repairOf`), and the execution to
-   * start when this deferring event opened the window (its time is the window's start) or a
-   * stale window was replaced. Starting is idempotent by execution name, so a duplicate or a
-   * retried record asks again safely.
+   * After a write: the follow-up the window needs (rare, see `repairOf`); the execution to start
+   * when this deferring event opened the window (its time is the window's start) or a stale window
+   * was replaced; and the execution of a window closed or replaced here, which can be stopped at
+   * once instead of finding the window gone at its next wake-up. Starting is idempotent by
+   * execution name, so a duplicate or a retried record asks again safely.
    */
   private async repairWindow(
     address: string,
@@ -291,20 +292,21 @@ export class DynamoDbSuppressionStore {
     assessment: Assessment,
     now: Date,
     deferring: Decision | undefined,
-  ): Promise<WindowStart | undefined> {
+  ): Promise<{ window?: WindowStart; stopWindow?: string }> {
     const config = this.windows;
-    if (config === undefined) return undefined;
+    if (config === undefined) return {};
     const key = state.address;
     const repair = repairOf(state.window, assessment, now, config);
     let window: StoredWindow | undefined = state.window;
     switch (repair.kind) {
-      case "close":
-        await this.update(key, {
+      case "close": {
+        const closed = await this.update(key, {
           UpdateExpression: `REMOVE ${REMOVE_WINDOW}`,
           ConditionExpression: "#wS = :start",
           values: { ":start": repair.start },
         });
-        return undefined;
+        return closed === undefined ? {} : { stopWindow: executionName(key, repair.start) };
+      }
       case "replace": {
         const replaced = await this.update(key, {
           UpdateExpression:
@@ -320,9 +322,11 @@ export class DynamoDbSuppressionStore {
             ":previous": repair.previousStart,
           },
         });
-        return replaced?.window === undefined
-          ? undefined
-          : windowStartOf(key, address, replaced.window, config);
+        if (replaced?.window === undefined) return {};
+        return {
+          window: windowStartOf(key, address, replaced.window, config),
+          stopWindow: executionName(key, repair.previousStart),
+        };
       }
       case "move-due": {
         const moved = await this.update(key, {
@@ -341,8 +345,8 @@ export class DynamoDbSuppressionStore {
       case "keep":
         break;
     }
-    if (deferring === undefined || deferring.kind === "none" || window === undefined) return undefined;
-    return window.start === deferring.entry.at ? windowStartOf(key, address, window, config) : undefined;
+    if (deferring === undefined || deferring.kind === "none" || window === undefined) return {};
+    return window.start === deferring.entry.at ? { window: windowStartOf(key, address, window, config) } : {};
   }
 
   async get(address: string): Promise<AddressState | undefined> {
@@ -560,10 +564,10 @@ export class DynamoDbSuppressionStore {
       ":retained": RETAINED,
     };
     const set = this.appendClause(decision.entry, now, values);
-    // A suppressed address has nothing to retry: its window (if any) closes in the same write.
-    const close = this.windows !== undefined ? ` REMOVE ${REMOVE_WINDOW}` : "";
+    // A suppressed address has nothing to retry: its window (if any) is closed by the follow-up
+    // write, which knows the window's start and so the execution to stop.
     return this.update(key, {
-      UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${close}${this.counterClause(decision.counter, values)}`,
+      UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${this.counterClause(decision.counter, values)}`,
       ConditionExpression: NOT_SEEN,
       values,
     });

@@ -599,12 +599,22 @@ describe("the state machine's role", () => {
 });
 
 describe("starting windows", () => {
-  it("lets the classifier start executions of this state machine only", () => {
+  it("lets the classifier start executions of this state machine, and stop only its executions", () => {
     const statements = policyStatementsOf(defaults.template, roleLogicalIdOf(classifierOf(defaults)));
+    const [start, stop, ...others] = statements.filter(naming("states:"));
 
-    expect(statements.filter(naming("states:"))).toEqual([
-      { Effect: "Allow", Action: "states:StartExecution", Resource: stateMachineArnOf(defaults) },
-    ]);
+    expect(others).toEqual([]);
+    expect(start).toEqual({
+      Effect: "Allow",
+      Action: "states:StartExecution",
+      Resource: stateMachineArnOf(defaults),
+    });
+    expect(stop?.Action).toBe("states:StopExecution");
+    // arn:…:execution:<this state machine's name>:* — its executions, no other state machine's.
+    const resource = JSON.stringify(stop?.Resource);
+    expect(resource).toContain(":execution:");
+    expect(resource).toContain(JSON.stringify(stateMachineArnOf(defaults)));
+    expect(resource.endsWith(':*"]]}')).toBe(true);
   });
 
   it("lets the classifier use the key for this state machine's executions only", () => {
@@ -631,7 +641,10 @@ describe("starting windows", () => {
         .map((statement) => ({ roles: policy.Properties.Roles, actions: actionsOf(statement) })),
     );
 
-    expect(grants).toEqual([{ roles: [{ Ref: classifierRole }], actions: ["states:StartExecution"] }]);
+    expect(grants).toEqual([
+      { roles: [{ Ref: classifierRole }], actions: ["states:StartExecution"] },
+      { roles: [{ Ref: classifierRole }], actions: ["states:StopExecution"] },
+    ]);
   });
 
   it("gives the pre-send check no Step Functions permission and no key for executions", () => {

@@ -109,7 +109,9 @@ describe("bounce-guard demo and status", () => {
     expect(report).toMatch(/now in the DLQ: 2/);
     // The retry windows, on the synthesized state machine.
     expect(report).toMatch(/busy@retry\.example\s+RetryDue .*sender delivers on retry/);
-    expect(report).toMatch(/busy@retry\.example\s+sender delivers on retry: active; execution SUCCEEDED/);
+    expect(report).toMatch(
+      /busy@retry\.example\s+sender delivers on retry: active; execution stopped \(window closed by a delivery\)/,
+    );
     expect(report).toMatch(
       /full@retry\.example\s+sender still full on every retry: suppressed \(soft-threshold\)/,
     );

@@ -185,6 +185,7 @@ describe.concurrent("retry window on the synthesized state machine", () => {
             }
             return real.start(window);
           },
+          stop: (execution, cause) => real.stop(execution, cause),
         };
       },
     });
@@ -231,7 +232,7 @@ describe.concurrent("retry window on the synthesized state machine", () => {
     w.machine.abortAll();
   });
 
-  it("closes the window on a delivery: the execution ends and the streak resets", async () => {
+  it("closes the window on a delivery: the execution is stopped at once and the streak resets", async () => {
     const w = world();
     const address = uniqueAddress("delivered");
     await w.classifier.processRecord(record(softBounce(address)));
@@ -240,16 +241,10 @@ describe.concurrent("retry window on the synthesized state machine", () => {
     await w.classifier.processRecord(record(sesDelivery({ address, at: new Date().toISOString() })));
     const execution = await w.ended(address);
 
-    expect(execution.status).toBe("SUCCEEDED");
-    expect(execution.states).toEqual([
-      "WaitUntilDue",
-      "Release",
-      "PublishRetryDue",
-      "WaitForNextBounce",
-      "Release",
-      "Inspect",
-      "WindowClosed",
-    ]);
+    expect(execution.status).toBe("ABORTED");
+    expect(execution.stopCause).toBe("closed by a delivery");
+    // One retry (3 transitions), then the poll's wait it was stopped in.
+    expect(execution.states).toEqual(["WaitUntilDue", "Release", "PublishRetryDue", "WaitForNextBounce"]);
     const state = await w.store.get(address);
     expect(state?.window).toBeUndefined();
     expect(assess(state, POLICY, new Date()).streak.count).toBe(0);
@@ -273,23 +268,42 @@ describe.concurrent("retry window on the synthesized state machine", () => {
     expect(assessment.status).toBe("suppressed");
     expect(assessment.suppression?.by).toBe("soft-threshold");
     expect(state?.window).toBeUndefined();
-    expect(execution.status).toBe("SUCCEEDED");
-    expect(execution.states.at(-1)).toBe("WindowClosed");
+    expect(execution.status).toBe("ABORTED");
+    expect(execution.stopCause).toBe("closed by a soft bounce");
     expect(w.retryDueOf(address)).toHaveLength(2);
-    // Two retries at three transitions each, then the last poll, the failed release, Inspect and the end.
-    expect(execution.transitions).toBe(2 * 3 + 4);
+    // Two retries at three transitions each, then the poll's wait it was stopped in.
+    expect(execution.transitions).toBe(2 * 3 + 1);
   });
 
-  it("ends a hard-bounced address's window at its next wake-up", async () => {
+  it("ends a hard-bounced address's window at once", async () => {
     const w = world();
     const address = uniqueAddress("hard");
     await w.classifier.processRecord(record(softBounce(address)));
     await w.classifier.processRecord(record(sesBounce({ address, at: new Date().toISOString() })));
     const execution = await w.ended(address);
 
-    expect(execution.states).toEqual(["WaitUntilDue", "Release", "Inspect", "WindowClosed"]);
+    expect(execution.status).toBe("ABORTED");
+    expect(execution.states).toEqual(["WaitUntilDue"]);
     expect(w.retryDueOf(address)).toHaveLength(0);
     expect(assess(await w.store.get(address), POLICY, new Date()).status).toBe("suppressed");
+  });
+
+  it("ends the execution at its next wake-up when stopping it failed: the window is gone all the same", async () => {
+    const w = world();
+    w.machine.failNextStops = 1;
+    const address = uniqueAddress("stop-fails");
+    await w.classifier.processRecord(record(softBounce(address)));
+    const delivered = await w.classifier.processRecord(
+      record(sesDelivery({ address, at: new Date().toISOString() })),
+    );
+    const execution = await w.ended(address);
+
+    expect(delivered.kind).toBe("applied");
+    expect(w.machine.stopCalls).toBe(1);
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(execution.states).toEqual(["WaitUntilDue", "Release", "Inspect", "WindowClosed"]);
+    expect(w.retryDueOf(address)).toHaveLength(0);
+    expect((await w.store.get(address))?.window).toBeUndefined();
   });
 
   it("closes a window that ends without recovery: the address stays active with its streak remembered", async () => {
