@@ -662,8 +662,10 @@ Read off these runs:
   has ${formatNumber(threshold.transitions - delivered.transitions)} transitions (${formatNumber(threshold.transitions)} − ${formatNumber(delivered.transitions)}) and ${formatNumber(threshold.retry_due_events - delivered.retry_due_events)} RetryDue more than the delivered one. Goal at most
   ${GOALS.stateTransitionsPerRetry}: ${verdictText(verdicts.state_transitions_per_retry)}.
 - **Closing a window** after an event (a delivery or the threshold) takes **${formatNumber(windows.per_window_closed_by_event)}**: the delivered window's
-  transitions less its retries, here ${states(closingStates(delivered))}. The refused Release goes to
-  Inspect, whose refused conditional write ends the execution without a Choice state. Goal at most
+  transitions less its retries, here ${states(closingStates(delivered))}: the classifier stops the execution
+  (StopExecution) as soon as its write closes the window, so the state it was waiting in is the
+  last. If the stop fails, the execution finds the window gone at its next wake-up and ends at
+  WindowClosed (Release › Inspect › WindowClosed, three more). Goal at most
   ${GOALS.stateTransitionsPerWindow}: ${verdictText(verdicts.state_transitions_per_window)}.
 - **An idle poll**, when the window is open but no new bounce came, takes ${formatNumber(windows.per_idle_poll)} (WaitForNextBounce › Release
   › Inspect › Decide); the window that was never retried had ${formatNumber(measuredIdlePolls)}. After ${formatNumber(IDLE_INSPECTIONS_BEFORE_SLEEP)} idle looks the
