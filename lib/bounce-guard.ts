@@ -461,6 +461,7 @@ export class BounceGuard extends Construct {
     this.classifier = classifier;
     this.grantRecord(classifier);
     retryWindow.grantStart(classifier);
+    retryWindow.acknowledgeStopGrant(classifierRole);
     if (sesSuppressionListSync || sesDeferralMirror)
       this.allowClassifierToSuppress(classifier, classifierRole);
 

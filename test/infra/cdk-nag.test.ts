@@ -107,6 +107,7 @@ describe("cdk-nag", () => {
       "BounceGuard/AddressKeySecret AwsSolutions-SMG4",
       "BounceGuard/Classifier Serverless-LambdaDLQ",
       "BounceGuard/ClassifierRole AwsSolutions-IAM5[Resource::*]",
+      "BounceGuard/ClassifierRole AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Wired-BounceGuard-RetryWindow-E1772B4E:*]",
       "BounceGuard/ClassifierSuppressionListSyncPolicy AwsSolutions-IAM5[Resource::*]",
       "BounceGuard/DeadLetterQueue Serverless-SQSRedrivePolicy",
       "BounceGuard/FeedbackQueueMapping Serverless-LambdaEventSourceMappingDestination",
