@@ -105,9 +105,11 @@ function isConditionFailure(error: unknown): boolean {
 /**
  * History entries are stored with one-letter keys: every event rewrites the whole item, DynamoDB
  * charges a write unit per started KB of it, and the key names would otherwise be a third of it.
+ * An entry's id is not stored in it: the ids list, kept aligned with the history (appended and
+ * trimmed together), holds it at the same index. Items written with the id in the entry ("i")
+ * are still read.
  */
 const ENTRY_KEYS = {
-  id: "i",
   at: "t",
   event: "e",
   class: "c",
@@ -116,19 +118,21 @@ const ENTRY_KEYS = {
   diagnostic: "d",
   feedbackId: "f",
   messageId: "m",
-} as const satisfies Record<keyof HistoryEntry, string>;
+} as const satisfies Record<Exclude<keyof HistoryEntry, "id">, string>;
+
+const LEGACY_ID_KEY = "i";
 
 function encodeEntry(entry: HistoryEntry): Record<string, string> {
   const stored: Record<string, string> = {};
-  for (const [name, key] of Object.entries(ENTRY_KEYS) as [keyof HistoryEntry, string][]) {
+  for (const [name, key] of Object.entries(ENTRY_KEYS) as [Exclude<keyof HistoryEntry, "id">, string][]) {
     const value = entry[name];
     if (value !== undefined) stored[key] = value;
   }
   return stored;
 }
 
-function decodeEntry(stored: Record<string, string>): HistoryEntry {
-  const entry: Record<string, string> = {};
+function decodeEntry(stored: Record<string, string>, id: string | undefined): HistoryEntry {
+  const entry: Record<string, string> = { id: id ?? stored[LEGACY_ID_KEY] ?? "" };
   for (const [name, key] of Object.entries(ENTRY_KEYS)) {
     const value = stored[key];
     if (value !== undefined) entry[name] = value;
@@ -189,7 +193,9 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
   const windowFailure = item[WINDOW_ATTRIBUTES.failure];
   return {
     address: String(item[TABLE_SCHEMA.partitionKey]),
-    history: ((item[ATTRIBUTES.history] as Record<string, string>[] | undefined) ?? []).map(decodeEntry),
+    history: ((item[ATTRIBUTES.history] as Record<string, string>[] | undefined) ?? []).map((stored, index) =>
+      decodeEntry(stored, (item[ATTRIBUTES.eventIds] as string[] | undefined)?.[index]),
+    ),
     counts,
     ...(suppression !== undefined ? { suppression } : {}),
     ...(typeof updatedAt === "string" ? { updatedAt } : {}),

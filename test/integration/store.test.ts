@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localClientConfig, quietSdkWarnings } from "../../cli/local/aws-clients.ts";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
 import { countRequests } from "../../cli/local/request-counter.ts";
-import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
+import { DynamoDbSuppressionStore, stateFromItem } from "../../functions/adapters/dynamodb-store.ts";
 import { TABLE_SCHEMA } from "../../functions/adapters/table-schema.ts";
 import {
   type AddressState,
@@ -369,8 +369,11 @@ describe("DynamoDbSuppressionStore", () => {
 
     // Assess
     const ids = item?.ids?.L?.map((value) => value.S);
-    // entries are stored with one-letter keys: "i" is the id
-    const historyIds = item?.hist?.L?.map((value) => value.M?.i?.S);
+    // Entries do not repeat their id: the id at the same index of the ids list is theirs, so the
+    // entry at each index must be the event whose id is there ("t" is the entry's time).
+    const idOfTime = new Map(deliveries.map((delivery) => [delivery.timestamp, delivery.eventId]));
+    const historyIds = item?.hist?.L?.map((value) => idOfTime.get(value.M?.t?.S ?? ""));
+    expect(item?.hist?.L?.some((value) => value.M?.i !== undefined)).toBe(false);
     expect(ids).toHaveLength(15);
     expect(ids).toEqual(historyIds);
   });
@@ -815,5 +818,23 @@ describe("DynamoDbSuppressionStore: trimming a suppressed address", () => {
     expect(item?.sup).toBeUndefined();
     expect(stored?.retained).toBeUndefined();
     expect(stored?.expiresAt).toBeTypeOf("number");
+  });
+});
+
+describe("stored history entries", () => {
+  it("take their id from the aligned ids list, and still read entries that carry it themselves", () => {
+    const entry = { t: "2026-11-26T10:00:00.000Z", e: "bounce", c: "soft", r: "mailboxfull", m: "message-1" };
+
+    const current = stateFromItem({ pk: "a@example.com", hist: [entry], ids: ["id-from-list"] });
+    const legacy = stateFromItem({ pk: "a@example.com", hist: [{ ...entry, i: "id-in-entry" }] });
+
+    expect(current.history[0]?.id).toBe("id-from-list");
+    expect(legacy.history[0]?.id).toBe("id-in-entry");
+    expect(current.history[0]).toMatchObject({
+      at: entry.t,
+      event: "bounce",
+      class: "soft",
+      reason: "mailboxfull",
+    });
   });
 });
