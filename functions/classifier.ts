@@ -1,5 +1,6 @@
 // The classifier Lambda: SQS batch of SES feedback → verdict per recipient → suppression store.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
@@ -9,7 +10,11 @@ import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
 import { createEmfMetrics, type Metrics } from "./adapters/metrics.ts";
 import { createStepFunctionsScheduler, type RetryScheduler } from "./adapters/retry-scheduler.ts";
-import type { SesSuppressionReason, SuppressionListSync } from "./adapters/ses-suppression-sync.ts";
+import {
+  createSesSuppressionSync,
+  type SesSuppressionReason,
+  type SuppressionListSync,
+} from "./adapters/ses-suppression-sync.ts";
 import { parseNotification } from "./core/parse.ts";
 import { decide } from "./core/policy.ts";
 import type { RecipientVerdict } from "./core/types.ts";
@@ -306,12 +311,8 @@ export function createHandler(dependencies: ClassifierDependencies) {
 
 let coldStart: Promise<ReturnType<typeof createHandler>> | undefined;
 
-/** The SES v2 client is loaded only when the sync is on (it is off by default). */
+/** The SES v2 client is created only when the sync or the mirror is on (both are off by default). */
 async function sesSync(): Promise<SuppressionListSync> {
-  const [{ SESv2Client }, { createSesSuppressionSync }] = await Promise.all([
-    import("@aws-sdk/client-sesv2"),
-    import("./adapters/ses-suppression-sync.ts"),
-  ]);
   return createSesSuppressionSync(new SESv2Client({}));
 }
 
