@@ -260,29 +260,24 @@ export class DynamoDbSuppressionStore {
           ? await this.get(address)
           : undefined;
       if (state === undefined) return { kind: "duplicate", promoted: false };
-      const finished = await this.finish(state, now);
-      const final = finished.state ?? state;
-      const assessment = assess(final, this.config, now);
-      const windows = await this.repairWindow(
-        address,
-        final,
-        assessment,
-        now,
-        deferring ? decision : undefined,
-      );
-      return { kind: "duplicate", assessment, promoted: finished.retainedNow, ...windows };
+      return {
+        kind: "duplicate",
+        ...(await this.settle(address, state, now, deferring ? decision : undefined)),
+      };
     }
-    const finished = await this.finish(written, now);
-    const final = finished.state ?? written;
+    return {
+      kind: "applied",
+      ...(await this.settle(address, written, now, deferring ? decision : undefined)),
+    };
+  }
+
+  /** After the event's write (or the read of a duplicate): the follow-up writes, then the answer. */
+  private async settle(address: string, state: AddressState, now: Date, deferring: Decision | undefined) {
+    const finished = await this.finish(state, now);
+    const final = finished.state ?? state;
     const assessment = assess(final, this.config, now);
-    const windows = await this.repairWindow(
-      address,
-      final,
-      assessment,
-      now,
-      deferring ? decision : undefined,
-    );
-    return { kind: "applied", assessment, promoted: finished.retainedNow, ...windows };
+    const windows = await this.repairWindow(address, final, assessment, now, deferring);
+    return { assessment, promoted: finished.retainedNow, ...windows };
   }
 
   /**

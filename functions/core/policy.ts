@@ -1,5 +1,6 @@
 // The suppression policy: what a recipient verdict does to an address, and what an address's
 // stored history means now. Pure: the clock is a parameter.
+import { checkIntegerLimits } from "./limits.ts";
 import type { StoredWindow } from "./retry-window.ts";
 import type { FeedbackEvent, Reason, RecipientVerdict, VerdictClass } from "./types.ts";
 
@@ -45,15 +46,7 @@ const LIMITS = {
 /** Build a policy from partial settings, failing fast with the bad value named. */
 export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfig {
   const config = { ...DEFAULT_POLICY, ...overrides };
-  for (const [name, [low, high]] of Object.entries(LIMITS) as [
-    keyof typeof LIMITS,
-    readonly [number, number],
-  ][]) {
-    const value = config[name];
-    if (!Number.isInteger(value) || value < low || value > high) {
-      throw new RangeError(`${name} must be an integer between ${low} and ${high}, got ${String(value)}`);
-    }
-  }
+  checkIntegerLimits(config, LIMITS);
   if (typeof config.deferBlocks !== "boolean") {
     throw new RangeError(`deferBlocks must be true or false, got ${String(config.deferBlocks)}`);
   }

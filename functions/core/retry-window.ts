@@ -1,6 +1,7 @@
 // The retry window: what is stored on an address's item while soft bounces (or blocks) are being
 // retried, and what the state machine that runs the window is started with. Pure.
 import { createHash } from "node:crypto";
+import { checkIntegerLimits } from "./limits.ts";
 import type { Assessment } from "./policy.ts";
 import type { Reason } from "./types.ts";
 
@@ -29,15 +30,7 @@ export const RETRY_WINDOW_LIMITS = {
 /** Build a window configuration, failing fast with the bad value named. */
 export function retryWindowConfig(overrides: Partial<RetryWindowConfig> = {}): RetryWindowConfig {
   const config = { ...DEFAULT_RETRY_WINDOW, ...overrides };
-  for (const [name, [low, high]] of Object.entries(RETRY_WINDOW_LIMITS) as [
-    keyof RetryWindowConfig,
-    readonly [number, number],
-  ][]) {
-    const value = config[name];
-    if (!Number.isInteger(value) || value < low || value > high) {
-      throw new RangeError(`${name} must be an integer between ${low} and ${high}, got ${String(value)}`);
-    }
-  }
+  checkIntegerLimits(config, RETRY_WINDOW_LIMITS);
   return config;
 }
 
