@@ -10,7 +10,12 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { TABLE_SCHEMA } from "../functions/adapters/table-schema.ts";
-import { type RetryWindowConfig, WINDOW_ATTRIBUTES } from "../functions/core/retry-window.ts";
+import {
+  namesUsedIn,
+  type RetryWindowConfig,
+  WINDOW_ATTRIBUTES,
+  WINDOW_NAMES,
+} from "../functions/core/retry-window.ts";
 
 /** The RetryDue event: subscribe with a rule on `source` and `detail-type`. */
 export const RETRY_DUE_EVENT = { source: "bounce-guard", detailType: "RetryDue" } as const;
@@ -66,15 +71,6 @@ const SES_TRANSIENT = ["SesV2.TooManyRequestsException", "SesV2.SesV2Exception"]
 const SES_NOT_FOUND = ["SesV2.NotFoundException"];
 
 const W = WINDOW_ATTRIBUTES;
-const NAMES = {
-  "#wS": W.start,
-  "#wE": W.end,
-  "#wD": W.due,
-  "#wR": W.released,
-  "#wN": W.reason,
-  "#wF": W.failure,
-  "#wP": W.inspections,
-};
 
 /**
  * After this many looks at a window with nothing new since its last bounce (about three polls, 13 h
@@ -122,6 +118,23 @@ export class RetryWindowStateMachine extends Construct {
       });
       return task;
     };
+    /** A conditional write to the window's item, retried on transient errors, naming what its expressions use. */
+    const windowUpdate = (
+      id: string,
+      props: Omit<tasks.DynamoUpdateItemProps, "table" | "key" | "expressionAttributeNames">,
+    ) =>
+      retryTransient(
+        new tasks.DynamoUpdateItem(this, id, {
+          table,
+          key,
+          expressionAttributeNames: namesUsedIn(
+            `${props.updateExpression ?? ""} ${props.conditionExpression ?? ""}`,
+            WINDOW_NAMES,
+          ),
+          ...props,
+        }),
+        DYNAMODB_TRANSIENT,
+      );
 
     const failed = new sfn.Fail(this, WINDOW_STATES.failed, {
       error: "RetryWindowFailed",
@@ -130,23 +143,17 @@ export class RetryWindowStateMachine extends Construct {
     // Keeps what went wrong on the item (for `bounce-guard why` and operators) and closes the
     // window, so the next soft bounce opens a new one; then fails the execution, which the
     // RetryWindowFailuresAlarm reports.
-    const recordFailure = retryTransient(
-      new tasks.DynamoUpdateItem(this, WINDOW_STATES.recordFailure, {
-        table,
-        key,
-        updateExpression: "SET #wF = :failure REMOVE #wS, #wE, #wD, #wR, #wN, #wP",
-        conditionExpression: "#wS = :start",
-        expressionAttributeNames: NAMES,
-        expressionAttributeValues: {
-          ":start": start,
-          ":failure": tasks.DynamoAttributeValue.fromString(
-            sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.failure")),
-          ),
-        },
-        resultPath: sfn.JsonPath.DISCARD,
-      }),
-      DYNAMODB_TRANSIENT,
-    );
+    const recordFailure = windowUpdate(WINDOW_STATES.recordFailure, {
+      updateExpression: "SET #wF = :failure REMOVE #wS, #wE, #wD, #wR, #wN, #wP",
+      conditionExpression: "#wS = :start",
+      expressionAttributeValues: {
+        ":start": start,
+        ":failure": tasks.DynamoAttributeValue.fromString(
+          sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.failure")),
+        ),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
     recordFailure.addCatch(failed, { errors: ["States.ALL"], resultPath: sfn.JsonPath.DISCARD });
     recordFailure.next(failed);
     const onFailure = { errors: ["States.ALL"], resultPath: "$.failure" };
@@ -158,45 +165,33 @@ export class RetryWindowStateMachine extends Construct {
     // Reads the window with a write that only counts the look: a condition failure means the
     // window is gone, which ends the execution without a Choice (one transition fewer than GetItem
     // then Choice). Each deferring event resets the count.
-    const inspect = retryTransient(
-      new tasks.DynamoUpdateItem(this, WINDOW_STATES.inspect, {
-        table,
-        key,
-        updateExpression: "ADD #wP :one",
-        conditionExpression: "#wS = :start",
-        expressionAttributeNames: { "#wS": NAMES["#wS"], "#wP": NAMES["#wP"] },
-        expressionAttributeValues: { ":start": start, ":one": tasks.DynamoAttributeValue.fromNumber(1) },
-        returnValues: tasks.DynamoReturnValues.ALL_NEW,
-        resultSelector: {
-          "dueAt.$": `$.Attributes.${W.due}.S`,
-          "releasedAt.$": `$.Attributes.${W.released}.S`,
-          "windowEnd.$": `$.Attributes.${W.end}.S`,
-          "inspections.$": `States.StringToJson($.Attributes.${W.inspections}.N)`,
-        },
-        resultPath: "$.current",
-      }),
-      DYNAMODB_TRANSIENT,
-    );
+    const inspect = windowUpdate(WINDOW_STATES.inspect, {
+      updateExpression: "ADD #wP :one",
+      conditionExpression: "#wS = :start",
+      expressionAttributeValues: { ":start": start, ":one": tasks.DynamoAttributeValue.fromNumber(1) },
+      returnValues: tasks.DynamoReturnValues.ALL_NEW,
+      resultSelector: {
+        "dueAt.$": `$.Attributes.${W.due}.S`,
+        "releasedAt.$": `$.Attributes.${W.released}.S`,
+        "windowEnd.$": `$.Attributes.${W.end}.S`,
+        "inspections.$": `States.StringToJson($.Attributes.${W.inspections}.N)`,
+      },
+      resultPath: "$.current",
+    });
     inspect.addCatch(windowClosed, { errors: CONDITION_FAILED, resultPath: sfn.JsonPath.DISCARD });
     inspect.addCatch(recordFailure, onFailure);
 
-    const release = retryTransient(
-      new tasks.DynamoUpdateItem(this, WINDOW_STATES.release, {
-        table,
-        key,
-        updateExpression: "SET #wR = #wD",
-        conditionExpression: "#wS = :start AND #wD <= :now AND #wR < #wD",
-        expressionAttributeNames: { "#wS": NAMES["#wS"], "#wD": NAMES["#wD"], "#wR": NAMES["#wR"] },
-        expressionAttributeValues: { ":start": start, ":now": now },
-        returnValues: tasks.DynamoReturnValues.ALL_NEW,
-        resultSelector: {
-          "dueAt.$": `$.Attributes.${W.due}.S`,
-          "reason.$": `$.Attributes.${W.reason}.S`,
-        },
-        resultPath: "$.released",
-      }),
-      DYNAMODB_TRANSIENT,
-    );
+    const release = windowUpdate(WINDOW_STATES.release, {
+      updateExpression: "SET #wR = #wD",
+      conditionExpression: "#wS = :start AND #wD <= :now AND #wR < #wD",
+      expressionAttributeValues: { ":start": start, ":now": now },
+      returnValues: tasks.DynamoReturnValues.ALL_NEW,
+      resultSelector: {
+        "dueAt.$": `$.Attributes.${W.due}.S`,
+        "reason.$": `$.Attributes.${W.reason}.S`,
+      },
+      resultPath: "$.released",
+    });
     release.addCatch(inspect, { errors: CONDITION_FAILED, resultPath: sfn.JsonPath.DISCARD });
     release.addCatch(recordFailure, onFailure);
 
@@ -250,18 +245,12 @@ export class RetryWindowStateMachine extends Construct {
       release.next(publish);
     }
 
-    const close = retryTransient(
-      new tasks.DynamoUpdateItem(this, WINDOW_STATES.close, {
-        table,
-        key,
-        updateExpression: "REMOVE #wS, #wE, #wD, #wR, #wN, #wF, #wP",
-        conditionExpression: "#wS = :start AND #wE <= :now AND #wR >= #wD",
-        expressionAttributeNames: NAMES,
-        expressionAttributeValues: { ":start": start, ":now": now },
-        resultPath: sfn.JsonPath.DISCARD,
-      }),
-      DYNAMODB_TRANSIENT,
-    );
+    const close = windowUpdate(WINDOW_STATES.close, {
+      updateExpression: "REMOVE #wS, #wE, #wD, #wR, #wN, #wF, #wP",
+      conditionExpression: "#wS = :start AND #wE <= :now AND #wR >= #wD",
+      expressionAttributeValues: { ":start": start, ":now": now },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
     close.addCatch(inspect, { errors: CONDITION_FAILED, resultPath: sfn.JsonPath.DISCARD });
     close.addCatch(recordFailure, onFailure);
 

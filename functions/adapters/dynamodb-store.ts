@@ -28,11 +28,13 @@ import {
 import {
   executionName,
   NEVER_RELEASED,
+  namesUsedIn,
   opensWindow,
   type RetryWindowConfig,
   repairOf,
   type StoredWindow,
   WINDOW_ATTRIBUTES,
+  WINDOW_NAMES,
   type WindowStart,
   windowFromItem,
   windowStartOf,
@@ -69,13 +71,7 @@ const NAMES = {
   "#retained": ATTRIBUTES.retained,
   "#reactivated": ATTRIBUTES.reactivatedAt,
   "#audit": ATTRIBUTES.audit,
-  "#wS": WINDOW_ATTRIBUTES.start,
-  "#wE": WINDOW_ATTRIBUTES.end,
-  "#wD": WINDOW_ATTRIBUTES.due,
-  "#wR": WINDOW_ATTRIBUTES.released,
-  "#wN": WINDOW_ATTRIBUTES.reason,
-  "#wF": WINDOW_ATTRIBUTES.failure,
-  "#wP": WINDOW_ATTRIBUTES.inspections,
+  ...WINDOW_NAMES,
 };
 
 /** Removes the retry window from an item. */
@@ -658,9 +654,7 @@ export class DynamoDbSuppressionStore {
       TableName: this.tableName,
       Key: marshall({ [TABLE_SCHEMA.partitionKey]: key }),
       UpdateExpression: request.UpdateExpression,
-      ExpressionAttributeNames: Object.fromEntries(
-        Object.entries(NAMES).filter(([name]) => expression.includes(name)),
-      ),
+      ExpressionAttributeNames: namesUsedIn(expression, NAMES),
       ExpressionAttributeValues: marshall(request.values, { removeUndefinedValues: true }),
       ReturnValues: "ALL_NEW",
       ...(request.ConditionExpression !== undefined

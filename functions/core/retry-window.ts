@@ -49,6 +49,25 @@ export const WINDOW_ATTRIBUTES = {
   inspections: "wP",
 } as const;
 
+/** Expression attribute names of the window, shared by the store and the state machine. */
+export const WINDOW_NAMES = {
+  "#wS": WINDOW_ATTRIBUTES.start,
+  "#wE": WINDOW_ATTRIBUTES.end,
+  "#wD": WINDOW_ATTRIBUTES.due,
+  "#wR": WINDOW_ATTRIBUTES.released,
+  "#wN": WINDOW_ATTRIBUTES.reason,
+  "#wF": WINDOW_ATTRIBUTES.failure,
+  "#wP": WINDOW_ATTRIBUTES.inspections,
+} as const;
+
+/** The entries of `names` an expression uses: DynamoDB refuses names an expression does not use. */
+export function namesUsedIn(
+  expression: string,
+  names: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(names).filter(([name]) => expression.includes(name)));
+}
+
 /** Sorts before every ISO timestamp, so "released < due" holds until the first release. */
 export const NEVER_RELEASED = "0";
 
