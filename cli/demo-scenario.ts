@@ -19,7 +19,7 @@ export function officialExamples(): { name: string; notification: Record<string,
 
 const HOUR_MS = 3_600_000;
 
-interface BounceSpec {
+export interface DemoBounceSpec {
   readonly address: string;
   readonly bounceType: string;
   readonly bounceSubType: string;
@@ -29,7 +29,11 @@ interface BounceSpec {
   readonly id: string;
 }
 
-function bounce(spec: BounceSpec, format: "identity" | "event" = "identity"): Record<string, unknown> {
+/** An SES Bounce notification of the demo, for one recipient. */
+export function demoBounce(
+  spec: DemoBounceSpec,
+  format: "identity" | "event" = "identity",
+): Record<string, unknown> {
   const recipient: Record<string, string> = { emailAddress: spec.address, action: "failed" };
   if (spec.status) recipient.status = spec.status;
   if (spec.diagnosticCode) recipient.diagnosticCode = spec.diagnosticCode;
@@ -54,7 +58,8 @@ function bounce(spec: BounceSpec, format: "identity" | "event" = "identity"): Re
   };
 }
 
-function delivery(address: string, at: Date, id: string): Record<string, unknown> {
+/** An SES Delivery notification of the demo, for one recipient. */
+export function demoDelivery(address: string, at: Date, id: string): Record<string, unknown> {
   return {
     notificationType: "Delivery",
     mail: {
@@ -94,7 +99,7 @@ export function demoScenario(now: Date): DemoMessage[] {
   // Mislabels: the evidence overrides SES's bounce type.
   push(
     "Transient/General carrying 5.1.1: really a hard bounce",
-    bounce({
+    demoBounce({
       address: "Lost.Customer@Example.ORG",
       bounceType: "Transient",
       bounceSubType: "General",
@@ -106,7 +111,7 @@ export function demoScenario(now: Date): DemoMessage[] {
   );
   push(
     "Transient/General carrying 5.4.4: the domain does not exist",
-    bounce({
+    demoBounce({
       address: "someone@no-such-domain.example",
       bounceType: "Transient",
       bounceSubType: "General",
@@ -118,7 +123,7 @@ export function demoScenario(now: Date): DemoMessage[] {
   );
   push(
     "Permanent/General blocklist rejection: the sender was blocked, not the address",
-    bounce({
+    demoBounce({
       address: "valued.customer@example.com",
       bounceType: "Permanent",
       bounceSubType: "General",
@@ -131,7 +136,7 @@ export function demoScenario(now: Date): DemoMessage[] {
   );
   push(
     "Transient/General out-of-office reply: never counts",
-    bounce({
+    demoBounce({
       address: "on.holiday@example.com",
       bounceType: "Transient",
       bounceSubType: "General",
@@ -142,7 +147,7 @@ export function demoScenario(now: Date): DemoMessage[] {
   );
   push(
     "Permanent/OnAccountSuppressionList: SES did not send, recorded once",
-    bounce({
+    demoBounce({
       address: "already.listed@example.com",
       bounceType: "Permanent",
       bounceSubType: "OnAccountSuppressionList",
@@ -156,7 +161,7 @@ export function demoScenario(now: Date): DemoMessage[] {
   for (let index = 0; index < 5; index += 1) {
     push(
       `mailbox full, soft bounce ${index + 1} of 5`,
-      bounce({
+      demoBounce({
         address: "full.mailbox@example.net",
         bounceType: "Transient",
         bounceSubType: "MailboxFull",
@@ -170,7 +175,7 @@ export function demoScenario(now: Date): DemoMessage[] {
   // Two soft bounces, then a delivery resets the streak.
   push(
     "busy server, soft bounce 1",
-    bounce({
+    demoBounce({
       address: "busy.server@example.net",
       bounceType: "Transient",
       bounceSubType: "General",
@@ -182,7 +187,7 @@ export function demoScenario(now: Date): DemoMessage[] {
   );
   push(
     "busy server, soft bounce 2",
-    bounce({
+    demoBounce({
       address: "busy.server@example.net",
       bounceType: "Transient",
       bounceSubType: "General",
@@ -194,11 +199,11 @@ export function demoScenario(now: Date): DemoMessage[] {
   );
   push(
     "busy server, delivered: the streak resets",
-    delivery("busy.server@example.net", ago(2), "busy-delivered"),
+    demoDelivery("busy.server@example.net", ago(2), "busy-delivered"),
   );
   push(
     "greylisting: deferred until the retry interval has passed",
-    bounce({
+    demoBounce({
       address: "greylisted@example.net",
       bounceType: "Transient",
       bounceSubType: "General",
@@ -223,8 +228,8 @@ export function demoScenario(now: Date): DemoMessage[] {
     at: ago(4),
     id: "both-formats",
   } as const;
-  push("one bounce as identity notification", bounce(both, "identity"));
-  push("the same bounce from configuration-set event publishing", bounce(both, "event"));
+  push("one bounce as identity notification", demoBounce(both, "identity"));
+  push("the same bounce from configuration-set event publishing", demoBounce(both, "event"));
   // Control and poison messages.
   messages.push({
     label: "SNS subscription confirmation: recognised and ignored",

@@ -8,6 +8,7 @@ import { createClassifier } from "../functions/classifier.ts";
 import { PLAIN_KEYS } from "../functions/core/address-key.ts";
 import { assess, DEFAULT_POLICY, type PolicyConfig } from "../functions/core/policy.ts";
 import type { RetryWindowConfig } from "../functions/core/retry-window.ts";
+import { demoBounce, demoDelivery } from "./demo-scenario.ts";
 import { describeStatus } from "./describe-status.ts";
 import type { LocalDynamoDb } from "./local/dynamodb.ts";
 import { retryWindowDefinition, SHORT_TASK_RETRIES_MS, type synthesizeStack } from "./local/retry-window.ts";
@@ -39,49 +40,21 @@ let sequence = 0;
 
 function softBounce(address: string): string {
   sequence += 1;
-  const at = new Date().toISOString();
-  return JSON.stringify(
-    snsEnvelopeOf({
-      notificationType: "Bounce",
-      bounce: {
-        bounceType: "Transient",
-        bounceSubType: "MailboxFull",
-        bouncedRecipients: [
-          {
-            emailAddress: address,
-            action: "failed",
-            status: "4.2.2",
-            diagnosticCode: "smtp; 452 4.2.2 Mailbox full",
-          },
-        ],
-        timestamp: at,
-        feedbackId: `demo-window-feedback-${sequence}`,
-      },
-      mail: {
-        timestamp: at,
-        messageId: `demo-window-message-${sequence}`,
-        source: "news@sender.example",
-        destination: [address],
-      },
-    }),
-  );
+  const bounce = demoBounce({
+    address,
+    bounceType: "Transient",
+    bounceSubType: "MailboxFull",
+    status: "4.2.2",
+    diagnosticCode: "smtp; 452 4.2.2 Mailbox full",
+    at: new Date(),
+    id: `window-${sequence}`,
+  });
+  return JSON.stringify(snsEnvelopeOf(bounce));
 }
 
 function delivery(address: string): string {
   sequence += 1;
-  const at = new Date().toISOString();
-  return JSON.stringify(
-    snsEnvelopeOf({
-      notificationType: "Delivery",
-      delivery: { timestamp: at, recipients: [address], smtpResponse: "250 2.0.0 OK" },
-      mail: {
-        timestamp: at,
-        messageId: `demo-window-message-${sequence}`,
-        source: "news@sender.example",
-        destination: [address],
-      },
-    }),
-  );
+  return JSON.stringify(snsEnvelopeOf(demoDelivery(address, new Date(), `window-${sequence}`)));
 }
 
 export interface WindowRun {
