@@ -311,18 +311,17 @@ export function createHandler(dependencies: ClassifierDependencies) {
 
 let coldStart: Promise<ReturnType<typeof createHandler>> | undefined;
 
-/** The SES v2 client is created only when the sync or the mirror is on (both are off by default). */
-async function sesSync(): Promise<SuppressionListSync> {
-  return createSesSuppressionSync(new SESv2Client({}));
-}
-
 /** Built once per container: configuration, clients and (in keyed mode) the HMAC secret. */
 async function lambdaHandler(): Promise<ReturnType<typeof createHandler>> {
   const environment = readEnvironment();
   const write = (line: string) => process.stdout.write(`${line}\n`);
   const keys = await loadAddressKeys(environment.addressKeySecretArn);
   const retryWindow = environment.retryWindow;
-  const sync = environment.sesSuppressionSync || environment.sesDeferralMirror ? await sesSync() : undefined;
+  // The SES v2 client is created only when the sync or the mirror is on (both are off by default).
+  const sync =
+    environment.sesSuppressionSync || environment.sesDeferralMirror
+      ? createSesSuppressionSync(new SESv2Client({}))
+      : undefined;
   return createHandler({
     store: new DynamoDbSuppressionStore(
       new DynamoDBClient({}),
