@@ -49,6 +49,17 @@ function scenario(run: WindowRun): WindowScenario {
   };
 }
 
+/**
+ * The states of the first idle poll of a window nobody retried, counted off its run: from the
+ * wait after the first RetryDue to the Decide that sends it waiting again.
+ */
+function idlePollLength(states: readonly string[]): number {
+  const start = states.indexOf("WaitForNextBounce");
+  const end = states.indexOf("Decide", start);
+  if (start === -1 || end === -1) throw new Error(`no idle poll in ${states.join(" › ")}`);
+  return end - start + 1;
+}
+
 export async function measureWindowTransitions(writeUnitsPerWindowWrite: number): Promise<WindowTransitions> {
   const [template, dynamo, queues] = await Promise.all([
     synthesizeStack(),
@@ -80,7 +91,7 @@ export async function measureWindowTransitions(writeUnitsPerWindowWrite: number)
     (threshold.transitions - delivered.transitions) / (threshold.retryDue - delivered.retryDue);
   const perWindowClosedByEvent = delivered.transitions - perRetry * delivered.retryDue;
   const idlePolls = count(runOut.states, "Decide") - 1;
-  const perIdlePoll = 4;
+  const perIdlePoll = idlePollLength(runOut.states);
   const perWindowRunOut = runOut.transitions - perRetry * runOut.retryDue - perIdlePoll * idlePolls;
 
   const interval = DEFAULT_POLICY.retryIntervalSeconds;
