@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localClientConfig } from "../../cli/local/aws-clients.ts";
 import { EXIT } from "../../cli/main.ts";
@@ -326,5 +326,28 @@ describe("bounce-guard why and the retry window", () => {
     });
     expect(text.stdout).toContain(`window      open ${bouncedAt} until `);
     expect(text.stdout).toContain("nothing released yet");
+  });
+
+  it("shows what made the last window's execution fail, as the state machine recorded it", async () => {
+    const address = uniqueAddress("window-failed");
+    await feedback(address, "soft");
+    // What RecordFailure writes: the error as JSON, the window removed.
+    await table.dynamo.client.send(
+      new UpdateItemCommand({
+        TableName: table.dynamo.tableName,
+        Key: { pk: { S: address } },
+        UpdateExpression: "SET wF = :failure",
+        ExpressionAttributeValues: {
+          ":failure": { S: '{"Error":"DynamoDB.ValidationException","Cause":"bad request"}' },
+        },
+      }),
+    );
+
+    const answer = await why(address);
+    const text = await table.run(["why", address]);
+
+    expect(answer.windowFailure).toContain("DynamoDB.ValidationException");
+    expect(answer.window).toBeUndefined();
+    expect(text.stdout).toContain('last window failed: {"Error":"DynamoDB.ValidationException"');
   });
 });
