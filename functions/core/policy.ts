@@ -67,8 +67,10 @@ export interface HistoryEntry {
   readonly reason: Reason;
   readonly status?: string;
   readonly diagnostic?: string;
+  /** Only on entries written by versions that kept it. */
   readonly feedbackId?: string;
-  readonly messageId: string;
+  /** Not on deliveries. */
+  readonly messageId?: string;
 }
 
 export const SUPPRESSED_BY = ["hard", "complaint", "ses", "soft-threshold", "manual"] as const;
@@ -119,19 +121,25 @@ export type Decision =
 /** Enough for the status line and the receiver's reason; long NDR prose adds cost, not evidence. */
 const DIAGNOSTIC_LIMIT = 200;
 
+/**
+ * What the history keeps of a verdict. Every event rewrites the item, so only what decides or
+ * explains an answer is kept: not SES's feedbackId (the event id is hashed from it, and the message
+ * id names the mail), and of a delivery only its time and status (its message id and SMTP response
+ * explain nothing a delivery changes; SES's delivery events keep them).
+ */
 export function historyEntryOf(verdict: RecipientVerdict): HistoryEntry {
+  const delivery = verdict.event === "delivery";
   return {
     id: verdict.eventId,
     at: verdict.timestamp,
     event: verdict.event,
     class: verdict.class,
     reason: verdict.reason,
-    messageId: verdict.messageId,
+    ...(delivery ? {} : { messageId: verdict.messageId }),
     ...(verdict.status !== undefined ? { status: verdict.status } : {}),
-    ...(verdict.diagnostic !== undefined
+    ...(verdict.diagnostic !== undefined && !delivery
       ? { diagnostic: verdict.diagnostic.slice(0, DIAGNOSTIC_LIMIT) }
       : {}),
-    ...(verdict.feedbackId !== undefined ? { feedbackId: verdict.feedbackId } : {}),
   };
 }
 
@@ -325,7 +333,7 @@ function suppressionOfEntry(entry: HistoryEntry): Suppression {
     at: entry.at,
     by,
     reason: entry.reason,
-    messageId: entry.messageId,
+    ...(entry.messageId !== undefined ? { messageId: entry.messageId } : {}),
     ...(entry.status !== undefined ? { status: entry.status } : {}),
     ...(entry.diagnostic !== undefined ? { diagnostic: entry.diagnostic } : {}),
     ...(entry.feedbackId !== undefined ? { feedbackId: entry.feedbackId } : {}),

@@ -216,7 +216,6 @@ const STORED_VERDICTS: { situation: string; address: string; answer: PresendAnsw
       reason: "userunknown",
       since: hardBounce.timestamp,
       evidence: {
-        feedbackId: hardBounce.feedbackId as string,
         messageId: hardBounce.messageId,
         diagnostic: "smtp; 550 5.1.1 user unknown",
         status: "5.1.1",
@@ -233,7 +232,7 @@ const STORED_VERDICTS: { situation: string; address: string; answer: PresendAnsw
       verdict: "suppress",
       reason: "feedback",
       since: complaint.timestamp,
-      evidence: { feedbackId: complaint.feedbackId as string, messageId: complaint.messageId },
+      evidence: { messageId: complaint.messageId },
       explanation: "suppressed (complaint) for feedback",
     },
   },
@@ -247,7 +246,6 @@ const STORED_VERDICTS: { situation: string; address: string; answer: PresendAnsw
       reason: "expired",
       since: lastOfStreak.timestamp,
       evidence: {
-        feedbackId: lastOfStreak.feedbackId as string,
         messageId: lastOfStreak.messageId,
         diagnostic: "smtp; 452 4.2.2 attempt 5",
         status: "4.2.2",

@@ -1,20 +1,34 @@
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localClientConfig, quietSdkWarnings } from "../../cli/local/aws-clients.ts";
 import { type LocalDynamoDb, startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
 import { countRequests } from "../../cli/local/request-counter.ts";
-import { DynamoDbSuppressionStore, stateFromItem } from "../../functions/adapters/dynamodb-store.ts";
+import {
+  DynamoDbSuppressionStore,
+  decodeEntry,
+  encodeEntry,
+  stateFromItem,
+  storedEventId,
+} from "../../functions/adapters/dynamodb-store.ts";
 import { TABLE_SCHEMA } from "../../functions/adapters/table-schema.ts";
 import {
   type AddressState,
   assess,
   DEFAULT_POLICY,
   decide,
+  type HistoryEntry,
   type PolicyConfig,
   policyConfig,
 } from "../../functions/core/policy.ts";
-import type { Reason, RecipientVerdict, VerdictClass } from "../../functions/core/types.ts";
+import {
+  FEEDBACK_EVENTS,
+  REASONS,
+  type Reason,
+  type RecipientVerdict,
+  VERDICT_CLASSES,
+  type VerdictClass,
+} from "../../functions/core/types.ts";
 import {
   at,
   DAY_SECONDS,
@@ -121,11 +135,11 @@ describe("DynamoDbSuppressionStore", () => {
       reason: "userunknown",
       status: "5.1.1",
       diagnostic: "smtp; 550 5.1.1 user unknown",
-      feedbackId: hard.feedbackId,
       messageId: hard.messageId,
     });
     expect(stored?.counts.hard).toBe(1);
-    expect(stored?.history.map((entry) => entry.id)).toEqual([hard.eventId]);
+    // The ids list holds the first 12 characters of an event id.
+    expect(stored?.history.map((entry) => entry.id)).toEqual([hard.eventId.slice(0, 12)]);
     expect(stored?.retained).toBe(true);
     expect(stored?.expiresAt).toBeUndefined();
     expect(await storedTtl(address)).toEqual({ S: "suppressed" });
@@ -370,10 +384,13 @@ describe("DynamoDbSuppressionStore", () => {
     // Assess
     const ids = item?.ids?.L?.map((value) => value.S);
     // Entries do not repeat their id: the id at the same index of the ids list is theirs, so the
-    // entry at each index must be the event whose id is there ("t" is the entry's time).
-    const idOfTime = new Map(deliveries.map((delivery) => [delivery.timestamp, delivery.eventId]));
-    const historyIds = item?.hist?.L?.map((value) => idOfTime.get(value.M?.t?.S ?? ""));
-    expect(item?.hist?.L?.some((value) => value.M?.i !== undefined)).toBe(false);
+    // entry at each index must be the event whose id is there (the entry starts with its time).
+    const stored = await store.get(address);
+    const idOfTime = new Map(
+      deliveries.map((delivery) => [delivery.timestamp, storedEventId(delivery.eventId)]),
+    );
+    const historyIds = stored?.history.map((entry) => idOfTime.get(entry.at));
+    expect(item?.hist?.L?.every((value) => value.S !== undefined)).toBe(true);
     expect(ids).toHaveLength(15);
     expect(ids).toEqual(historyIds);
   });
@@ -602,7 +619,6 @@ describe("DynamoDbSuppressionStore: arrival order", () => {
         by: "soft-threshold",
         reason: "expired",
         status: "4.2.2",
-        feedbackId: verdicts.find((verdict) => verdict.timestamp === at(4 * HOUR_SECONDS))?.feedbackId,
         messageId: verdicts.find((verdict) => verdict.timestamp === at(4 * HOUR_SECONDS))?.messageId,
         streakReasons: FIVE_REASONS,
       });
@@ -678,7 +694,6 @@ describe("DynamoDbSuppressionStore: arrival order", () => {
         at: at(HOUR_SECONDS),
         by: "complaint",
         reason: "feedback",
-        feedbackId: complaint.feedbackId,
         messageId: complaint.messageId,
       });
       // The snapshot keeps the first arrival; the history corrects it.
@@ -822,7 +837,7 @@ describe("DynamoDbSuppressionStore: trimming a suppressed address", () => {
 });
 
 describe("stored history entries", () => {
-  it("take their id from the aligned ids list, and still read entries that carry it themselves", () => {
+  it("read entries stored as maps, with their id in the ids list or in the entry itself", () => {
     const entry = { t: "2026-11-26T10:00:00.000Z", e: "bounce", c: "soft", r: "mailboxfull", m: "message-1" };
 
     const current = stateFromItem({ pk: "a@example.com", hist: [entry], ids: ["id-from-list"] });
@@ -836,5 +851,163 @@ describe("stored history entries", () => {
       class: "soft",
       reason: "mailboxfull",
     });
+  });
+
+  it.each(REASONS.map((reason) => [reason]))(
+    "encode and decode an entry with reason %s unchanged",
+    (reason) => {
+      const entry: HistoryEntry = {
+        id: "event-id",
+        at: "2026-11-26T10:00:00.123Z",
+        event: "bounce",
+        class: "soft",
+        reason,
+        status: "4.2.2",
+        diagnostic: "smtp; 452 4.2.2 mailbox full",
+        messageId: "0100019abc-def",
+      };
+
+      expect(decodeEntry(encodeEntry(entry), "event-id")).toEqual(entry);
+    },
+  );
+
+  it.each(
+    FEEDBACK_EVENTS.flatMap((event) => VERDICT_CLASSES.map((verdictClass) => [event, verdictClass] as const)),
+  )("encode and decode a %s entry of class %s unchanged", (event, verdictClass) => {
+    const entry: HistoryEntry = {
+      id: "x",
+      at: "2026-01-01T00:00:00.000Z",
+      event,
+      class: verdictClass,
+      reason: "undefined",
+    };
+
+    expect(decodeEntry(encodeEntry(entry), "x")).toEqual(entry);
+  });
+
+  it("keeps separators, percent signs and odd times in the fields exactly as they were", () => {
+    const entry: HistoryEntry = {
+      id: "x",
+      at: "not a time|really",
+      event: "delivery",
+      class: "delivered",
+      reason: "delivered",
+      status: "2.0.0|%7C",
+      diagnostic: "250 ok | queued as 100% | done",
+      messageId: "id|with%pipes%25",
+    };
+
+    const stored = encodeEntry(entry);
+
+    expect(decodeEntry(stored, "x")).toEqual(entry);
+    expect(decodeEntry(encodeEntry({ ...entry, at: "1969-12-31T23:59:59.999Z" }), "x").at).toBe(
+      "1969-12-31T23:59:59.999Z",
+    );
+  });
+
+  it("refuses a stored string it cannot read rather than inventing an entry", () => {
+    expect(() => decodeEntry("m9tjs7fo|d", "x")).toThrow(/too few fields/);
+    expect(() => decodeEntry("m9tjs7fo|q|d||2.0.0||", "x")).toThrow(/unknown event, class or reason/);
+    expect(() => decodeEntry("m9tjs7fo|b|s|zz|4.2.2||", "x")).toThrow(/unknown event, class or reason/);
+  });
+
+  it("recognises a redelivered event whose whole id an older version stored", async () => {
+    // Prepare: the item as a version that kept 22-character ids and map entries wrote it
+    const store = storeOf();
+    const address = uniqueAddress("legacy-id");
+    const soft = verdictOf("soft", { address, timestamp: at(0), eventId: "K3q9ZbW1xY7tR2mP5nL8vA" });
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: dynamo.tableName,
+        Item: marshall({
+          [TABLE_SCHEMA.partitionKey]: address,
+          hist: [{ t: soft.timestamp, e: "bounce", c: "soft", r: soft.reason, m: soft.messageId }],
+          ids: [soft.eventId],
+          softCount: 1,
+          updatedAt: at(60),
+        }),
+      }),
+    );
+
+    // Act
+    const result = await applyVerdict(store, soft);
+    const stored = await store.get(address);
+
+    // Assess
+    expect(result.kind).toBe("duplicate");
+    expect(stored?.counts.soft).toBe(1);
+    expect(stored?.history.map((entry) => entry.id)).toEqual([soft.eventId]);
+  });
+
+  it("keeps an address with a week of typical feedback within one write unit per event", async () => {
+    // Prepare: two soft bounces, a delay, a block and three deliveries, with diagnostics as SES sends them
+    const client = separateClient();
+    const units: number[] = [];
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = "TOTAL";
+        const result = await next(args);
+        units.push(
+          (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity
+            ?.CapacityUnits ?? 0,
+        );
+        return result;
+      },
+      { step: "initialize", name: "unitMeter" },
+    );
+    const store = storeOf(DEFAULT_POLICY, client);
+    const address = uniqueAddress("one-unit");
+    const messageId = (n: number) => `010001936f2a${n}b4c-1a2b3c4d-5e6f-4a5b-9c8d-7e6f5a4b3c2d-000000`;
+    const verdicts = [
+      verdictOf("delivered", { address, timestamp: at(0), messageId: messageId(1), status: "2.0.0" }),
+      verdictOf("soft", {
+        address,
+        timestamp: at(DAY_SECONDS),
+        messageId: messageId(2),
+        status: "4.2.2",
+        diagnostic:
+          "smtp; 452-4.2.2 The recipient's inbox is out of storage space. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp",
+      }),
+      verdictOf("soft", {
+        address,
+        event: "delay",
+        timestamp: at(2 * DAY_SECONDS),
+        messageId: messageId(3),
+        status: "4.4.7",
+        diagnostic: "smtp; 421 4.4.7 Unable to connect to remote host in time",
+      }),
+      verdictOf("soft", {
+        address,
+        timestamp: at(3 * DAY_SECONDS),
+        messageId: messageId(4),
+        status: "4.2.2",
+        diagnostic: "smtp; 452 4.2.2 Mailbox full",
+      }),
+      verdictOf("delivered", {
+        address,
+        timestamp: at(4 * DAY_SECONDS),
+        messageId: messageId(5),
+        status: "2.0.0",
+      }),
+      verdictOf("block", {
+        address,
+        timestamp: at(5 * DAY_SECONDS),
+        messageId: messageId(6),
+        status: "5.7.1",
+        diagnostic: "smtp; 550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus",
+      }),
+      verdictOf("delivered", {
+        address,
+        timestamp: at(6 * DAY_SECONDS),
+        messageId: messageId(7),
+        status: "2.0.0",
+      }),
+    ];
+
+    // Act
+    for (const verdict of verdicts) await applyVerdict(store, verdict);
+
+    // Assess: DynamoDB bills a write unit per started KB of the larger of the item before and after
+    expect(units).toEqual(verdicts.map(() => 1));
   });
 });

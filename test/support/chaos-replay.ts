@@ -5,7 +5,7 @@ import type { SQSEvent } from "aws-lambda";
 import { localClientConfig } from "../../cli/local/aws-clients.ts";
 import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
 import { drainQueue, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../../cli/local/sqs.ts";
-import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
+import { DynamoDbSuppressionStore, storedEventId } from "../../functions/adapters/dynamodb-store.ts";
 import { silentLogger } from "../../functions/adapters/logger.ts";
 import { createEmfMetrics } from "../../functions/adapters/metrics.ts";
 import { createHandler } from "../../functions/classifier.ts";
@@ -208,7 +208,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const storedIds = new Set([...table.values()].flatMap((state) => state.history.map((entry) => entry.id)));
     const unappliedMessages = [...model.expectedEvents.values()].filter((events) =>
-      events.some((event) => !storedIds.has(event.eventId)),
+      events.some((event) => !storedIds.has(storedEventId(event.eventId))),
     ).length;
     const missingPoison = multisetDifference(poisonBodies, deadLetterBodies);
     const unexpected = multisetDifference(deadLetterBodies, poisonBodies);

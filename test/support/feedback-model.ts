@@ -1,5 +1,6 @@
 // The model a replay is judged by: the pure policy over the stream's distinct recipient events,
 // and the comparison of a stored table with it.
+import { storedEventId } from "../../functions/adapters/dynamodb-store.ts";
 import { parseNotification } from "../../functions/core/parse.ts";
 import {
   type AddressState,
@@ -141,7 +142,8 @@ export function differencesOf(
   for (const [field, value] of Object.entries(visibleOf(expected))) add(field, stored[field], value);
   for (const counter of COUNTERS) add(`counts.${counter}`, table.counts[counter], model.counts[counter]);
   const storedIds = table.history.map((entry) => entry.id);
-  const modelIds = new Set(model.history.map((entry) => entry.id));
+  // The table holds the short form of each event id.
+  const modelIds = new Set(model.history.map((entry) => storedEventId(entry.id)));
   const repeated = storedIds.filter((id, index) => storedIds.indexOf(id) !== index);
   add("history.repeated", repeated, []);
   add(

@@ -130,7 +130,6 @@ describe("decide", () => {
         reason: verdict.reason,
         status: "5.1.1",
         diagnostic: "smtp; 550 5.1.1 user unknown",
-        feedbackId: verdict.feedbackId,
         messageId: verdict.messageId,
       },
       suppression: {
@@ -139,7 +138,6 @@ describe("decide", () => {
         reason: verdict.reason,
         status: "5.1.1",
         diagnostic: "smtp; 550 5.1.1 user unknown",
-        feedbackId: verdict.feedbackId,
         messageId: verdict.messageId,
       },
     });
