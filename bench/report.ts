@@ -94,6 +94,8 @@ export interface BenchResult {
     readonly elapsed_ms: number;
     readonly phases_ms: Readonly<Record<"send" | "pump" | "verify", number>>;
     readonly notifications_per_second: number;
+    readonly pollers: number;
+    readonly visibility_timeout_seconds: number;
   };
   readonly policy: { readonly soft_bounce_threshold: number; readonly history_limit: number };
   readonly load_average_at_end: readonly number[];
@@ -771,9 +773,10 @@ implementation in \`test/support/\`:
   wrapping (3 %), SNS subscription confirmations, and poison (2 %): non-JSON, truncated JSON, fragments,
   wrong types, bad SNS envelopes, envelopes nested four deep. The whole list is shuffled.
 - **Delivery:** the messages go through the real local SQS (local-aws-sqs) with \`maxReceiveCount\` 3,
-  a 2 s visibility timeout and its DLQ. Four pollers (\`pumpQueue\`) feed the real middy handler
-  (\`createHandler\`) like Lambda's event source mapping, including partial batch failures. dynalite runs
-  in a child process so it gets the second core.
+  a ${formatNumber(chaos.visibility_timeout_seconds)} s visibility timeout and its DLQ. ${formatNumber(chaos.pollers)} pollers (\`pumpQueue\`) feed the real middy handler
+  (\`createHandler\`) like concurrent invocations of Lambda's event source mapping, including partial
+  batch failures. dynalite runs in a child process so it gets the second core. (\`chaos.test.ts\` runs
+  the same replay at 2,000 notifications with 4 pollers and a 2 s visibility timeout.)
 - **Faults** (dynamodb-faults.ts): SDK middleware on the handler's DynamoDB client throws
   \`ProvisionedThroughputExceededException\` or \`TimeoutError\` for 8 % of distinct requests. A hash of
   the request decides which ones, so the result does not depend on interleaving. A fault is thrown
@@ -785,7 +788,7 @@ implementation in \`test/support/\`:
   every good message. Events are de-duplicated by event id, checking that every copy of an id carries
   the same entry. One \`AddressState\` per address is built and \`assess\`ed at the stream's end.
 - **Checks:** the whole table is scanned and compared with the model, per address: status, reason,
-  since, retryAt, the suppression's cause and evidence (feedbackId, messageId), streak, block count,
+  since, retryAt, the suppression's cause and evidence (messageId, status, diagnostic), streak, block count,
   every counter, the event ids recorded (missing, extra, repeated), and that every suppressed item is
   retained (TTL can never delete it). There must be no item for an address the model lacks. Every
   good message's events must be in the table. The DLQ must hold exactly the poison bodies (compared as
@@ -795,13 +798,12 @@ implementation in \`test/support/\`:
 ${formatNumber(faults)} faults thrown; ${formatNumber(chaos.good_records_redelivered)} good records were reported failed by the handler and redelivered. The
 result was ${clean && result.chaos_dlq_poison_only ? `**${outcome}.**` : `${outcome}.`} The queue held ${formatNumber(chaos.queue_depth_after)} messages afterwards.
 
-**Size:** the replay ran at ${formatNumber(chaos.notifications_per_second)} notifications a second in this run (130–160 in the runs before this
-file was generated; the chaos replay keeps a history limit of 200 so its model, which keeps every
-event, stays comparable). dynalite and the AWS SDK are CPU-bound on two cores, so
-${formatNumber(GOALS.chaosNotifications)} notifications would take about ${formatNumber(fullMinutes)} minutes at this rate, and the 5-minute budget of
-\`npm run bench\` could not hold. By default the bench replays 14,000, the largest round size that
-fitted in about two minutes; this run replayed ${formatNumber(result.chaos_notifications)} in ${formatNumber(Math.round(chaos.elapsed_ms / 100) / 10)} s.
-\`npm run bench -- --chaos-notifications 100000\` runs the full size.
+**Size:** the replay ran at ${formatNumber(chaos.notifications_per_second)} notifications a second in this run (the chaos replay keeps a
+history limit of 200 so its model, which keeps every event, stays comparable). The AWS SDK, the
+local SQS and dynalite are CPU-bound on two cores, so ${formatNumber(GOALS.chaosNotifications)} notifications would take about
+${formatNumber(fullMinutes)} minutes at this rate, and the 5-minute budget of \`npm run bench\` could not hold. By default the
+bench replays the largest round size that keeps the whole run within about 3½ minutes; this run
+replayed ${formatNumber(result.chaos_notifications)} in ${formatNumber(Math.round(chaos.elapsed_ms / 100) / 10)} s. \`npm run bench -- --chaos-notifications 100000\` runs the full size.
 
 **Same instant:** the generated stream never gives two events of one address the same millisecond.
 A second small replay does: ${formatNumber(result.chaos_same_instant_addresses)} addresses each get a hard bounce and a complaint at one instant. Before

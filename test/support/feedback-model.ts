@@ -108,8 +108,9 @@ function visibleOf(assessment: Assessment): Record<string, unknown> {
     since: assessment.since,
     retryAt: assessment.retryAt,
     suppressedBy: assessment.suppression?.by,
-    suppressionFeedbackId: assessment.suppression?.feedbackId,
     suppressionMessageId: assessment.suppression?.messageId,
+    suppressionStatus: assessment.suppression?.status,
+    suppressionDiagnostic: assessment.suppression?.diagnostic,
     streak: assessment.streak.count,
     blockCount: assessment.blockCount,
   };

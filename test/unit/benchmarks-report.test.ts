@@ -166,6 +166,8 @@ function fabricatedResult(): BenchResult {
       elapsed_ms: 9100,
       phases_ms: { send: 400, pump: 8500, verify: 200 },
       notifications_per_second: 136,
+      pollers: 16,
+      visibility_timeout_seconds: 5,
     },
     policy: { soft_bounce_threshold: 5, history_limit: 20 },
     load_average_at_end: [0.7, 0.5, 0.3],
