@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
+import { writeDisposableDomainsModule } from "../lib/disposable-domains.ts";
 import { median, round } from "./statistics.ts";
 
 const run = promisify(execFile);
@@ -25,6 +26,8 @@ interface BundleSpec {
   readonly firstEvent?: unknown;
   /** The baseline bundle this function is compared with. */
   readonly baseline?: string;
+  /** Module aliases, as the stack's bundling passes them (`--alias:`). */
+  readonly alias?: () => Readonly<Record<string, string>>;
   /** Environment beyond the table name: the function's configuration as the stack deploys it by default. */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -55,6 +58,7 @@ export const BUNDLES: readonly BundleSpec[] = [
   {
     name: "presend-check",
     entry: { file: "functions/presend-check.ts" },
+    alias: () => ({ mailchecker: writeDisposableDomainsModule(PROJECT_ROOT) }),
     firstEvent: {},
     baseline: "baseline-dynamodb-client",
   },
@@ -82,6 +86,8 @@ export interface BundleFigures {
 }
 
 function packageOf(path: string): string {
+  if (path.includes(".cache/bounce-guard/disposable-domains"))
+    return "mailchecker's domains (generated list)";
   const matches = [...path.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)];
   const last = matches.at(-1)?.[1];
   if (last !== undefined) return last;
@@ -129,6 +135,7 @@ async function bundle(spec: BundleSpec, directory: string): Promise<{ outfile: s
     sourcesContent: false,
     banner: { js: ESM_REQUIRE_BANNER },
     outfile,
+    ...(spec.alias !== undefined ? { alias: spec.alias() } : {}),
     metafile: true,
     absWorkingDir: PROJECT_ROOT,
     logLevel: "silent",

@@ -20,6 +20,7 @@ import { DEFAULT_POLICY, type PolicyConfig, policyConfig } from "../functions/co
 import { type RetryWindowConfig, retryWindowConfig } from "../functions/core/retry-window.ts";
 import type { Reason, VerdictClass } from "../functions/core/types.ts";
 import { BounceGuardMonitoring } from "./bounce-guard-monitoring.ts";
+import { writeDisposableDomainsModule } from "./disposable-domains.ts";
 import { InvalidPropsError } from "./errors.ts";
 import { IdentityNotifications, type IdentityNotificationType } from "./identity-notifications.ts";
 import { RetryWindowStateMachine } from "./retry-window.ts";
@@ -230,6 +231,8 @@ interface FunctionSettings {
   readonly roleDescription: string;
   readonly memorySize: number;
   readonly timeout: Duration;
+  /** esbuild arguments beyond the shared ones. */
+  readonly esbuildArgs?: Record<string, string>;
 }
 
 /** Settings both functions get alike: the configuration they read at cold start, and their log retention. */
@@ -474,6 +477,8 @@ export class BounceGuard extends Construct {
           "Bounce Guard pre-send check: its log group, read-only access to the suppression table",
         memorySize: PRESEND_CHECK_MEMORY_SIZE,
         timeout: PRESEND_CHECK_TIMEOUT,
+        // The disposable-domain list as one sorted string: a third of the cold start instead of mailchecker's Set.
+        esbuildArgs: { "--alias:mailchecker": writeDisposableDomainsModule(PROJECT_ROOT) },
       },
       shared,
     );
@@ -759,6 +764,7 @@ export class BounceGuard extends Construct {
         // The SDK is bundled, not taken from the runtime: the version tested is the version deployed.
         externalModules: [],
         forceDockerBundling: false,
+        ...(settings.esbuildArgs !== undefined ? { esbuildArgs: settings.esbuildArgs } : {}),
       },
     });
     return { fn, role };
