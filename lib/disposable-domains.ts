@@ -1,6 +1,6 @@
 // The disposable-domain list as the pre-send check's bundle loads it: generated at synth from the
 // installed mailchecker package, as one sorted string instead of mailchecker's Set.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { sortedListHas, sortedListOf } from "../functions/core/sorted-list.ts";
@@ -45,7 +45,12 @@ export function writeDisposableDomainsModule(projectRoot: string): string {
     const mailchecker = require("mailchecker") as { blacklist(): Set<string> };
     const source = disposableDomainsSource(mailchecker.blacklist());
     mkdirSync(dirname(file), { recursive: true });
-    if (!existsSync(file) || readFileSync(file, "utf8") !== source) writeFileSync(file, source);
+    if (!existsSync(file) || readFileSync(file, "utf8") !== source) {
+      // Written aside and renamed: parallel synths (test workers) never read a half-written module.
+      const aside = `${file}.${process.pid}.tmp`;
+      writeFileSync(aside, source);
+      renameSync(aside, file);
+    }
     written = file;
   }
   return `./${DISPOSABLE_DOMAINS_MODULE}`;
