@@ -1,12 +1,38 @@
 // E-mail address normalisation and the redacted form used in logs.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { domainToASCII } from "node:url";
 
 const PLAIN_DOMAIN = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/;
+const BRACKETED = /<([^<>]*)>\s*$/;
 
 export type NormalisedAddress =
   | { readonly ok: true; readonly address: string }
   | { readonly ok: false; readonly message: string };
+
+/**
+ * domainToASCII is pure but slow (a call into ICU per address), and one container sees the same few
+ * internationalised domains again and again. Bounded so that a stream of distinct domains cannot
+ * grow it: when full, the oldest entry goes; longer than any real domain (253) is not kept at all.
+ */
+const ASCII_DOMAINS = new Map<string, string>();
+export const ASCII_DOMAIN_CACHE_LIMIT = 256;
+
+function asciiDomainOf(domain: string): string {
+  const known = ASCII_DOMAINS.get(domain);
+  if (known !== undefined) return known;
+  const ascii = domainToASCII(domain);
+  if (domain.length > 255) return ascii;
+  if (ASCII_DOMAINS.size >= ASCII_DOMAIN_CACHE_LIMIT) {
+    ASCII_DOMAINS.delete(ASCII_DOMAINS.keys().next().value as string);
+  }
+  ASCII_DOMAINS.set(domain, ascii);
+  return ascii;
+}
+
+/** How many converted domains the cache holds (for tests of its bound). */
+export function asciiDomainCacheSize(): number {
+  return ASCII_DOMAINS.size;
+}
 
 /**
  * Normalise an address for use as a key: trim, take the part inside angle brackets when a display
@@ -16,7 +42,8 @@ export type NormalisedAddress =
  */
 export function normaliseAddress(raw: string): NormalisedAddress {
   let text = raw.trim();
-  const bracketed = /<([^<>]*)>\s*$/.exec(text);
+  // Without a ">" there is nothing in angle brackets; most addresses come bare.
+  const bracketed = text.includes(">") ? BRACKETED.exec(text) : null;
   if (bracketed?.[1] !== undefined) {
     text = bracketed[1].trim();
   }
@@ -25,12 +52,11 @@ export function normaliseAddress(raw: string): NormalisedAddress {
     return { ok: false, message: `"${raw}" is not an e-mail address (no local part and domain around "@")` };
   }
   const localPart = text.slice(0, at);
-  const typed = text
-    .slice(at + 1)
-    .toLowerCase()
-    .replace(/\.$/, "");
+  const lowered = text.slice(at + 1).toLowerCase();
+  // One trailing dot (the DNS root) goes.
+  const typed = lowered.endsWith(".") ? lowered.slice(0, -1) : lowered;
   // Most domains are plain ASCII already; only the others need the (slower) IDNA conversion.
-  const domain = PLAIN_DOMAIN.test(typed) ? typed : domainToASCII(typed);
+  const domain = PLAIN_DOMAIN.test(typed) ? typed : asciiDomainOf(typed);
   if (domain === "") {
     return { ok: false, message: `"${raw}" has an invalid domain` };
   }
@@ -39,5 +65,5 @@ export function normaliseAddress(raw: string): NormalisedAddress {
 
 /** A stable, non-reversible stand-in for an address in logs (first 12 hex digits of SHA-256). */
 export function redactAddress(address: string): string {
-  return `addr:${createHash("sha256").update(address).digest("hex").slice(0, 12)}`;
+  return `addr:${hash("sha256", address, "hex").slice(0, 12)}`;
 }

@@ -43,6 +43,9 @@ export interface DelayEvidence {
   readonly diagnosticCode?: string;
 }
 
+/** What a delayed recipient's evidence means; SES's suppression never comes with a delay. */
+export type DelayReading = Omit<BounceReading, "suppressedBySes">;
+
 /** What a bounce reason means for the address; `autoreply` is decided outside this table. */
 export type BounceClass = "hard" | "soft" | "block";
 
@@ -798,12 +801,87 @@ function firstMatch<R extends TextReason>(
   return undefined;
 }
 
+/**
+ * A map that never holds more than `limit` entries (when full, the oldest goes) and never keeps a
+ * key longer than `maxKeyLength`, so a container fed endless distinct texts keeps a fixed footprint.
+ */
+class BoundedMemo<V> {
+  readonly #entries = new Map<string, V>();
+
+  constructor(
+    readonly limit: number,
+    readonly maxKeyLength: number,
+  ) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): V | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (key.length > this.maxKeyLength || this.limit <= 0) return;
+    if (this.#entries.size >= this.limit) {
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+    this.#entries.set(key, value);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/** The phrase tables a normalised text is looked up in; null records "looked, no match". */
+interface TextMatches {
+  strong?: PhraseMatch | null;
+  weak?: PhraseMatch | null;
+  weakUnderPolicy?: PhraseMatch | null;
+}
+type PhraseTable = keyof TextMatches;
+
+/**
+ * The regex scan (up to ~30 alternations per text) is most of a classification, and normalisation
+ * maps diagnostics that differ only in an address or a code (most of them: MTAs quote the recipient)
+ * to one text, so the scan's result is kept per normalised text.
+ */
+const PHRASE_MEMO_LIMIT = 1024;
+const TEXT_MATCHES = new BoundedMemo<TextMatches>(PHRASE_MEMO_LIMIT, 1000);
+
+function scan(text: string, table: PhraseTable): PhraseMatch | undefined {
+  switch (table) {
+    case "strong":
+      return firstMatch(text, STRONG_ORDER, STRONG_PHRASES);
+    case "weak":
+      return firstMatch(text, WEAK_ORDER, WEAK_PHRASES);
+    case "weakUnderPolicy":
+      return firstMatch(text, WEAK_ORDER_UNDER_POLICY_STATUS, WEAK_PHRASES);
+  }
+}
+
+/** firstMatch over one table, remembered per normalised text. */
+function phraseIn(text: string, table: PhraseTable): PhraseMatch | undefined {
+  if (text === "") return undefined;
+  let matches = TEXT_MATCHES.get(text);
+  if (matches === undefined) {
+    matches = {};
+    TEXT_MATCHES.set(text, matches);
+  }
+  let match = matches[table];
+  if (match === undefined) {
+    match = scan(text, table) ?? null;
+    matches[table] = match;
+  }
+  return match ?? undefined;
+}
+
 /** The reason the diagnostic's specific phrases name, if any. */
 export function reasonOfText(diagnostic: string | undefined): Reason | undefined {
   if (diagnostic === undefined) return undefined;
   const text = normaliseDiagnostic(diagnostic);
-  return (firstMatch(text, STRONG_ORDER, STRONG_PHRASES) ?? firstMatch(text, WEAK_ORDER, WEAK_PHRASES))
-    ?.reason;
+  return (phraseIn(text, "strong") ?? phraseIn(text, "weak"))?.reason;
 }
 
 function specificReasonOfStatus(status: EnhancedStatus): Reason | undefined {
@@ -857,7 +935,7 @@ function readClues(statusField: string | undefined, diagnostic: string | undefin
 
 /** Strong text, then a specific status, then weak text, then a generic status, then the reply code. */
 function decideFromClues(clues: Clues, labelReason?: LabelReading): Decision | undefined {
-  const strong = firstMatch(clues.text, STRONG_ORDER, STRONG_PHRASES);
+  const strong = phraseIn(clues.text, "strong");
   if (strong !== undefined) {
     // RFC 3463 gives message size two codes; 5.2.3 is the administrative (per-mailbox) limit.
     const sizeLimit =
@@ -875,11 +953,7 @@ function decideFromClues(clues: Clues, labelReason?: LabelReading): Decision | u
   const specific = status === undefined ? undefined : specificReasonOfStatus(status);
   if (status !== undefined && specific !== undefined)
     return { reason: specific, source: { kind: "status", status } };
-  const weak = firstMatch(
-    clues.text,
-    status?.subject === 7 ? WEAK_ORDER_UNDER_POLICY_STATUS : WEAK_ORDER,
-    WEAK_PHRASES,
-  );
+  const weak = phraseIn(clues.text, status?.subject === 7 ? "weakUnderPolicy" : "weak");
   if (weak !== undefined) return { reason: weak.reason, source: { kind: "text", phrase: weak.phrase } };
   if (status !== undefined && status.statusClass !== 2) {
     const generic = genericReasonOfStatus(status);
@@ -986,33 +1060,166 @@ function finish(
   };
 }
 
-/** Reads one bounced recipient of an SES Bounce notification. */
+// ---------------------------------------------------------------------------------------------
+// Memo. A reading is a pure function of the evidence's strings, and one container sees the same
+// MTA texts over and over (every recipient a provider rejects gets the same sentence), so readings
+// are kept, keyed by all the fields the reading looks at. Readings are frozen: every caller gets
+// the same object, and none may change it.
+
+/**
+ * Readings are filed under their diagnostic text (the field that varies most), each text holding
+ * the combinations of the other fields it came with: a lookup hashes the text once and compares a
+ * few short strings, with no key to build. At most 1024 readings in all and 32 per text (the oldest
+ * texts go first), and evidence longer than 1000 characters in all is read but not kept, so a
+ * container holds at most a few MB however varied its feedback.
+ */
+const READING_MEMO_LIMIT = 1024;
+const READING_MEMO_MAX_TEXT = 1000;
+const READINGS_PER_TEXT = 32;
+
+interface Remembered<E, R> {
+  readonly evidence: E;
+  readonly reading: R;
+}
+
+class ReadingMemo<E extends { readonly diagnosticCode?: string }, R> {
+  readonly #byText = new Map<string, Remembered<E, R>[]>();
+  #readings = 0;
+
+  constructor(
+    /** Whether two pieces of evidence agree on every field the reading looks at. */
+    private readonly same: (a: E, b: E) => boolean,
+    /** Those fields alone, copied: the caller's object may change after the call. */
+    private readonly fieldsOf: (evidence: E) => E,
+    /** Their total length. */
+    private readonly lengthOf: (evidence: E) => number,
+  ) {}
+
+  get(evidence: E): R | undefined {
+    const remembered = this.#byText.get(evidence.diagnosticCode ?? "");
+    if (remembered === undefined) return undefined;
+    for (const entry of remembered) {
+      if (this.same(entry.evidence, evidence)) return entry.reading;
+    }
+    return undefined;
+  }
+
+  set(evidence: E, reading: R): void {
+    if (this.lengthOf(evidence) > READING_MEMO_MAX_TEXT) return;
+    const text = evidence.diagnosticCode ?? "";
+    let remembered = this.#byText.get(text);
+    if (remembered === undefined) {
+      remembered = [];
+      this.#byText.set(text, remembered);
+    }
+    if (remembered.length >= READINGS_PER_TEXT) remembered.shift();
+    else this.#readings += 1;
+    remembered.push({ evidence: this.fieldsOf(evidence), reading });
+    while (this.#readings > READING_MEMO_LIMIT) {
+      const oldest = this.#byText.entries().next().value;
+      if (oldest === undefined) break;
+      this.#byText.delete(oldest[0]);
+      this.#readings -= oldest[1].length;
+    }
+  }
+
+  /** Texts and readings held. */
+  size(): { texts: number; readings: number } {
+    return { texts: this.#byText.size, readings: this.#readings };
+  }
+
+  clear(): void {
+    this.#byText.clear();
+    this.#readings = 0;
+  }
+}
+
+const lengthOfField = (field: string | undefined): number => field?.length ?? 0;
+
+const BOUNCE_READINGS = new ReadingMemo<BounceEvidence, BounceReading>(
+  (a, b) =>
+    a.diagnosticCode === b.diagnosticCode &&
+    a.status === b.status &&
+    a.bounceSubType === b.bounceSubType &&
+    a.bounceType === b.bounceType &&
+    a.action === b.action,
+  (e) => ({
+    bounceType: e.bounceType,
+    bounceSubType: e.bounceSubType,
+    action: e.action,
+    status: e.status,
+    diagnosticCode: e.diagnosticCode,
+  }),
+  (e) =>
+    lengthOfField(e.bounceType) +
+    lengthOfField(e.bounceSubType) +
+    lengthOfField(e.action) +
+    lengthOfField(e.status) +
+    lengthOfField(e.diagnosticCode),
+);
+
+const DELAY_READINGS = new ReadingMemo<DelayEvidence, DelayReading>(
+  (a, b) => a.diagnosticCode === b.diagnosticCode && a.status === b.status && a.delayType === b.delayType,
+  (e) => ({ delayType: e.delayType, status: e.status, diagnosticCode: e.diagnosticCode }),
+  (e) => lengthOfField(e.delayType) + lengthOfField(e.status) + lengthOfField(e.diagnosticCode),
+);
+
+/** What each memo holds (tests check the bounds). */
+export function classifyMemoSizes(): {
+  bounce: { texts: number; readings: number };
+  delay: { texts: number; readings: number };
+  phraseTexts: number;
+} {
+  return { bounce: BOUNCE_READINGS.size(), delay: DELAY_READINGS.size(), phraseTexts: TEXT_MATCHES.size };
+}
+
+/** The bounds above, for tests. */
+export const CLASSIFY_MEMO_BOUNDS = {
+  readings: READING_MEMO_LIMIT,
+  maxText: READING_MEMO_MAX_TEXT,
+  readingsPerText: READINGS_PER_TEXT,
+  phraseTexts: PHRASE_MEMO_LIMIT,
+} as const;
+
+/** Empties the memos (tests start from a known state). */
+export function clearClassifyMemo(): void {
+  BOUNCE_READINGS.clear();
+  DELAY_READINGS.clear();
+  TEXT_MATCHES.clear();
+}
+
+/** Reads one bounced recipient of an SES Bounce notification; see the memo above. */
 export function classifyBounce(evidence: BounceEvidence): BounceReading {
+  const known = BOUNCE_READINGS.get(evidence);
+  if (known !== undefined) return known;
+  const reading = Object.freeze(classifyBounceUncached(evidence));
+  BOUNCE_READINGS.set(evidence, reading);
+  return reading;
+}
+
+/** classifyBounce without the reading memo: the reference the memo is tested against. */
+export function classifyBounceUncached(evidence: BounceEvidence): BounceReading {
   const labelText = sesLabel(evidence.bounceType, evidence.bounceSubType);
   const labelKey = `${evidence.bounceType ?? ""}/${evidence.bounceSubType ?? ""}`;
   const labelReading = labelReadingOf(labelKey);
   const label = { text: labelText, class: labelClass(evidence.bounceType) };
 
   if (labelReading?.decisive === true) {
-    return {
-      class: "hard",
-      reason: labelReading.reason,
-      ...optionalStatus(pickStatus(evidence.status, evidence.diagnosticCode)),
-      explanation: `SES did not send: its ${labelText} subtype means the address is on an SES suppression list.`,
-      suppressedBySes: true,
-    };
+    const suppressed: { -readonly [K in keyof BounceReading]: BounceReading[K] } = readingOf(
+      "hard",
+      labelReading.reason,
+      pickStatus(evidence.status, evidence.diagnosticCode),
+      `SES did not send: its ${labelText} subtype means the address is on an SES suppression list.`,
+    );
+    suppressed.suppressedBySes = true;
+    return suppressed;
   }
 
   const clues = readClues(evidence.status, evidence.diagnosticCode);
   const decision =
     decideFromClues(clues, labelReading) ?? decideFromLabel(evidence, clues, labelText, labelReading);
   const verdict = finish(networkFailureThatEnded(decision, clues), clues, label);
-  return {
-    class: verdict.class,
-    reason: verdict.reason,
-    ...optionalStatus(verdict.status),
-    explanation: verdict.explanation,
-  };
+  return readingOf(verdict.class, verdict.reason, verdict.status, verdict.explanation);
 }
 
 /**
@@ -1054,15 +1261,36 @@ function decideFromLabel(
   return { reason: "undefined", source: { kind: "nothing" } };
 }
 
-function optionalStatus(status: EnhancedStatus | undefined): { status?: string } {
-  return status === undefined ? {} : { status: status.code };
+/**
+ * A reading with `status` only when there is one, its keys always in this order. Two literals, not
+ * a spread of an optional part: V8 spreads small objects into a literal an order of magnitude slower.
+ */
+function readingOf(
+  readingClass: BounceReading["class"],
+  reason: Reason,
+  status: EnhancedStatus | undefined,
+  explanation: string,
+): BounceReading {
+  return status === undefined
+    ? { class: readingClass, reason, explanation }
+    : { class: readingClass, reason, status: status.code, explanation };
 }
 
 /**
  * Reads one delayed recipient of an SES DeliveryDelay event. SES is still retrying, so nothing here
  * is final: a reason that would kill the address is read as soft; sender blocks stay blocks.
+ * Memoised like classifyBounce.
  */
-export function classifyDelay(evidence: DelayEvidence): Omit<BounceReading, "suppressedBySes"> {
+export function classifyDelay(evidence: DelayEvidence): DelayReading {
+  const known = DELAY_READINGS.get(evidence);
+  if (known !== undefined) return known;
+  const reading = Object.freeze(classifyDelayUncached(evidence));
+  DELAY_READINGS.set(evidence, reading);
+  return reading;
+}
+
+/** classifyDelay without the reading memo: the reference the memo is tested against. */
+export function classifyDelayUncached(evidence: DelayEvidence): DelayReading {
   const clues = readClues(evidence.status, evidence.diagnosticCode);
   const delayType = evidence.delayType ?? "";
   const typeReason = delayTypeReasonOf(delayType);
@@ -1088,10 +1316,10 @@ export function classifyDelay(evidence: DelayEvidence): Omit<BounceReading, "sup
   const still = reasonClass === "hard" ? ", still soft because SES is retrying" : "";
   // No full stop: callers append what the delay means for the final outcome.
   const sentence = `${source} means ${decision.reason} (${delayClass})${still}`;
-  return {
-    class: delayClass,
-    reason: decision.reason,
-    ...optionalStatus(clues.status),
-    explanation: sentence.charAt(0).toUpperCase() + sentence.slice(1),
-  };
+  return readingOf(
+    delayClass,
+    decision.reason,
+    clues.status,
+    sentence.charAt(0).toUpperCase() + sentence.slice(1),
+  );
 }

@@ -61,7 +61,9 @@ const STATUS_CANDIDATE = /(?<![\w.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/g;
 export function extractStatus(text: string | undefined): string | undefined {
   if (text === undefined || text === "") return undefined;
   let success: string | undefined;
-  for (const match of text.matchAll(STATUS_CANDIDATE)) {
+  // exec over the shared global regex, not matchAll: matchAll clones the regex on every call.
+  STATUS_CANDIDATE.lastIndex = 0;
+  for (let match = STATUS_CANDIDATE.exec(text); match !== null; match = STATUS_CANDIDATE.exec(text)) {
     const parsed = parseStatus(match[1]);
     if (parsed === undefined) continue;
     if (parsed.statusClass !== 2) return parsed.code;
@@ -84,7 +86,9 @@ const REPLY_CANDIDATE = /(?:^|[\s;:#([<"'])([2-5][0-5]\d)(?=[\s-]|$)(?![\s-]*byt
 export function extractReplyCode(text: string | undefined): string | undefined {
   if (text === undefined || text === "") return undefined;
   let success: string | undefined;
-  for (const match of text.matchAll(REPLY_CANDIDATE)) {
+  // exec over the shared global regex, not matchAll: matchAll clones the regex on every call.
+  REPLY_CANDIDATE.lastIndex = 0;
+  for (let match = REPLY_CANDIDATE.exec(text); match !== null; match = REPLY_CANDIDATE.exec(text)) {
     const code = match[1];
     if (code === undefined) continue;
     if (!code.startsWith("2")) return code;

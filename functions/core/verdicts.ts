@@ -1,5 +1,5 @@
 // One verdict per recipient of a parsed SES notification.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { normaliseAddress } from "./address.ts";
 import { classifyBounce, classifyDelay, extractStatus } from "./classify.ts";
 import type { SesNotification } from "./parse.ts";
@@ -13,10 +13,12 @@ import type { FeedbackEvent, RecipientVerdict } from "./types.ts";
  * store's idempotency list holds no address and stays small.
  */
 export function eventIdOf(event: FeedbackEvent, reference: string, address: string, extra = ""): string {
-  return createHash("sha256")
-    .update(`${event}\u0000${reference}\u0000${address.toLowerCase()}\u0000${extra}`)
-    .digest("base64url")
-    .slice(0, 22);
+  // The one-shot hash: same digest as createHash().update().digest(), without a Hash object per id.
+  return hash(
+    "sha256",
+    `${event}\u0000${reference}\u0000${address.toLowerCase()}\u0000${extra}`,
+    "base64url",
+  ).slice(0, 22);
 }
 
 const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -38,7 +40,12 @@ interface Fields {
   readonly class: RecipientVerdict["class"];
   readonly reason: RecipientVerdict["reason"];
   readonly timestamp: string;
-  readonly eventId: (address: string) => string;
+  /**
+   * The event id of a valid address is eventIdOf(event, idReference, address, idExtra): data, not a
+   * closure, so no function object is made per recipient.
+   */
+  readonly idReference: string;
+  readonly idExtra: string;
   readonly explanation: string;
   readonly status?: string | null | undefined;
   readonly diagnostic?: string | null | undefined;
@@ -72,7 +79,7 @@ function verdict(notification: SesNotification, raw: string, fields: Fields): Re
     source: notification.source,
     sesType: notification.type,
     eventId: normalised.ok
-      ? fields.eventId(address)
+      ? eventIdOf(fields.event, fields.idReference, address, fields.idExtra)
       : eventIdOf(fields.event, fields.feedbackId ?? notification.mail.messageId, address, fields.timestamp),
     explanation: normalised.ok ? fields.explanation : `ignored: ${normalised.message}`,
     suppressedBySes: normalised.ok && fields.suppressedBySes === true ? true : undefined,
@@ -99,7 +106,8 @@ function bounceVerdicts(notification: SesNotification): RecipientVerdict[] {
       reason: reading.reason,
       timestamp,
       feedbackId: bounce.feedbackId,
-      eventId: (address) => eventIdOf("bounce", bounce.feedbackId, address),
+      idReference: bounce.feedbackId,
+      idExtra: "",
       explanation: reading.explanation,
       status: reading.status,
       diagnostic: recipient.diagnosticCode,
@@ -129,7 +137,8 @@ function complaintVerdicts(notification: SesNotification): RecipientVerdict[] {
       reason: onSesList && !notSpam ? "suppressed" : "feedback",
       timestamp,
       feedbackId: complaint.feedbackId,
-      eventId: (address) => eventIdOf("complaint", complaint.feedbackId, address),
+      idReference: complaint.feedbackId,
+      idExtra: "",
       explanation,
       suppressedBySes: onSesList && !notSpam,
     }),
@@ -148,7 +157,8 @@ function deliveryVerdicts(notification: SesNotification): RecipientVerdict[] {
       class: "delivered",
       reason: "delivered",
       timestamp,
-      eventId: (address) => eventIdOf("delivery", messageId, address),
+      idReference: messageId,
+      idExtra: "",
       explanation: "the receiving server accepted the message",
       status,
       diagnostic: delivery.smtpResponse,
@@ -172,7 +182,8 @@ function delayVerdicts(notification: SesNotification): RecipientVerdict[] {
       class: reading.class,
       reason: reading.reason,
       timestamp,
-      eventId: (address) => eventIdOf("delay", messageId, address, timestamp),
+      idReference: messageId,
+      idExtra: timestamp,
       explanation: `${reading.explanation}; SES is still retrying, so the final bounce or delivery decides`,
       status: reading.status,
       diagnostic: recipient.diagnosticCode,
@@ -194,7 +205,8 @@ function otherVerdicts(notification: SesNotification): RecipientVerdict[] {
       class: "ignore",
       reason: "undefined",
       timestamp,
-      eventId: (address) => eventIdOf("other", reference, address, timestamp),
+      idReference: reference,
+      idExtra: timestamp,
       explanation: `ignored: ${notification.type} is ${note}, not recipient feedback`,
     }),
   );
