@@ -43,6 +43,44 @@ export function benchRecords(count: number, seed: number): SQSRecord[] {
   );
 }
 
+/**
+ * The same records with every bounce and delay diagnostic quoting its recipient, as many MTAs write
+ * them ("550 5.1.1 <jane@example.com>: Recipient address rejected: …"). The generated stream uses a
+ * dozen fixed texts, which the classifier's reading memo always hits; with the address in the text
+ * each recipient's evidence is new to it and only the phrase memo (over the text with addresses
+ * removed) still helps, closer to what real traffic costs.
+ */
+export function withAddressInDiagnostics(records: readonly SQSRecord[]): SQSRecord[] {
+  type Recipient = { emailAddress?: string; diagnosticCode?: string | null };
+  const quote = (recipients: Recipient[] | undefined) => {
+    for (const recipient of recipients ?? []) {
+      if (typeof recipient.diagnosticCode === "string" && recipient.emailAddress !== undefined) {
+        // The bare address, also when the recipient was written with a display name.
+        const address = /<([^<>]+)>\s*$/.exec(recipient.emailAddress)?.[1] ?? recipient.emailAddress;
+        recipient.diagnosticCode = recipient.diagnosticCode.replace(
+          /^(smtp; )?(\d{3}[ -]\d\.\d{1,3}\.\d{1,3} )?/,
+          (prefix) => `${prefix}<${address}>: `,
+        );
+      }
+    }
+  };
+  return records.map((record) => {
+    const envelope = JSON.parse(record.body) as { Message?: string };
+    const inner = envelope.Message === undefined ? envelope : JSON.parse(envelope.Message);
+    const notification = inner as {
+      bounce?: { bouncedRecipients?: Recipient[] };
+      deliveryDelay?: { delayedRecipients?: Recipient[] };
+    };
+    quote(notification.bounce?.bouncedRecipients);
+    quote(notification.deliveryDelay?.delayedRecipients);
+    const body =
+      envelope.Message === undefined
+        ? JSON.stringify(notification)
+        : JSON.stringify({ ...envelope, Message: JSON.stringify(notification) });
+    return { ...record, body };
+  });
+}
+
 /** What any consumer must do: decode the SQS body and the SNS Message inside it. */
 function jsonParseOnly(records: readonly SQSRecord[]): number {
   let fields = 0;

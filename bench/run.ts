@@ -10,7 +10,7 @@ import { quietSdkWarnings } from "../cli/local/aws-clients.ts";
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
 import { type ChaosReport, runChaos, sameInstantReplay } from "../test/support/chaos-replay.ts";
 import { measureBundles } from "./bundles.ts";
-import { benchRecords, measureClassifySpeed } from "./classify-speed.ts";
+import { benchRecords, measureClassifySpeed, withAddressInDiagnostics } from "./classify-speed.ts";
 import { costPerMillionNotifications, FLOOR_USD, PRICES_DATE, PRICES_USD } from "./cost-model.ts";
 import { measureDynamoDbUsage } from "./dynamodb-usage.ts";
 import { type BenchResult, type GitState, goalVerdicts, renderBenchmarks, type Verdict } from "./report.ts";
@@ -72,7 +72,9 @@ async function main(): Promise<void> {
 
   progress(`classify speed over ${CLASSIFY_RECORDS} SQS records…`);
   let phase = performance.now();
-  const classify = measureClassifySpeed(benchRecords(CLASSIFY_RECORDS, 3));
+  const classifyRecords = benchRecords(CLASSIFY_RECORDS, 3);
+  const classify = measureClassifySpeed(classifyRecords);
+  const classifyQuoting = measureClassifySpeed(withAddressInDiagnostics(classifyRecords));
   progress(`  done in ${seconds(phase)} s`);
 
   progress(`DynamoDB usage over a replay of ${REPLAY_NOTIFICATIONS} notifications…`);
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
     classify_ratio_vs_json_parse: classify.ratio,
     classify_recipients_per_second: classify.recipientsPerSecond,
     classify_details: classify,
+    classify_ratio_with_addresses_in_diagnostics: classifyQuoting.ratio,
     dynamodb_requests_per_recipient_event: usage.requestsPerRecipientEvent,
     dynamodb_requests_breakdown: usage.breakdown,
     intake_reads: usage.intakeReads,

@@ -33,6 +33,7 @@ function fabricatedResult(): BenchResult {
       ratio: 3.21,
       recipientsPerSecond: 24680,
     },
+    classify_ratio_with_addresses_in_diagnostics: 4.56,
     dynamodb_requests_per_recipient_event: 1.012,
     dynamodb_requests_breakdown: { UpdateItem: 1012, GetItem: 3 },
     intake_reads: 0,
