@@ -520,13 +520,15 @@ The same client also asks for \`ReturnConsumedCapacity: TOTAL\`. dynalite comput
 DynamoDB bills them: the larger of the item before and after, per started KB written or per 4 KB read.
 Refused conditional writes (duplicates, ${formatNumber(usage.failed_conditional_writes)} here) are billed too, but dynalite reports no units
 for them, so they are counted at the average write's units. A fresh table gives
-**${formatNumber(usage.write_units_per_recipient_event)} write units per recipient event** (it was 1.999 before the history was compacted, \`9ec0238\`):
-an item with one event takes one unit, and passes 1 KB after three or four events.
+**${formatNumber(usage.write_units_per_recipient_event)} write units per recipient event**. It was 1.999 with map entries of full key names, 1.668
+with one-letter keys (\`9ec0238\`), and is lower since each entry is one string (time in base 36, one- and
+two-letter codes, 12-character stored ids, no feedbackId, deliveries reduced to time and status,
+\`f146139\`): most addresses' items now stay within the first KB.
 
 **Steady state:** one address receives ${formatNumber(steady.historyLimit + steady.events)} deliveries a day apart and the last ${formatNumber(steady.events)} are measured. Its
 history then stays between ${formatNumber(steady.historyLimit / 2)} and ${formatNumber(steady.historyLimit)} entries (historyLimit ${formatNumber(steady.historyLimit)}). Result: ${formatNumber(steady.requestsPerEvent)} requests per
 event (the requests beyond one trim the history) and **${formatNumber(steady.writeUnitsPerEvent)} write units per event** (7.89 with 50
-full entries, before \`9ec0238\`), because every append rewrites the whole item.
+full entries before \`9ec0238\`, 2.85 with map entries before \`f146139\`): every append rewrites the whole item.
 
 ### \`presend_requests_per_100_addresses\`, \`presend_validation_microseconds_per_address\`, \`presend_end_to_end_ratio_vs_batch_get\`
 \`createPresendCheck\` with the real store, on the table left by the replay, checks 100 and then 1,000
@@ -583,6 +585,14 @@ of the function over its baseline's median: ${list(pairs)}. Medians: ${medians}.
 The import alone gives ratios of ${importOnly}. On this shared machine the ratio moves from run
 to run. Over six runs of the code before \`9678e74\` (with full zod, and one DynamoDB client as the
 only baseline) the classifier gave 1.36 to 2.28 and the pre-send check 2.14 to 2.97.
+
+The pre-send check was at 2.07 to 2.30 while its bundle held \`mailchecker\` itself, which builds a Set
+of its 56,000-odd domains when loaded (69 % of the bundle). Since \`326b586\` the stack and this bench
+alias \`mailchecker\` to a module generated at synth from the installed package: the same domains as
+one sorted string with a binary search (lib/disposable-domains.ts, functions/core/sorted-list.ts).
+Measured once with everything else equal: the real list 2.30, the sorted string 1.54, and no list at
+all 1.38, so the goal of 1.3 needs lighter validation packages too (the RFC 5321 parser and the
+spell checker), not only a cheaper list.
 
 **What fills the bundles** (esbuild metafile, bytes in the output, the largest packages):
 ${fills}
@@ -740,11 +750,13 @@ The result is **${usd(result.cost_per_million_notifications_usd)}** per million:
 ${usd(GOALS.costPerMillionNotificationsUsd)}: ${verdicts.cost_per_million_notifications_usd === "met" ? "met" : `**${verdicts.cost_per_million_notifications_usd}**`}. The floor is ${usd(result.cost_floor_usd)} (one publish, SQS at batch size 10, one 1 KB
 write). If every write took one unit, the same request counts would cost
 **${usd(result.cost_if_every_write_were_one_unit_usd)}**, which ${oneUnitVerdict === "met" ? "meets" : "misses"} the goal. They take ${formatNumber(inputs.writeUnitsPerNotification)} units on average on a fresh table,
-and **${usd(result.cost_steady_state_usd)}** in the steady state of a busy address (${formatNumber(result.dynamodb_details.steady_state.writeUnitsPerEvent)} units per write). The cause is
-design, not overhead in requests: every event rewrites the whole item, and the item carries its
-recent history (up to ${formatNumber(result.policy.history_limit)} compact entries) so that "why is this address suppressed?" and the
-order-independent policy need no second read. Keeping the history in separate items would make each
-event two writes of one unit (about ${usd(Math.round(historyApart * 100) / 100)}) and reads dearer; the history on the item was kept.
+and **${usd(result.cost_steady_state_usd)}** in the steady state of a busy address (${formatNumber(result.dynamodb_details.steady_state.writeUnitsPerEvent)} units per write). The units above
+one come from design, not overhead in requests: every event rewrites the whole item, and the item
+carries its recent history (up to ${formatNumber(result.policy.history_limit)} compact entries) so that "why is this address suppressed?" and
+the order-independent policy need no second read. Keeping the history in separate items would make
+each event two writes of one unit (about ${usd(Math.round(historyApart * 100) / 100)}) and reads dearer; the history on the item was kept,
+and made small: it was ${usd(2.049)} per million with map entries (1.662 units per notification) before
+\`f146139\`.
 
 Not included: CloudWatch Logs ingestion of the classifier's log lines, measured at
 ${formatNumber(inputs.logBytesPerNotification)} bytes per notification, or **${usd(cost.cloudWatchLogs)}** per million at ${usd(prices.cloudWatchLogsIngestedPerGb)} per GB. Also left out
