@@ -93,7 +93,10 @@ const RETAINED = "suppressed";
  * version is still recognised.
  */
 const STORED_ID_LENGTH = 12;
-const NOT_SEEN = "(attribute_not_exists(#ids) OR NOT (contains(#ids, :id) OR contains(#ids, :wholeId)))";
+// NOT binds tighter than AND, and AND than OR: "no list, or neither form in it". Written without
+// nested parentheses: dynalite's expression parser (every local run and test) backtracks over them,
+// and the nested form halved the chaos replay's rate.
+const NOT_SEEN = "attribute_not_exists(#ids) OR NOT contains(#ids, :id) AND NOT contains(#ids, :wholeId)";
 
 /** The form of an event id the ids list holds. */
 export function storedEventId(id: string): string {
