@@ -97,6 +97,7 @@ export interface BenchResult {
     readonly notifications_per_second: number;
     readonly pollers: number;
     readonly visibility_timeout_seconds: number;
+    readonly queue_window: number;
   };
   readonly policy: { readonly soft_bounce_threshold: number; readonly history_limit: number };
   readonly load_average_at_end: readonly number[];
@@ -795,8 +796,10 @@ implementation in \`test/support/\`:
 - **Delivery:** the messages go through the real local SQS (local-aws-sqs) with \`maxReceiveCount\` 3,
   a ${formatNumber(chaos.visibility_timeout_seconds)} s visibility timeout and its DLQ. ${formatNumber(chaos.pollers)} pollers (\`pumpQueue\`) feed the real middy handler
   (\`createHandler\`) like concurrent invocations of Lambda's event source mapping, including partial
-  batch failures. dynalite runs in a child process so it gets the second core. (\`chaos.test.ts\` runs
-  the same replay at 2,000 notifications with 4 pollers and a 2 s visibility timeout.)
+  batch failures. The stream is fed in while the pollers work, with at most ${formatNumber(chaos.queue_window)} messages on the
+  queue (local-aws-sqs scans its whole queue on every receive). dynalite runs in a child process so
+  it gets the second core. (\`chaos.test.ts\` runs the same replay at 2,000 notifications with a window
+  of 500, 4 pollers and a 2 s visibility timeout.)
 - **Faults** (dynamodb-faults.ts): SDK middleware on the handler's DynamoDB client throws
   \`ProvisionedThroughputExceededException\` or \`TimeoutError\` for 8 % of distinct requests. A hash of
   the request decides which ones, so the result does not depend on interleaving. A fault is thrown

@@ -182,7 +182,12 @@ export interface PumpReport {
 export async function pumpQueue(
   queues: LocalQueues,
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
-  options: { batchSize?: number; deadlineMs?: number } = {},
+  options: {
+    batchSize?: number;
+    deadlineMs?: number;
+    /** While true, an empty queue means "wait for more", not "done": someone is still sending. */
+    moreComing?: () => boolean;
+  } = {},
 ): Promise<PumpReport> {
   const deadline = Date.now() + (options.deadlineMs ?? 60_000);
   const receiveCounts = new Map<string, number>();
@@ -201,7 +206,7 @@ export async function pumpQueue(
     );
     const messages = received.Messages ?? [];
     if (messages.length === 0) {
-      if ((await queueDepth(queues)) === 0) break;
+      if (options.moreComing?.() !== true && (await queueDepth(queues)) === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
       continue;
     }

@@ -37,6 +37,12 @@ export interface ChaosOptions {
   readonly batchSize?: number;
   /** The replay gives up (and reports what is left on the queue) after this long. @default 120000 */
   readonly deadlineMs?: number;
+  /**
+   * Feed the queue while it is worked, keeping at most this many messages on it, instead of sending
+   * the whole stream first. local-aws-sqs scans every message of a queue on each receive, so a large
+   * replay with everything queued at once spends its time in the emulator. @default everything first
+   */
+  readonly queueWindow?: number;
   /** Run dynalite in a child process, so it and the code under test use two cores. @default true */
   readonly separateDynamoDbProcess?: boolean;
 }
@@ -158,10 +164,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   try {
     const sendStarted = performance.now();
-    await sendMessages(
-      queues,
-      stream.messages.map(({ body }) => ({ body })),
-    );
+    const outgoing = stream.messages.map(({ body }) => ({ body }));
+    const window = options.queueWindow ?? outgoing.length;
+    // The first window up front; with a window, the rest is fed below while the pollers work.
+    await sendMessages(queues, outgoing.slice(0, window));
+    let sent = Math.min(window, outgoing.length);
     const handler = createHandler({
       store: new DynamoDbSuppressionStore(faultyClient, dynamo.tableName, policy),
       logger: silentLogger,
@@ -180,14 +187,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const pumpStarted = performance.now();
     injector.arm();
-    const pumped = await Promise.all(
-      Array.from({ length: options.concurrency ?? 4 }, () =>
+    const feed = async () => {
+      while (sent < outgoing.length) {
+        if ((await queueDepth(queues)) > window / 2) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          continue;
+        }
+        const next = outgoing.slice(sent, sent + Math.ceil(window / 2));
+        await sendMessages(queues, next);
+        sent += next.length;
+      }
+    };
+    const [, ...pumped] = await Promise.all([
+      feed(),
+      ...Array.from({ length: options.concurrency ?? 4 }, () =>
         pumpQueue(queues, invoke, {
           batchSize: options.batchSize ?? 10,
           deadlineMs: options.deadlineMs ?? 120_000,
+          moreComing: () => sent < outgoing.length,
         }),
       ),
-    );
+    ]);
     injector.disarm();
     const verifyStarted = performance.now();
     const queueDepthAfter = await queueDepth(queues);

@@ -169,6 +169,7 @@ function fabricatedResult(): BenchResult {
       notifications_per_second: 136,
       pollers: 16,
       visibility_timeout_seconds: 5,
+      queue_window: 1000,
     },
     policy: { soft_bounce_threshold: 5, history_limit: 20 },
     load_average_at_end: [0.7, 0.5, 0.3],
