@@ -18,12 +18,12 @@ import { measureWindowTransitions } from "./retry-windows.ts";
 
 /**
  * The chaos replay's size. 100,000 notifications is the issue's aim; on the 2-core machine of
- * BENCHMARKS.md the replay is CPU-bound at about 200 notifications a second (the AWS SDK, the local
- * SQS and dynalite share the two cores), so 100,000 would take about 8 minutes. This is the largest
+ * BENCHMARKS.md the replay is CPU-bound at about 250 notifications a second (the AWS SDK, the local
+ * SQS and dynalite share the two cores), so 100,000 would take about 7 minutes. This is the largest
  * size that keeps the whole bench within about 3½ minutes there; `--chaos-notifications 100000`
  * runs the full size.
  */
-const DEFAULT_CHAOS_NOTIFICATIONS = 30_000;
+const DEFAULT_CHAOS_NOTIFICATIONS = 40_000;
 /**
  * Pollers at once, like concurrent invocations of the event source mapping. With 4, the replay sat
  * idle while batches waited out the SDK's backoff on injected throttling; 16 keep both cores busy.
