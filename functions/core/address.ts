@@ -1,6 +1,7 @@
 // E-mail address normalisation and the redacted form used in logs.
 import { hash } from "node:crypto";
 import { domainToASCII } from "node:url";
+import { BoundedMemo } from "./bounded-memo.ts";
 
 const PLAIN_DOMAIN = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/;
 const BRACKETED = /<([^<>]*)>\s*$/;
@@ -14,17 +15,13 @@ export type NormalisedAddress =
  * internationalised domains again and again. Bounded so that a stream of distinct domains cannot
  * grow it: when full, the oldest entry goes; longer than any real domain (253) is not kept at all.
  */
-const ASCII_DOMAINS = new Map<string, string>();
 export const ASCII_DOMAIN_CACHE_LIMIT = 256;
+const ASCII_DOMAINS = new BoundedMemo<string>(ASCII_DOMAIN_CACHE_LIMIT, 255);
 
 function asciiDomainOf(domain: string): string {
   const known = ASCII_DOMAINS.get(domain);
   if (known !== undefined) return known;
   const ascii = domainToASCII(domain);
-  if (domain.length > 255) return ascii;
-  if (ASCII_DOMAINS.size >= ASCII_DOMAIN_CACHE_LIMIT) {
-    ASCII_DOMAINS.delete(ASCII_DOMAINS.keys().next().value as string);
-  }
   ASCII_DOMAINS.set(domain, ascii);
   return ascii;
 }

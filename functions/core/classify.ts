@@ -7,6 +7,7 @@
 // ordered table decides which reason wins when several match, and `classOfReason` turns a reason
 // into what the policy does with the address.
 
+import { BoundedMemo } from "./bounded-memo.ts";
 import {
   classDigitOf,
   describeStatus,
@@ -799,39 +800,6 @@ function firstMatch<R extends TextReason>(
     if (match !== null) return { reason, phrase: match[0].trim() };
   }
   return undefined;
-}
-
-/**
- * A map that never holds more than `limit` entries (when full, the oldest goes) and never keeps a
- * key longer than `maxKeyLength`, so a container fed endless distinct texts keeps a fixed footprint.
- */
-class BoundedMemo<V> {
-  readonly #entries = new Map<string, V>();
-
-  constructor(
-    readonly limit: number,
-    readonly maxKeyLength: number,
-  ) {}
-
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  get(key: string): V | undefined {
-    return this.#entries.get(key);
-  }
-
-  set(key: string, value: V): void {
-    if (key.length > this.maxKeyLength || this.limit <= 0) return;
-    if (this.#entries.size >= this.limit) {
-      this.#entries.delete(this.#entries.keys().next().value as string);
-    }
-    this.#entries.set(key, value);
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
 }
 
 /** The phrase tables a normalised text is looked up in; null records "looked, no match". */
