@@ -6,11 +6,10 @@ import { type LocalDynamoDb, startLocalDynamoDb } from "../../cli/local/dynamodb
 import { countRequests } from "../../cli/local/request-counter.ts";
 import {
   DynamoDbSuppressionStore,
-  decodeEntry,
-  encodeEntry,
   stateFromItem,
   storedEventId,
 } from "../../functions/adapters/dynamodb-store.ts";
+import { decodeEntry, encodeEntry } from "../../functions/adapters/history-entry.ts";
 import { TABLE_SCHEMA } from "../../functions/adapters/table-schema.ts";
 import {
   type AddressState,
