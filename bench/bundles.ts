@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
-import { writeDisposableDomainsModule } from "../lib/disposable-domains.ts";
+import { disposableDomainsAliases } from "../lib/disposable-domains.ts";
 import { median, round } from "./statistics.ts";
 
 const run = promisify(execFile);
@@ -58,7 +58,7 @@ export const BUNDLES: readonly BundleSpec[] = [
   {
     name: "presend-check",
     entry: { file: "functions/presend-check.ts" },
-    alias: () => ({ mailchecker: writeDisposableDomainsModule(PROJECT_ROOT) }),
+    alias: () => disposableDomainsAliases(PROJECT_ROOT),
     firstEvent: {},
     baseline: "baseline-dynamodb-client",
   },

@@ -20,7 +20,7 @@ import { DEFAULT_POLICY, type PolicyConfig, policyConfig } from "../functions/co
 import { type RetryWindowConfig, retryWindowConfig } from "../functions/core/retry-window.ts";
 import type { Reason, VerdictClass } from "../functions/core/types.ts";
 import { BounceGuardMonitoring } from "./bounce-guard-monitoring.ts";
-import { writeDisposableDomainsModule } from "./disposable-domains.ts";
+import { disposableDomainsAliases } from "./disposable-domains.ts";
 import { InvalidPropsError } from "./errors.ts";
 import { IdentityNotifications, type IdentityNotificationType } from "./identity-notifications.ts";
 import { RetryWindowStateMachine } from "./retry-window.ts";
@@ -478,7 +478,12 @@ export class BounceGuard extends Construct {
         memorySize: PRESEND_CHECK_MEMORY_SIZE,
         timeout: PRESEND_CHECK_TIMEOUT,
         // The disposable-domain list as one sorted string: a third of the cold start instead of mailchecker's Set.
-        esbuildArgs: { "--alias:mailchecker": writeDisposableDomainsModule(PROJECT_ROOT) },
+        esbuildArgs: Object.fromEntries(
+          Object.entries(disposableDomainsAliases(PROJECT_ROOT)).map(([name, path]) => [
+            `--alias:${name}`,
+            path,
+          ]),
+        ),
       },
       shared,
     );

@@ -55,3 +55,11 @@ export function writeDisposableDomainsModule(projectRoot: string): string {
   }
   return `./${DISPOSABLE_DOMAINS_MODULE}`;
 }
+
+/**
+ * The module aliases a bundle of the pre-send check takes (esbuild's `alias`), with the module
+ * written: the stack's bundling and the bench build it alike.
+ */
+export function disposableDomainsAliases(projectRoot: string): Readonly<Record<string, string>> {
+  return { mailchecker: writeDisposableDomainsModule(projectRoot) };
+}
