@@ -18,7 +18,7 @@ export const DISPOSABLE_DOMAINS_MODULE = "node_modules/.cache/bounce-guard/dispo
  * (esbuild's alias), which offers the one call the check makes, `blacklist().has(domain)`, over the
  * same domains kept as one sorted string.
  */
-export function disposableDomainsSource(domains: Iterable<string>): string {
+function disposableDomainsSource(domains: Iterable<string>): string {
   return [
     "// Generated at synth by lib/disposable-domains.ts from the installed mailchecker package. Do not edit.",
     // The search itself, as compiled from functions/core/sorted-list.ts: the module imports nothing,
