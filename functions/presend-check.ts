@@ -1,13 +1,18 @@
 // The pre-send check Lambda: "may I mail these addresses?" answered per address, in input order.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import middy from "@middy/core";
-import { loadAddressKeys } from "./adapters/address-key-secret.ts";
 import { DynamoDbSuppressionStore } from "./adapters/dynamodb-store.ts";
 import { readEnvironment } from "./adapters/environment.ts";
 import { createLogger, type Logger } from "./adapters/logger.ts";
 import { emfLine } from "./adapters/metrics.ts";
 import { createMxResolver, type MailDomainResolver } from "./adapters/mx-lookup.ts";
-import { type AddressValidation, validateAddress } from "./core/address-validation.ts";
+import { addressKeysFor } from "./adapters/optional-adapters.ts";
+import {
+  type AddressValidation,
+  checkAddress,
+  type MailboxParser,
+  type ValidationCheck,
+} from "./core/address-checks.ts";
 import { type AddressState, assess, type PolicyConfig } from "./core/policy.ts";
 import { answerFor, type CheckError, type PresendAnswer, parseCheckRequest } from "./core/presend.ts";
 
@@ -47,6 +52,23 @@ async function withMailDomains(
   });
 }
 
+/**
+ * Each address checked; the full RFC 5321 parser is loaded only when an address needs it (one the
+ * plain-form check cannot vouch for), so a cold start never evaluates its grammar.
+ */
+async function validated(
+  addresses: readonly string[],
+  checks: ReadonlySet<ValidationCheck>,
+): Promise<AddressValidation[]> {
+  const readings = addresses.map((address) => checkAddress(address, checks));
+  if (readings.every((reading) => !("kind" in reading))) return readings as AddressValidation[];
+  const { parse } = await import("smtp-address-parser");
+  const parser: MailboxParser = parse;
+  return readings.map((reading, index) =>
+    "kind" in reading ? checkAddress(addresses[index] as string, checks, parser) : reading,
+  );
+}
+
 export function createPresendCheck(dependencies: PresendCheckDependencies) {
   const now = dependencies.now ?? (() => new Date());
   const resolver = dependencies.resolver ?? createMxResolver();
@@ -54,7 +76,7 @@ export function createPresendCheck(dependencies: PresendCheckDependencies) {
     const parsed = parseCheckRequest(payload);
     if (!parsed.ok) return { error: parsed.error };
     const { addresses, checks } = parsed.request;
-    let validations = addresses.map((address) => validateAddress(address, checks));
+    let validations = await validated(addresses, checks);
     if (checks.has("mx")) {
       validations = await withMailDomains(validations, resolver);
     }
@@ -90,7 +112,7 @@ let coldStart: Promise<ReturnType<typeof createPresendCheck>> | undefined;
 /** Built once per container: configuration, clients and (in keyed mode) the HMAC secret. */
 async function presendCheck(): Promise<ReturnType<typeof createPresendCheck>> {
   const environment = readEnvironment();
-  const keys = await loadAddressKeys(environment.addressKeySecretArn);
+  const keys = await addressKeysFor(environment.addressKeySecretArn);
   return createPresendCheck({
     store: new DynamoDbSuppressionStore(
       new DynamoDBClient({}),

@@ -20,8 +20,15 @@ import { DEFAULT_POLICY, type PolicyConfig, policyConfig } from "../functions/co
 import { type RetryWindowConfig, retryWindowConfig } from "../functions/core/retry-window.ts";
 import type { Reason, VerdictClass } from "../functions/core/types.ts";
 import { BounceGuardMonitoring } from "./bounce-guard-monitoring.ts";
-import { disposableDomainsAliases } from "./disposable-domains.ts";
 import { InvalidPropsError } from "./errors.ts";
+import {
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_TARGET,
+  classifierBundling,
+  ESM_REQUIRE_BANNER,
+  type FunctionBundling,
+  presendCheckBundling,
+} from "./function-bundling.ts";
 import { IdentityNotifications, type IdentityNotificationType } from "./identity-notifications.ts";
 import { RetryWindowStateMachine } from "./retry-window.ts";
 
@@ -219,9 +226,6 @@ const CLASSIFIER_ENTRY = fileURLToPath(new URL("../functions/classifier.ts", imp
 const PRESEND_CHECK_ENTRY = fileURLToPath(new URL("../functions/presend-check.ts", import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LOCK_FILE = fileURLToPath(new URL("../package-lock.json", import.meta.url));
-/** ESM bundles that include CommonJS dependencies (the AWS SDK) need a `require` of their own. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /** What differs between the construct's functions; everything else they share (see `newFunction`). */
 interface FunctionSettings {
@@ -231,8 +235,8 @@ interface FunctionSettings {
   readonly roleDescription: string;
   readonly memorySize: number;
   readonly timeout: Duration;
-  /** esbuild arguments beyond the shared ones. */
-  readonly esbuildArgs?: Record<string, string>;
+  /** esbuild options beyond the shared ones: what the configuration leaves out, aliases, loaders. */
+  readonly bundling: FunctionBundling;
 }
 
 /** Settings both functions get alike: the configuration they read at cold start, and their log retention. */
@@ -408,6 +412,11 @@ export class BounceGuard extends Construct {
       props.addressKeySecret ??
       (props.keyedAddresses === true ? this.newAddressKeySecret(encryptionKey) : undefined);
     this.addressKeySecret = addressKeySecret;
+    // Each function's bundle holds only the optional adapters this configuration uses.
+    const bundleFeatures = {
+      keyedAddresses: addressKeySecret !== undefined,
+      sesSuppressionList: sesSuppressionListSync || sesDeferralMirror,
+    };
 
     const retryWindow = new RetryWindowStateMachine(this, "RetryWindow", {
       table,
@@ -448,6 +457,7 @@ export class BounceGuard extends Construct {
           "Bounce Guard classifier: its log group, the feedback queue, the suppression table, starting retry windows",
         memorySize: classifierMemorySize,
         timeout: classifierTimeout,
+        bundling: classifierBundling(bundleFeatures),
       },
       {
         ...shared,
@@ -477,13 +487,8 @@ export class BounceGuard extends Construct {
           "Bounce Guard pre-send check: its log group, read-only access to the suppression table",
         memorySize: PRESEND_CHECK_MEMORY_SIZE,
         timeout: PRESEND_CHECK_TIMEOUT,
-        // The disposable-domain list as one sorted string: a third of the cold start instead of mailchecker's Set.
-        esbuildArgs: Object.fromEntries(
-          Object.entries(disposableDomainsAliases(PROJECT_ROOT)).map(([name, path]) => [
-            `--alias:${name}`,
-            path,
-          ]),
-        ),
+        // The disposable-domain list as a sorted data file: a third of the cold start of mailchecker's Set.
+        bundling: presendCheckBundling(PROJECT_ROOT, bundleFeatures),
       },
       shared,
     );
@@ -760,8 +765,8 @@ export class BounceGuard extends Construct {
       environment: shared.environment,
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: "node24",
-        mainFields: ["module", "main"],
+        target: BUNDLE_TARGET,
+        mainFields: [...BUNDLE_MAIN_FIELDS],
         minify: true,
         sourceMap: true,
         sourcesContent: false,
@@ -769,7 +774,15 @@ export class BounceGuard extends Construct {
         // The SDK is bundled, not taken from the runtime: the version tested is the version deployed.
         externalModules: [],
         forceDockerBundling: false,
-        ...(settings.esbuildArgs !== undefined ? { esbuildArgs: settings.esbuildArgs } : {}),
+        define: { ...settings.bundling.define },
+        ...(settings.bundling.loader !== undefined ? { loader: { ...settings.bundling.loader } } : {}),
+        ...(settings.bundling.alias !== undefined
+          ? {
+              esbuildArgs: Object.fromEntries(
+                Object.entries(settings.bundling.alias).map(([name, path]) => [`--alias:${name}`, path]),
+              ),
+            }
+          : {}),
       },
     });
     return { fn, role };

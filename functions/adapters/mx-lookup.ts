@@ -1,5 +1,4 @@
 // Optional MX lookups for the pre-send check, with a timeout and a cache per warm container.
-import { promises as dns } from "node:dns";
 
 export type MailDomainAnswer =
   | { readonly kind: "accepts-mail" }
@@ -22,6 +21,12 @@ export interface MxLookupOptions {
   readonly now?: () => number;
 }
 
+/** Node's resolver, loaded at the first lookup: the "mx" check is opt-in, so most containers never load it. */
+const nodeDns: DnsFunctions = {
+  resolveMx: async (domain) => (await import("node:dns")).promises.resolveMx(domain),
+  resolve4: async (domain) => (await import("node:dns")).promises.resolve4(domain),
+};
+
 /** Answers that say for certain the domain does not exist or has no record. */
 const DEFINITE = new Set(["ENOTFOUND", "ENODATA"]);
 
@@ -39,7 +44,7 @@ export function createMxResolver(options: MxLookupOptions = {}): MailDomainResol
   const cacheMs = (options.cacheSeconds ?? 300) * 1000;
   // A failed lookup is asked again soon: one DNS hiccup should not switch the check off for long.
   const failureCacheMs = Math.min(cacheMs, 30_000);
-  const functions = options.dnsFunctions ?? dns;
+  const functions = options.dnsFunctions ?? nodeDns;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { answer: Promise<MailDomainAnswer>; until: number }>();
 

@@ -3,7 +3,7 @@ import {
   DeleteSuppressedDestinationCommand,
   NotFoundException,
   PutSuppressedDestinationCommand,
-  type SESv2Client,
+  SESv2Client,
 } from "@aws-sdk/client-sesv2";
 
 export type SesSuppressionReason = "BOUNCE" | "COMPLAINT";
@@ -33,4 +33,9 @@ export function createSesSuppressionSync(client: Pick<SESv2Client, "send">): Sup
       }
     },
   };
+}
+
+/** The port over a client of the function's own region and credentials, as the Lambda functions use it. */
+export function createSesV2SuppressionSync(): SuppressionListSync {
+  return createSesSuppressionSync(new SESv2Client({}));
 }

@@ -1,6 +1,6 @@
 // The client for services that send: invoke the pre-send check and get one answer per address.
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
-import type { ValidationCheck } from "../core/address-validation.ts";
+import type { ValidationCheck } from "../core/address-checks.ts";
 import { MAX_ADDRESSES, type PresendAnswer } from "../core/presend.ts";
 
 export interface CheckRecipientsOptions {

@@ -2,7 +2,7 @@
 import { hash } from "node:crypto";
 import { normaliseAddress } from "./address.ts";
 import { classifyBounce, classifyDelay, extractStatus } from "./classify.ts";
-import type { SesNotification } from "./parse.ts";
+import type { SesNotification } from "./read-notification.ts";
 import type { FeedbackEvent, RecipientVerdict } from "./types.ts";
 
 /**

@@ -12,6 +12,7 @@ import { countRequests } from "../../cli/local/request-counter.ts";
 import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
 import { createLogger, silentLogger } from "../../functions/adapters/logger.ts";
 import { TABLE_SCHEMA } from "../../functions/adapters/table-schema.ts";
+import { DEFAULT_CHECKS, validateAddress } from "../../functions/core/address-validation.ts";
 import { DEFAULT_POLICY, decide } from "../../functions/core/policy.ts";
 import type { PresendAnswer, PresendVerdict } from "../../functions/core/presend.ts";
 import type { Reason, RecipientVerdict } from "../../functions/core/types.ts";
@@ -439,6 +440,32 @@ describe("the pre-send check: validation verdicts", () => {
 
     // Assess
     expect(answer).toMatchObject({ verdict: "send", reason: "ok" });
+  });
+});
+
+describe("the pre-send check: addresses only the full RFC 5321 parser can read", () => {
+  it("answers them beside plain ones, each as the full validation does", async () => {
+    // Prepare: quoted local parts are valid; doubled and trailing dots are not.
+    const check = checkOn();
+    const addresses = [
+      "plain@example.com",
+      '"john doe"@example.com',
+      '"john..doe"@example.com',
+      "john..doe@example.com",
+      "jane@example.com.",
+    ];
+
+    // Act
+    const answers = resultsOf(await check({ addresses }));
+
+    // Assess
+    const expected = addresses.map((address) => validateAddress(address, new Set(DEFAULT_CHECKS)));
+    expect(answers.map((answer) => answer.verdict)).toEqual(["send", "send", "send", "invalid", "invalid"]);
+    answers.forEach((answer, index) => {
+      const validation = expected[index];
+      expect(answer.reason).toBe(validation?.invalid?.reason ?? "ok");
+      if (validation?.invalid !== undefined) expect(answer.explanation).toContain(validation.invalid.message);
+    });
   });
 });
 

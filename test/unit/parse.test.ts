@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { splitInput } from "../../cli/input.ts";
 import { snsEnvelopeOf } from "../../cli/local/sns.ts";
 import { parseNotification } from "../../functions/core/parse.ts";
+import { readNotification } from "../../functions/core/read-notification.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/ses");
 const examples = readdirSync(FIXTURES)
@@ -147,5 +148,52 @@ describe("splitInput then parseNotification", () => {
     );
 
     expect(results.map((result) => result.kind)).toEqual(["notification", "error", "notification"]);
+  });
+});
+
+describe("readNotification without the schema (the classifier's cold path)", () => {
+  // What the classifier gets: JSON text, decoded here, in each wrapping.
+  const wrapped = complete.flatMap(({ name, value }) => {
+    const sns = JSON.stringify(snsEnvelopeOf(value, { messageId: "sns-1" }));
+    return [
+      { name: `${name} as text`, input: JSON.stringify(value) as unknown },
+      { name: `${name} in SNS`, input: sns },
+      { name: `${name} in SQS`, input: sqsRecord(sns) },
+    ];
+  });
+
+  it.each(wrapped)("reads $name without the schema, exactly as parseNotification does", ({ input }) => {
+    // Act
+    const reading = readNotification(input);
+
+    // Assess
+    expect(reading.kind).toMatch(/^(notification|control)$/);
+    expect(reading).toEqual(parseNotification(input));
+  });
+
+  it("leaves a caller's own object to the schema: only what JSON.parse made here is vouched for", () => {
+    for (const { value } of complete) expect(readNotification(value)).toEqual({ kind: "needs-schema" });
+  });
+
+  it("needs the schema for what the fast path cannot vouch for, and words nothing itself", () => {
+    // Prepare
+    const broken = [
+      JSON.stringify({ notificationType: "Bounce", mail: { messageId: "m", timestamp: "t" } }),
+      JSON.stringify({ notificationType: 7, mail: {} }),
+      JSON.stringify({ Type: "Notification", MessageId: 7, Message: "{}" }),
+    ];
+
+    // Act
+    const readings = broken.map((text) => readNotification(sqsRecord(text)));
+
+    // Assess
+    expect(readings).toEqual(broken.map(() => ({ kind: "needs-schema" })));
+    for (const text of broken) expect(parseNotification(sqsRecord(text)).kind).toBe("error");
+  });
+
+  it("answers broken JSON and non-objects itself, as parseNotification does", () => {
+    for (const input of ["{", "[]", 42, null, sqsRecord("not json")]) {
+      expect(readNotification(input)).toEqual(parseNotification(input));
+    }
   });
 });
