@@ -7,16 +7,17 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
-import { disposableDomainsAliases } from "../lib/disposable-domains.ts";
+import {
+  classifierBundling,
+  esbuildOptionsOf,
+  type FunctionBundling,
+  presendCheckBundling,
+} from "../lib/function-bundling.ts";
 import { median, round } from "./statistics.ts";
 
 const run = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const COLD_LOAD_SCRIPT = fileURLToPath(new URL("./cold-load.mjs", import.meta.url));
-
-/** lib/bounce-guard.ts: ESM bundles that include CommonJS dependencies (the AWS SDK) need their own `require`. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 interface BundleSpec {
   readonly name: string;
@@ -26,8 +27,8 @@ interface BundleSpec {
   readonly firstEvent?: unknown;
   /** The baseline bundle this function is compared with. */
   readonly baseline?: string;
-  /** Module aliases, as the stack's bundling passes them (`--alias:`). */
-  readonly alias?: () => Readonly<Record<string, string>>;
+  /** The function's own esbuild options, as the stack's bundling passes them. */
+  readonly bundling?: () => FunctionBundling;
   /** Environment beyond the table name: the function's configuration as the stack deploys it by default. */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -45,10 +46,14 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 export const clients = [new DynamoDBClient({}), new SFNClient({})];
 `;
 
+/** The stack's defaults: plain addresses, no SES suppression list. */
+const DEFAULT_FEATURES = { keyedAddresses: false, sesSuppressionList: false } as const;
+
 export const BUNDLES: readonly BundleSpec[] = [
   {
     name: "classifier",
     entry: { file: "functions/classifier.ts" },
+    bundling: () => classifierBundling(DEFAULT_FEATURES),
     firstEvent: { Records: [] },
     baseline: "baseline-dynamodb-sfn-clients",
     environment: {
@@ -58,7 +63,7 @@ export const BUNDLES: readonly BundleSpec[] = [
   {
     name: "presend-check",
     entry: { file: "functions/presend-check.ts" },
-    alias: () => disposableDomainsAliases(PROJECT_ROOT),
+    bundling: () => presendCheckBundling(PROJECT_ROOT, DEFAULT_FEATURES),
     firstEvent: {},
     baseline: "baseline-dynamodb-client",
   },
@@ -73,14 +78,23 @@ export interface PackageShare {
 }
 
 export interface BundleFigures {
+  /** The code each function loads: the bundle file. */
   readonly bytes: Readonly<Record<string, number>>;
+  /** Data files deployed beside a bundle and read when it loads (the pre-send check's domain list). */
+  readonly dataBytes: Readonly<Record<string, number>>;
   /** Per bundle, the packages that fill it, largest first (esbuild metafile, bytes in the output). */
   readonly largestPackages: Readonly<Record<string, readonly PackageShare[]>>;
   readonly runs: number;
   /** Median ms to import the bundle, and to import it and run the first invocation's setup. */
   readonly coldLoadMs: Readonly<Record<string, { readonly import: number; readonly importAndInit: number }>>;
-  /** Per function: median import-and-init time over the baseline's import (which creates the client). */
+  /**
+   * Per function: its import-and-init time over its baseline's import (which creates the clients) in
+   * the same round, the median over the rounds. The rounds are interleaved, so a slow moment of the
+   * machine slows both sides of a pair alike.
+   */
   readonly coldLoadRatio: Readonly<Record<string, number>>;
+  /** The same figure as the ratio of the two medians, which a slow stretch of rounds moves more. */
+  readonly ratioOfMedians: Readonly<Record<string, number>>;
   /** The same with the import alone, for functions that build their clients only when first invoked. */
   readonly importOnlyRatio: Readonly<Record<string, number>>;
 }
@@ -94,15 +108,20 @@ function packageOf(path: string): string {
   return path.startsWith("functions/") ? "bounce-guard functions/" : path;
 }
 
+/** The files of a bundle besides its source map: the code, and data files its loaders copied beside it. */
+function deployedOutputs(metafile: Metafile): [string, Metafile["outputs"][string]][] {
+  return Object.entries(metafile.outputs).filter(([path]) => !path.endsWith(".map"));
+}
+
+/** Per package, the bytes it puts in the bundle's code; a data file copied beside the code counts as its own entry. */
 function largestPackages(metafile: Metafile, outfile: string): PackageShare[] {
-  const output = Object.entries(metafile.outputs).find(
-    ([path]) => resolve(PROJECT_ROOT, path) === outfile,
-  )?.[1];
-  if (output === undefined) return [];
   const byPackage = new Map<string, number>();
-  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
-    const name = packageOf(path);
-    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  for (const [outputPath, output] of deployedOutputs(metafile)) {
+    const isCode = resolve(PROJECT_ROOT, outputPath) === outfile;
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = isCode ? packageOf(path) : `${packageOf(path)} (data file)`;
+      byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    }
   }
   const total = [...byPackage.values()].reduce((sum, bytes) => sum + bytes, 0);
   return [...byPackage]
@@ -125,17 +144,8 @@ async function bundle(spec: BundleSpec, directory: string): Promise<{ outfile: s
             loader: "ts",
           },
         }),
-    bundle: true,
-    platform: "node",
-    target: "node24",
-    format: "esm",
-    mainFields: ["module", "main"],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    banner: { js: ESM_REQUIRE_BANNER },
+    ...esbuildOptionsOf(spec.bundling?.() ?? { define: {} }),
     outfile,
-    ...(spec.alias !== undefined ? { alias: spec.alias() } : {}),
     metafile: true,
     absWorkingDir: PROJECT_ROOT,
     logLevel: "silent",
@@ -172,6 +182,15 @@ async function coldLoadOnce(
   return JSON.parse(line.slice("COLD_LOAD ".length)) as { importMs: number; initMs: number };
 }
 
+/** The median of the per-round ratios of two samples taken in the same interleaved rounds. */
+export function pairedRatio(sample: readonly number[], baseline: readonly number[]): number {
+  if (sample.length !== baseline.length || sample.length === 0)
+    throw new Error(
+      `paired samples must be non-empty and of one length, got ${sample.length} and ${baseline.length}`,
+    );
+  return median(sample.map((value, index) => value / (baseline[index] as number)));
+}
+
 export async function measureBundles(runs = 9): Promise<BundleFigures> {
   const directory = await mkdtemp(join(tmpdir(), "bounce-guard-bench-"));
   try {
@@ -179,8 +198,11 @@ export async function measureBundles(runs = 9): Promise<BundleFigures> {
     for (const spec of BUNDLES) built.set(spec.name, { ...(await bundle(spec, directory)), spec });
     const bytes: Record<string, number> = {};
     const largest: Record<string, PackageShare[]> = {};
+    const dataBytes: Record<string, number> = {};
     for (const [name, { outfile, metafile }] of built) {
       bytes[name] = (await stat(outfile)).size;
+      const data = deployedOutputs(metafile).filter(([path]) => resolve(PROJECT_ROOT, path) !== outfile);
+      if (data.length > 0) dataBytes[name] = data.reduce((sum, [, output]) => sum + output.bytes, 0);
       largest[name] = largestPackages(metafile, outfile);
     }
     const samples = new Map<string, { import: number[]; total: number[] }>();
@@ -202,15 +224,29 @@ export async function measureBundles(runs = 9): Promise<BundleFigures> {
       };
     }
     const coldLoadRatio: Record<string, number> = {};
+    const ratioOfMedians: Record<string, number> = {};
     const importOnlyRatio: Record<string, number> = {};
     for (const spec of BUNDLES) {
       const timing = coldLoadMs[spec.name];
+      const sample = samples.get(spec.name);
+      const baselineSample = spec.baseline === undefined ? undefined : samples.get(spec.baseline);
       const baseline = spec.baseline === undefined ? undefined : coldLoadMs[spec.baseline];
       if (spec.firstEvent === undefined || timing === undefined || baseline === undefined) continue;
-      coldLoadRatio[spec.name] = round(timing.importAndInit / baseline.importAndInit, 2);
-      importOnlyRatio[spec.name] = round(timing.import / baseline.import, 2);
+      if (sample === undefined || baselineSample === undefined) continue;
+      coldLoadRatio[spec.name] = round(pairedRatio(sample.total, baselineSample.total), 2);
+      ratioOfMedians[spec.name] = round(timing.importAndInit / baseline.importAndInit, 2);
+      importOnlyRatio[spec.name] = round(pairedRatio(sample.import, baselineSample.import), 2);
     }
-    return { bytes, largestPackages: largest, runs, coldLoadMs, coldLoadRatio, importOnlyRatio };
+    return {
+      bytes,
+      dataBytes,
+      largestPackages: largest,
+      runs,
+      coldLoadMs,
+      coldLoadRatio,
+      ratioOfMedians,
+      importOnlyRatio,
+    };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

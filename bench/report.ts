@@ -50,11 +50,13 @@ export interface BenchResult {
   readonly presend_end_to_end_ratio_vs_batch_get: number;
   readonly presend_details: DynamoDbUsage["presend"];
   readonly bundle_bytes: BundleFigures["bytes"];
+  readonly bundle_data_bytes: BundleFigures["dataBytes"];
   readonly bundle_largest_packages: BundleFigures["largestPackages"];
   readonly cold_load_ratio: BundleFigures["coldLoadRatio"];
   readonly cold_load_details: {
     readonly runs: number;
     readonly median_ms: BundleFigures["coldLoadMs"];
+    readonly ratio_of_medians: BundleFigures["ratioOfMedians"];
     readonly import_only_ratio: BundleFigures["importOnlyRatio"];
   };
   readonly state_transitions_per_window: number;

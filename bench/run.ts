@@ -168,11 +168,13 @@ async function main(): Promise<void> {
     presend_end_to_end_ratio_vs_batch_get: usage.presend.endToEndRatioVsBatchGet,
     presend_details: usage.presend,
     bundle_bytes: bundles.bytes,
+    bundle_data_bytes: bundles.dataBytes,
     bundle_largest_packages: bundles.largestPackages,
     cold_load_ratio: bundles.coldLoadRatio,
     cold_load_details: {
       runs: bundles.runs,
       median_ms: bundles.coldLoadMs,
+      ratio_of_medians: bundles.ratioOfMedians,
       import_only_ratio: bundles.importOnlyRatio,
     },
     state_transitions_per_window: windows.measured.delivered_after_one_retry.transitions,
