@@ -73,12 +73,13 @@ type Reading = ParseResult | NeedsSchema;
 // The fast path. zod/mini checks field by field through generic machinery (its objects do not get
 // zod's generated parser), which cost more than the JSON.parse before it. For values JSON.parse
 // made (plain objects and arrays, no getters, no symbols), the functions below check exactly what
-// the schemas of notification-schema.ts check and build exactly the object zod builds: the schema's keys in the
-// schema's order, an absent optional key left out, a present one kept even when null or undefined.
-// They never reject anything: what they cannot vouch for is UNSURE, and zod decides and words the
-// error. test/unit/parse-fast-path.test.ts holds them to zod on the official examples, every
-// one-field edit of them, and random and mutated notifications. (z.compile generates the same kind
-// of code and is as fast, but adds ~35 KB to the bundle and ~8 ms of code generation to a cold start.)
+// the schemas of notification-schema.ts check, and build exactly the object zod builds: the
+// schema's keys in the schema's order, an absent optional key left out, a present one kept even
+// when null or undefined. They never reject anything: what they cannot vouch for is UNSURE, and zod
+// decides and words the error. test/unit/parse-fast-path.test.ts holds them to zod on the official
+// examples, every one-field edit of them, and random and mutated notifications. (z.compile
+// generates the same kind of code and is as fast, but adds ~35 KB to the bundle and ~8 ms of code
+// generation to a cold start.)
 
 export const UNSURE: unique symbol = Symbol("unsure");
 export type Checked<T> = T | typeof UNSURE;
