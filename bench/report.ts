@@ -56,7 +56,7 @@ export interface BenchResult {
   readonly cold_load_details: {
     readonly runs: number;
     readonly median_ms: BundleFigures["coldLoadMs"];
-    readonly ratio_of_medians: BundleFigures["ratioOfMedians"];
+    readonly paired_round_ratio: BundleFigures["pairedRoundRatio"];
     readonly import_only_ratio: BundleFigures["importOnlyRatio"];
   };
   readonly state_transitions_per_window: number;
@@ -99,6 +99,7 @@ export interface BenchResult {
     readonly notifications_per_second: number;
     readonly pollers: number;
     readonly visibility_timeout_seconds: number;
+    readonly max_receive_count: number;
     readonly queue_window: number;
   };
   readonly policy: { readonly soft_bounce_threshold: number; readonly history_limit: number };
@@ -569,46 +570,72 @@ function bundlesSection(result: BenchResult): string {
           .join(", ")}.`,
     )
     .join("\n");
+  const paired = Object.entries(result.cold_load_details.paired_round_ratio)
+    .map(([name, ratio]) => `${name} ${fixed(ratio, 2)}`)
+    .join(", ");
+  const dataFiles = Object.entries(result.bundle_data_bytes)
+    .map(([name, bytes]) => `${name} ${formatNumber(bytes)} bytes`)
+    .join(", ");
   return `### \`bundle_bytes\`, \`cold_load_ratio\` (bench/bundles.ts, bench/cold-load.mjs)
-\`functions/classifier.ts\` and \`functions/presend-check.ts\` are built with esbuild the way
-\`aws-lambda-nodejs\` builds them for the stack: \`bundle\`, \`platform: node\`, \`target: node24\`,
-\`format: esm\`, \`mainFields: module,main\`, \`minify\`, \`sourcemap\` (a separate file),
-\`sourcesContent: false\`, no externals (the SDK is bundled), and the banner
-\`import { createRequire } from 'module'; const require = createRequire(import.meta.url);\`. They go to a
-temporary directory. Baseline bundles (${list(baselines)}) get the same settings and contain
-only the SDK clients a function creates at its first invocation in the stack's default
-configuration (bench/bundles.ts). \`bundle_bytes\` is the size of each \`index.mjs\`.
+\`functions/classifier.ts\` and \`functions/presend-check.ts\` are built with esbuild with the options
+\`aws-lambda-nodejs\` passes for the stack's bundling, taken from the same place as the stack takes them
+(lib/function-bundling.ts): \`bundle\`, \`platform: node\`, \`target: node24\`, \`format: esm\`,
+\`mainFields: module,main\`, \`minify\`, \`sourcemap\` (a separate file), \`sourcesContent: false\`, no
+externals (the SDK is bundled), the banner
+\`import { createRequire } from 'module'; const require = createRequire(import.meta.url);\`, and each
+function's own options for the stack's default configuration: the \`define\`s that leave out the
+adapters it does not use (the SES v2 suppression list and keyed mode's Secrets Manager client), and for
+the pre-send check the alias and \`file\` loader of the disposable-domain list. They go to a temporary
+directory. Baseline bundles (${list(baselines)}) get the same shared settings and contain only the SDK
+clients a function creates at its first invocation in the stack's default configuration
+(bench/bundles.ts). \`bundle_bytes\` is the size of each \`index.mjs\`; \`bundle_data_bytes\` the data files
+deployed beside it and read when it loads (${dataFiles || "none"}).
 
 Cold load: a fresh \`node\` process imports the bundle. For a function it then invokes the handler once,
 with the environment the stack gives it by default and an event that needs no network
 (\`{ Records: [] }\` for the classifier, \`{}\` for the pre-send check). The first invocation is where the
 handlers read their configuration and build their clients. For a baseline, the clients are built by
-the import. Each bundle is loaded ${formatNumber(result.cold_load_details.runs)} times, interleaved. The ratio is the median import-and-init time
-of the function over its baseline's median: ${list(pairs)}. Medians: ${medians}.
-The import alone gives ratios of ${importOnly}. On this shared machine the ratio moves from run
-to run. Over six runs of the code before \`9678e74\` (with full zod, and one DynamoDB client as the
-only baseline) the classifier gave 1.36 to 2.28 and the pre-send check 2.14 to 2.97.
+the import. Each bundle is loaded ${formatNumber(result.cold_load_details.runs)} times, in interleaved rounds. The ratio is the median
+import-and-init time of the function over its baseline's median: ${list(pairs)}. Medians: ${medians}.
+The import alone gives ratios of ${importOnly}. For information, the median of the per-round ratios
+(each round's function load over the same round's baseline load): ${paired}. A single load on this
+shared machine varies by ±20 %, so the ratio moves by a few hundredths from run to run; over six runs
+of the code before \`9678e74\` (with full zod, and one DynamoDB client as the only baseline) the
+classifier gave 1.36 to 2.28 and the pre-send check 2.14 to 2.97.
 
-The pre-send check was at 2.07 to 2.30 while its bundle held \`mailchecker\` itself, which builds a Set
-of its 56,000-odd domains when loaded (69 % of the bundle). Since \`326b586\` the stack and this bench
-alias \`mailchecker\` to a module generated at synth from the installed package: the same domains as
-one sorted string with a binary search (lib/disposable-domains.ts, functions/core/sorted-list.ts).
-Measured once with everything else equal: the real list 2.30, the sorted string 1.54, and no list at
-all 1.38, so the goal of 1.3 needs lighter validation packages too (the RFC 5321 parser and the
-spell checker), not only a cheaper list.
+What a cold start does not load any more:
+- **mailchecker's Set** (\`326b586\`): 56,000-odd domains built into a Set at load, 69 % of the pre-send
+  bundle, ratio 2.07 to 2.30. The stack and this bench alias \`mailchecker\` to a module generated at
+  synth from the installed package, with the same domains as one sorted list and a binary search
+  (lib/disposable-domains.ts, functions/core/sorted-list.ts). Since this change the list is a data file
+  beside the bundle, read at load, instead of an 870 KB string literal: V8 took about four times as long
+  to compile the literal as Node takes to read the file (a one-off measurement of the module alone).
+- **Adapters of options that are off**: the stack bundles each function for its configuration and
+  esbuild's \`define\` drops the SES v2 client unless the SES suppression-list sync or the deferral
+  mirror is on, and the Secrets Manager client unless keyed mode is on
+  (functions/adapters/optional-adapters.ts). A bundle built without one refuses, at its first
+  invocation, a configuration that asks for it. They were imported statically before; the classifier
+  measured 1.37 with the SES v2 client and 1.30 without it, 15 loads each.
+- **zod in the classifier**: records are read by the fast path alone (functions/core/read-notification.ts);
+  the zod schema (notification-schema.ts) is imported for a record the fast path cannot vouch for, which
+  is broken input, and decides and words its error. In a one-off measurement (41 rounds) the classifier
+  loaded in 111.4 ms this way and in 110.9 ms with zod replaced by an empty stub: zod no longer costs its
+  cold start anything measurable. The pre-send check's request check needs no zod at all.
+- **The RFC 5321 parser** (nearley and its grammar) in the pre-send check: loaded for the first address
+  that is not of the plain form, which most requests never hold; likewise \`node:dns\` for the opt-in MX
+  check.
 
-**What fills the bundles** (esbuild metafile, bytes in the output, the largest packages):
+**What fills the bundles** (esbuild metafile, bytes in the output, the largest packages; a data file
+counts as its own entry):
 ${fills}
 
 Before \`9678e74\`, zod was 454,619 bytes (49 %) of the classifier. In a one-off measurement on this
 machine, a bundle holding only \`zod\` imported in about 45 ms, and one holding only \`zod/mini\` in about
-5 ms. The SES v2, Secrets Manager and Step Functions clients are imported statically: esbuild
-without code splitting (which \`aws-lambda-nodejs\` does not use) puts a dynamically imported module
-in the one file anyway, with all of its exports, where a static import keeps only the commands used
-(the classifier went from 595,634 to 522,778 bytes when the SES v2 and Secrets Manager imports
-became static, commit \`5b4f548\`). The optional clients are still created only when
-their option is on. Leaving them out of the bundle when their option is off would need separate
-entry points.
+5 ms. A dynamically imported module is still in the one file (esbuild without code splitting, which
+\`aws-lambda-nodejs\` does not use), wrapped so that it is evaluated only when first imported; so the
+lazily loaded modules above cost their bytes but not their evaluation. A dynamic import of the SES v2
+package itself would keep all its commands: the classifier imports our own adapter module instead, which
+imports the two commands it sends.
 `;
 }
 
@@ -795,13 +822,13 @@ implementation in \`test/support/\`:
   of that come exact duplicates (5 %), copies in the other SES format (10 %), copies in the other
   wrapping (3 %), SNS subscription confirmations, and poison (2 %): non-JSON, truncated JSON, fragments,
   wrong types, bad SNS envelopes, envelopes nested four deep. The whole list is shuffled.
-- **Delivery:** the messages go through the real local SQS (local-aws-sqs) with \`maxReceiveCount\` 3,
+- **Delivery:** the messages go through the real local SQS (local-aws-sqs) with the stack's \`maxReceiveCount\` ${formatNumber(chaos.max_receive_count)},
   a ${formatNumber(chaos.visibility_timeout_seconds)} s visibility timeout and its DLQ. ${formatNumber(chaos.pollers)} pollers (\`pumpQueue\`) feed the real middy handler
   (\`createHandler\`) like concurrent invocations of Lambda's event source mapping, including partial
   batch failures. The stream is fed in while the pollers work, with at most ${formatNumber(chaos.queue_window)} messages on the
   queue (local-aws-sqs scans its whole queue on every receive). dynalite runs in a child process so
   it gets the second core. (\`chaos.test.ts\` runs the same replay at 2,000 notifications with a window
-  of 500, 4 pollers and a 2 s visibility timeout.)
+  of 500, 4 pollers, a 2 s visibility timeout and \`maxReceiveCount\` 3.)
 - **Faults** (dynamodb-faults.ts): SDK middleware on the handler's DynamoDB client throws
   \`ProvisionedThroughputExceededException\` or \`TimeoutError\` for 8 % of distinct requests. A hash of
   the request decides which ones, so the result does not depend on interleaving. A fault is thrown

@@ -207,7 +207,7 @@ const BATCH_SIZE = 10;
 /** Lets a burst of feedback fill a batch instead of invoking per message. */
 const MAX_BATCHING_WINDOW = Duration.seconds(5);
 /** Receives before SQS moves a message to the dead-letter queue. */
-const MAX_RECEIVE_COUNT = 5;
+export const MAX_RECEIVE_COUNT = 5;
 const QUEUE_RETENTION = Duration.days(4);
 /** Longer than the queue's retention, so a message moved on its last day still has time to be redriven. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
