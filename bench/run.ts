@@ -19,10 +19,10 @@ import { measureWindowTransitions } from "./retry-windows.ts";
 
 /**
  * The chaos replay's size. 100,000 notifications is the issue's aim; on the 2-core machine of
- * BENCHMARKS.md the replay is CPU-bound at about 250 notifications a second (the AWS SDK, the local
- * SQS and dynalite share the two cores), so 100,000 would take about 7 minutes. This is the largest
- * size that keeps the whole bench within about 3½ minutes there; `--chaos-notifications 100000`
- * runs the full size.
+ * BENCHMARKS.md the replay is CPU-bound at about 220 to 270 notifications a second (the AWS SDK, the
+ * local SQS and dynalite share the two cores), so 100,000 take 6 to 7½ minutes (437 s in a full run,
+ * 8 minutes for the whole bench). This is the largest size that keeps the whole bench within about
+ * 4 minutes there, a minute inside its budget; `--chaos-notifications 100000` runs the full size.
  */
 const DEFAULT_CHAOS_NOTIFICATIONS = 40_000;
 /**
