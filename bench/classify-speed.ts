@@ -108,7 +108,7 @@ function timeOnce(work: () => number): number {
   return performance.now() - started;
 }
 
-export function measureClassifySpeed(records: readonly SQSRecord[], rounds = 11): ClassifySpeed {
+export function measureClassifySpeed(records: readonly SQSRecord[], rounds = 21): ClassifySpeed {
   // Warm both paths up so the JIT has compiled them before anything is timed.
   for (let warm = 0; warm < 3; warm += 1) {
     jsonParseOnly(records);
