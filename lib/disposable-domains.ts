@@ -10,7 +10,7 @@ import { sortedListHas, sortedListOf } from "../functions/core/sorted-list.ts";
  * and gone with a fresh install) and at a fixed place, so the bundle they end up in is the same on
  * every machine.
  */
-export const DISPOSABLE_DOMAINS_MODULE = "node_modules/.cache/bounce-guard/disposable-domains.mjs";
+const DISPOSABLE_DOMAINS_MODULE = "node_modules/.cache/bounce-guard/disposable-domains.mjs";
 /** The list itself, beside the module: the bundle's `file` loader copies it next to the bundle. */
 const DISPOSABLE_DOMAINS_LIST = "disposable-domains.list";
 /** The extension esbuild's `file` loader takes for the list (see `disposableDomainsBundling`). */
@@ -55,7 +55,7 @@ function writeIfChanged(file: string, content: string): void {
  * changed) and return the path esbuild's `--alias:mailchecker=` takes: relative to the project
  * root, where the CDK runs esbuild.
  */
-export function writeDisposableDomainsModule(projectRoot: string): string {
+function writeDisposableDomainsModule(projectRoot: string): string {
   const file = join(projectRoot, DISPOSABLE_DOMAINS_MODULE);
   if (!written.has(file)) {
     const require = createRequire(join(projectRoot, "package.json"));
