@@ -22,11 +22,9 @@ import type { Reason, VerdictClass } from "../functions/core/types.ts";
 import { BounceGuardMonitoring } from "./bounce-guard-monitoring.ts";
 import { InvalidPropsError } from "./errors.ts";
 import {
-  BUNDLE_MAIN_FIELDS,
-  BUNDLE_TARGET,
   classifierBundling,
-  ESM_REQUIRE_BANNER,
   type FunctionBundling,
+  nodejsBundlingOf,
   presendCheckBundling,
 } from "./function-bundling.ts";
 import { IdentityNotifications, type IdentityNotificationType } from "./identity-notifications.ts";
@@ -763,27 +761,7 @@ export class BounceGuard extends Construct {
       role,
       tracing: lambda.Tracing.ACTIVE,
       environment: shared.environment,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: BUNDLE_TARGET,
-        mainFields: [...BUNDLE_MAIN_FIELDS],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        // The SDK is bundled, not taken from the runtime: the version tested is the version deployed.
-        externalModules: [],
-        forceDockerBundling: false,
-        define: { ...settings.bundling.define },
-        ...(settings.bundling.loader !== undefined ? { loader: { ...settings.bundling.loader } } : {}),
-        ...(settings.bundling.alias !== undefined
-          ? {
-              esbuildArgs: Object.fromEntries(
-                Object.entries(settings.bundling.alias).map(([name, path]) => [`--alias:${name}`, path]),
-              ),
-            }
-          : {}),
-      },
+      bundling: nodejsBundlingOf(settings.bundling),
     });
     return { fn, role };
   }

@@ -1,15 +1,22 @@
 // How each Lambda function is bundled for a configuration: the stack and the bench build alike.
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import type { BuildOptions } from "esbuild";
 import { BUNDLE_FLAGS } from "../functions/adapters/optional-adapters.ts";
 import { disposableDomainsBundling } from "./disposable-domains.ts";
 
-/** ESM bundles that include CommonJS dependencies (the AWS SDK) need a `require` of their own. */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-/** The runtime's Node.js version, as esbuild's target. */
-export const BUNDLE_TARGET = "node24";
-/** ESM entry points of packages first. */
-export const BUNDLE_MAIN_FIELDS: readonly string[] = ["module", "main"];
+/**
+ * What every function's bundle shares, written once for the two shapes below: ESM for the runtime's
+ * Node.js, ESM entry points of packages first, minified, with a source map but not the sources, and a
+ * `require` of its own, which ESM bundles that include CommonJS dependencies (the AWS SDK) need.
+ */
+const SHARED = {
+  target: "node24",
+  mainFields: ["module", "main"],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+} as const;
 
 /** The optional adapters a deployment uses (functions/adapters/optional-adapters.ts). */
 export interface BundleFeatures {
@@ -48,21 +55,46 @@ export function presendCheckBundling(projectRoot: string, features: BundleFeatur
   };
 }
 
+/** A function's bundling as aws-lambda-nodejs takes it (the stack's `NodejsFunction`s). */
+export function nodejsBundlingOf(bundling: FunctionBundling): nodejs.BundlingOptions {
+  return {
+    format: nodejs.OutputFormat.ESM,
+    target: SHARED.target,
+    mainFields: [...SHARED.mainFields],
+    minify: SHARED.minify,
+    sourceMap: SHARED.sourceMap,
+    sourcesContent: SHARED.sourcesContent,
+    banner: SHARED.banner,
+    // The SDK is bundled, not taken from the runtime: the version tested is the version deployed.
+    externalModules: [],
+    forceDockerBundling: false,
+    define: { ...bundling.define },
+    ...(bundling.loader !== undefined ? { loader: { ...bundling.loader } } : {}),
+    ...(bundling.alias !== undefined
+      ? {
+          esbuildArgs: Object.fromEntries(
+            Object.entries(bundling.alias).map(([name, path]) => [`--alias:${name}`, path]),
+          ),
+        }
+      : {}),
+  };
+}
+
 /**
- * The options of esbuild's build API for a function's bundle: the ones aws-lambda-nodejs passes for
- * the stack's bundling (lib/bounce-guard.ts, `newFunction`). The bench and the tests build with them.
+ * The same bundling as esbuild's build API takes it: the options aws-lambda-nodejs passes for
+ * `nodejsBundlingOf`. The bench and the tests build with them.
  */
 export function esbuildOptionsOf(bundling: FunctionBundling): BuildOptions {
   return {
     bundle: true,
     platform: "node",
-    target: BUNDLE_TARGET,
     format: "esm",
-    mainFields: [...BUNDLE_MAIN_FIELDS],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    banner: { js: ESM_REQUIRE_BANNER },
+    target: SHARED.target,
+    mainFields: [...SHARED.mainFields],
+    minify: SHARED.minify,
+    sourcemap: SHARED.sourceMap,
+    sourcesContent: SHARED.sourcesContent,
+    banner: { js: SHARED.banner },
     define: { ...bundling.define },
     ...(bundling.alias !== undefined ? { alias: { ...bundling.alias } } : {}),
     ...(bundling.loader !== undefined ? { loader: { ...bundling.loader } } : {}),
