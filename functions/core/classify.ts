@@ -1063,7 +1063,7 @@ class ReadingMemo<E extends { readonly diagnosticCode?: string }, R> {
     private readonly lengthOf: (evidence: E) => number,
   ) {}
 
-  get(evidence: E): R | undefined {
+  private get(evidence: E): R | undefined {
     const remembered = this.#byText.get(evidence.diagnosticCode ?? "");
     if (remembered === undefined) return undefined;
     for (const entry of remembered) {
@@ -1072,7 +1072,16 @@ class ReadingMemo<E extends { readonly diagnosticCode?: string }, R> {
     return undefined;
   }
 
-  set(evidence: E, reading: R): void {
+  /** The remembered reading of `evidence`, or `read(evidence)` frozen and remembered. */
+  readingFor(evidence: E, read: (evidence: E) => R): R {
+    const known = this.get(evidence);
+    if (known !== undefined) return known;
+    const reading = Object.freeze(read(evidence));
+    this.set(evidence, reading);
+    return reading;
+  }
+
+  private set(evidence: E, reading: R): void {
     if (this.lengthOf(evidence) > READING_MEMO_MAX_TEXT) return;
     const text = evidence.diagnosticCode ?? "";
     let remembered = this.#byText.get(text);
@@ -1158,11 +1167,7 @@ export function clearClassifyMemo(): void {
 
 /** Reads one bounced recipient of an SES Bounce notification; see the memo above. */
 export function classifyBounce(evidence: BounceEvidence): BounceReading {
-  const known = BOUNCE_READINGS.get(evidence);
-  if (known !== undefined) return known;
-  const reading = Object.freeze(classifyBounceUncached(evidence));
-  BOUNCE_READINGS.set(evidence, reading);
-  return reading;
+  return BOUNCE_READINGS.readingFor(evidence, classifyBounceUncached);
 }
 
 /** classifyBounce without the reading memo: the reference the memo is tested against. */
@@ -1250,11 +1255,7 @@ function readingOf(
  * Memoised like classifyBounce.
  */
 export function classifyDelay(evidence: DelayEvidence): DelayReading {
-  const known = DELAY_READINGS.get(evidence);
-  if (known !== undefined) return known;
-  const reading = Object.freeze(classifyDelayUncached(evidence));
-  DELAY_READINGS.set(evidence, reading);
-  return reading;
+  return DELAY_READINGS.readingFor(evidence, classifyDelayUncached);
 }
 
 /** classifyDelay without the reading memo: the reference the memo is tested against. */
