@@ -2,7 +2,7 @@
 // installed mailchecker package, as one sorted list read from a data file instead of mailchecker's Set.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, extname, join } from "node:path";
 import { sortedListHas, sortedListOf } from "../functions/core/sorted-list.ts";
 
 /**
@@ -13,8 +13,6 @@ import { sortedListHas, sortedListOf } from "../functions/core/sorted-list.ts";
 const DISPOSABLE_DOMAINS_MODULE = "node_modules/.cache/bounce-guard/disposable-domains.mjs";
 /** The list itself, beside the module: the bundle's `file` loader copies it next to the bundle. */
 const DISPOSABLE_DOMAINS_LIST = "disposable-domains.list";
-/** The extension esbuild's `file` loader takes for the list (see `disposableDomainsBundling`). */
-const LIST_EXTENSION = ".list";
 
 /**
  * mailchecker builds a Set of its 56,000-odd domains when its module is evaluated: about 70 % of the
@@ -79,6 +77,6 @@ export function disposableDomainsBundling(projectRoot: string): {
 } {
   return {
     alias: { mailchecker: writeDisposableDomainsModule(projectRoot) },
-    loader: { [LIST_EXTENSION]: "file" },
+    loader: { [extname(DISPOSABLE_DOMAINS_LIST)]: "file" },
   };
 }
