@@ -1,10 +1,12 @@
 // The functions' bundles as the stack builds them: what each configuration leaves out, and the
 // disposable-domain list the pre-send check reads from a data file beside its bundle.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -137,6 +139,120 @@ describe("the disposable-domain list in the pre-send check's bundle", () => {
       expect(wrong).toEqual([]);
       expect(bundled.has("gmail.com")).toBe(false);
       expect(existsSync(join(outdir, dataFiles[0] ?? ""))).toBe(true);
+    },
+    BUILD_TIMEOUT_MS,
+  );
+});
+
+/** Builds `entry` with `bundling` into its own directory; returns the bundle's path. */
+async function bundleOf(name: string, entry: string, bundling: FunctionBundling): Promise<string> {
+  const outfile = join(directory, name, "index.mjs");
+  await build({
+    ...esbuildOptionsOf(bundling),
+    entryPoints: [join(PROJECT_ROOT, entry)],
+    outfile,
+    sourcemap: false,
+    absWorkingDir: PROJECT_ROOT,
+    logLevel: "silent",
+  });
+  return outfile;
+}
+
+/**
+ * In a fresh Node process: imports the bundle, invokes its handler with each event in turn, and
+ * after each says whether `marker` is set on globalThis (a module sets it when it is evaluated).
+ */
+async function markerAfterEach(
+  bundle: string,
+  events: readonly unknown[],
+  marker: string,
+): Promise<boolean[]> {
+  const script = join(directory, `${marker}.mjs`);
+  writeFileSync(
+    script,
+    [
+      `const { handler } = await import(${JSON.stringify(pathToFileURL(bundle).href)});`,
+      "const seen = [];",
+      `for (const event of ${JSON.stringify(events)}) {`,
+      "  await handler(event, {});",
+      `  seen.push(${JSON.stringify(marker)} in globalThis);`,
+      "}",
+      'process.stdout.write("\\nMARKERS " + JSON.stringify(seen) + "\\n");',
+      "",
+    ].join("\n"),
+  );
+  const { stdout } = await promisify(execFile)(process.execPath, [script], {
+    cwd: directory,
+    env: {
+      PATH: process.env.PATH ?? "",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      // Nothing listens there: a table read fails at once, and the check answers "unavailable".
+      AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      TABLE_NAME: "bounce-guard-test",
+      RETRY_WINDOW_STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:test",
+    },
+  });
+  const line = stdout.split("\n").find((text) => text.startsWith("MARKERS "));
+  if (line === undefined) throw new Error(`no markers from the bundle: ${stdout.slice(0, 300)}`);
+  return JSON.parse(line.slice("MARKERS ".length)) as boolean[];
+}
+
+describe("what a cold start of the bundles leaves unloaded", () => {
+  it(
+    "the classifier evaluates zod only for a record the fast path cannot vouch for",
+    async () => {
+      // Prepare: zod sets globalThis.__zod_globalConfig when its core module is evaluated.
+      const bundle = await bundleOf("classifier-lazy", "functions/classifier.ts", classifierBundling(NONE));
+      const broken = JSON.stringify({ notificationType: "Bounce", mail: { messageId: "m", timestamp: "t" } });
+      const record = {
+        messageId: "m-1",
+        receiptHandle: "r-1",
+        body: broken,
+        eventSource: "aws:sqs",
+        attributes: {},
+      };
+
+      // Act
+      const seen = await markerAfterEach(
+        bundle,
+        [{ Records: [] }, { Records: [record] }],
+        "__zod_globalConfig",
+      );
+
+      // Assess
+      expect(seen).toEqual([false, true]);
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  it(
+    "the pre-send check evaluates the RFC 5321 parser only for an address that is not of the plain form",
+    async () => {
+      // Prepare: the parser package behind a module that marks its evaluation.
+      const require = createRequire(import.meta.url);
+      const marked = join(directory, "marked-smtp-parser.mjs");
+      writeFileSync(
+        marked,
+        `globalThis.__smtpParserLoaded = true;\nexport { parse } from ${JSON.stringify(require.resolve("smtp-address-parser"))};\n`,
+      );
+      const bundling = presendCheckBundling(PROJECT_ROOT, NONE);
+      const bundle = await bundleOf("presend-lazy", "functions/presend-check.ts", {
+        ...bundling,
+        alias: { ...bundling.alias, "smtp-address-parser": marked },
+      });
+
+      // Act
+      const seen = await markerAfterEach(
+        bundle,
+        [{}, { addresses: ["plain@example.com"] }, { addresses: ['"john doe"@example.com'] }],
+        "__smtpParserLoaded",
+      );
+
+      // Assess
+      expect(seen).toEqual([false, false, true]);
     },
     BUILD_TIMEOUT_MS,
   );
