@@ -39,15 +39,29 @@ async function arnOf(client: SQSClient, queueUrl: string): Promise<string> {
   return arn;
 }
 
-export async function startLocalQueues(options: LocalQueueOptions = {}): Promise<LocalQueues> {
-  quietSdkWarnings();
+/** Start a local SQS server (local-aws-sqs) on a free port of 127.0.0.1. */
+export async function startLocalSqsServer(): Promise<{ endpoint: string; close(): Promise<void> }> {
   const server = await createSqsServer({
     port: 0,
     hostname: "127.0.0.1",
     emulateQueueCreationLifecycle: false,
   });
   const { port } = server.address() as AddressInfo;
-  const client = new SQSClient(localClientConfig(`http://127.0.0.1:${port}`));
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The feedback queue and its DLQ on a local SQS server at `endpoint`; `close` also runs `onClose`. */
+export async function connectLocalQueues(
+  endpoint: string,
+  options: LocalQueueOptions = {},
+  onClose: () => Promise<void> = async () => {},
+): Promise<LocalQueues> {
+  quietSdkWarnings();
+  // Nothing adds middleware to this client, so its stack is resolved once per command.
+  const client = new SQSClient({ ...localClientConfig(endpoint), cacheMiddleware: true });
   const dlq = await client.send(new CreateQueueCommand({ QueueName: "bounce-guard-dlq" }));
   if (dlq.QueueUrl === undefined) throw new Error("local SQS did not create the DLQ");
   const dlqArn = await arnOf(client, dlq.QueueUrl);
@@ -71,9 +85,15 @@ export async function startLocalQueues(options: LocalQueueOptions = {}): Promise
     deadLetterQueueUrl: dlq.QueueUrl,
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await onClose();
     },
   };
+}
+
+/** A local SQS server in this process with the feedback queue and its DLQ. */
+export async function startLocalQueues(options: LocalQueueOptions = {}): Promise<LocalQueues> {
+  const server = await startLocalSqsServer();
+  return connectLocalQueues(server.endpoint, options, server.close);
 }
 
 export interface OutgoingMessage {
@@ -82,25 +102,41 @@ export interface OutgoingMessage {
   readonly label?: string;
 }
 
-/** Send messages in batches of ten (the SQS limit). */
-export async function sendMessages(queues: LocalQueues, messages: readonly OutgoingMessage[]): Promise<void> {
-  for (let start = 0; start < messages.length; start += 10) {
-    const entries = messages.slice(start, start + 10).map((message, index) => ({
-      Id: String(index),
-      MessageBody: message.body,
-      ...(message.label !== undefined
-        ? { MessageAttributes: { label: { DataType: "String", StringValue: message.label } } }
-        : {}),
-    }));
-    const result = await queues.client.send(
-      new SendMessageBatchCommand({ QueueUrl: queues.queueUrl, Entries: entries }),
-    );
-    if (result.Failed !== undefined && result.Failed.length > 0) {
-      throw new Error(
-        `local SQS refused ${result.Failed.length} messages: ${result.Failed[0]?.Message ?? ""}`,
-      );
-    }
+async function sendBatch(queues: LocalQueues, batch: readonly OutgoingMessage[]): Promise<void> {
+  const entries = batch.map((message, index) => ({
+    Id: String(index),
+    MessageBody: message.body,
+    ...(message.label !== undefined
+      ? { MessageAttributes: { label: { DataType: "String", StringValue: message.label } } }
+      : {}),
+  }));
+  const result = await queues.client.send(
+    new SendMessageBatchCommand({ QueueUrl: queues.queueUrl, Entries: entries }),
+  );
+  if (result.Failed !== undefined && result.Failed.length > 0) {
+    throw new Error(`local SQS refused ${result.Failed.length} messages: ${result.Failed[0]?.Message ?? ""}`);
   }
+}
+
+/**
+ * Send messages in batches of ten (the SQS limit), `concurrency` batches at once. With the default
+ * of one, the queue holds them in the order given; with more, as SNS delivers to a queue in
+ * parallel, neighbouring batches can land in either order.
+ */
+export async function sendMessages(
+  queues: LocalQueues,
+  messages: readonly OutgoingMessage[],
+  concurrency = 1,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < messages.length) {
+      const start = next;
+      next += 10;
+      await sendBatch(queues, messages.slice(start, start + 10));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
 }
 
 /** The record Lambda builds from an SQS message. */
@@ -135,17 +171,30 @@ export function sqsRecordOf(message: Message, queueArn: string, receiveCount: nu
   };
 }
 
-export async function queueDepth(queues: LocalQueues, queueUrl = queues.queueUrl): Promise<number> {
+export interface QueueCounts {
+  /** Messages a receive can get now. */
+  readonly visible: number;
+  /** Messages received and not yet deleted: in flight, or waiting out their visibility timeout. */
+  readonly hidden: number;
+}
+
+export async function queueCounts(queues: LocalQueues, queueUrl = queues.queueUrl): Promise<QueueCounts> {
   const result = await queues.client.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
       AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     }),
   );
-  return (
-    Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
+  return {
+    visible: Number(result.Attributes?.ApproximateNumberOfMessages ?? 0),
+    hidden: Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+/** Every message still on the queue, visible or not. */
+export async function queueDepth(queues: LocalQueues, queueUrl = queues.queueUrl): Promise<number> {
+  const { visible, hidden } = await queueCounts(queues, queueUrl);
+  return visible + hidden;
 }
 
 /** Receive every message on a queue, hiding each for the rest of the run: for checks after a run. */

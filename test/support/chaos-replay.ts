@@ -4,7 +4,17 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSEvent } from "aws-lambda";
 import { localClientConfig } from "../../cli/local/aws-clients.ts";
 import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
-import { drainQueue, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../../cli/local/sqs.ts";
+import {
+  connectLocalQueues,
+  drainQueue,
+  type LocalQueueOptions,
+  type LocalQueues,
+  pumpQueue,
+  queueCounts,
+  queueDepth,
+  sendMessages,
+  startLocalQueues,
+} from "../../cli/local/sqs.ts";
 import { DynamoDbSuppressionStore, storedEventId } from "../../functions/adapters/dynamodb-store.ts";
 import { silentLogger } from "../../functions/adapters/logger.ts";
 import { createEmfMetrics } from "../../functions/adapters/metrics.ts";
@@ -12,7 +22,7 @@ import { createHandler } from "../../functions/classifier.ts";
 import { parseNotification } from "../../functions/core/parse.ts";
 import { type AddressState, assess, type PolicyConfig, policyConfig } from "../../functions/core/policy.ts";
 import { type FaultPlan, injectFaults } from "./dynamodb-faults.ts";
-import { startDynamoDbProcess } from "./dynamodb-process.ts";
+import { startEmulatorProcess } from "./emulator-process.ts";
 import { buildModel, type Difference, differencesOf, isDoubleCounted } from "./feedback-model.ts";
 import {
   type FeedbackStreamOptions,
@@ -43,8 +53,11 @@ export interface ChaosOptions {
    * replay with everything queued at once spends its time in the emulator. @default everything first
    */
   readonly queueWindow?: number;
-  /** Run dynalite in a child process, so it and the code under test use two cores. @default true */
-  readonly separateDynamoDbProcess?: boolean;
+  /**
+   * Run dynalite and the local SQS server in a child process, so they and the code under test use
+   * two cores. @default true
+   */
+  readonly separateEmulatorProcess?: boolean;
 }
 
 export interface DeadLetterCheck {
@@ -108,7 +121,7 @@ export function sameInstantReplay(pairs: number): ChaosOptions {
       controlMessages: 0,
     },
     concurrency: 1,
-    separateDynamoDbProcess: false,
+    separateEmulatorProcess: false,
     deadlineMs: 20_000,
   };
 }
@@ -139,6 +152,29 @@ function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Record<str
   return counts;
 }
 
+/** dynalite and the local SQS, in a child process or in this one. */
+async function startEmulators(
+  separate: boolean,
+  queueOptions: LocalQueueOptions,
+): Promise<{ dynamo: { endpoint: string; tableName: string; close(): Promise<void> }; queues: LocalQueues }> {
+  if (!separate) {
+    const dynamo = await startLocalDynamoDb();
+    return { dynamo, queues: await startLocalQueues(queueOptions) };
+  }
+  const emulators = await startEmulatorProcess();
+  return {
+    dynamo: { endpoint: emulators.dynamoDbEndpoint, tableName: emulators.tableName, close: emulators.close },
+    // The child stops both servers; the queues' close only lets go of the client.
+    queues: await connectLocalQueues(emulators.sqsEndpoint, queueOptions),
+  };
+}
+
+/**
+ * Batches the feed keeps in flight. One at a time, the feed could not keep up with the pollers
+ * (about 400 messages a second here) and capped the replay's rate.
+ */
+const SEND_CONCURRENCY = 8;
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = performance.now();
   // The model keeps every event, so the store must too: a history limit above any address's event
@@ -150,24 +186,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const poisonBodies = stream.messages.filter((message) => message.kind === "poison").map(({ body }) => body);
   const model = buildModel(goodBodies);
 
-  const dynamo =
-    (options.separateDynamoDbProcess ?? true) ? await startDynamoDbProcess() : await startLocalDynamoDb();
-  const faultyClient = new DynamoDBClient(localClientConfig(dynamo.endpoint));
+  const queueOptions = {
+    maxReceiveCount: options.maxReceiveCount ?? 3,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
+  };
+  const { dynamo, queues } = await startEmulators(options.separateEmulatorProcess ?? true, queueOptions);
+  // Its middleware is all added before the first request, so the stack can be resolved once per
+  // command (the SDK's cacheMiddleware): the same requests for less of the replay's CPU.
+  const faultyClient = new DynamoDBClient({ ...localClientConfig(dynamo.endpoint), cacheMiddleware: true });
   const cleanClient = new DynamoDBClient(localClientConfig(dynamo.endpoint));
   const injector = injectFaults(faultyClient, {
     seed: options.faults?.seed ?? 0,
     rate: options.faults?.rate ?? 0,
-  });
-  const queues = await startLocalQueues({
-    maxReceiveCount: options.maxReceiveCount ?? 3,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
   });
   try {
     const sendStarted = performance.now();
     const outgoing = stream.messages.map(({ body }) => ({ body }));
     const window = options.queueWindow ?? outgoing.length;
     // The first window up front; with a window, the rest is fed below while the pollers work.
-    await sendMessages(queues, outgoing.slice(0, window));
+    await sendMessages(queues, outgoing.slice(0, window), SEND_CONCURRENCY);
     let sent = Math.min(window, outgoing.length);
     const handler = createHandler({
       store: new DynamoDbSuppressionStore(faultyClient, dynamo.tableName, policy),
@@ -189,12 +226,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     injector.arm();
     const feed = async () => {
       while (sent < outgoing.length) {
-        if ((await queueDepth(queues)) > window / 2) {
+        // Visible messages only: those waiting out a visibility timeout after a failure are not
+        // work the pollers can take, and counting them would starve the pollers.
+        if ((await queueCounts(queues)).visible > window / 2) {
           await new Promise((resolve) => setTimeout(resolve, 20));
           continue;
         }
         const next = outgoing.slice(sent, sent + Math.ceil(window / 2));
-        await sendMessages(queues, next);
+        await sendMessages(queues, next, SEND_CONCURRENCY);
         sent += next.length;
       }
     };

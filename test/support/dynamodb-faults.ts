@@ -89,11 +89,16 @@ export function injectFaults(client: DynamoDBClient, plan: FaultPlan): FaultInje
   let armed = false;
   let requests = 0;
 
+  // Both middlewares see the same input object of one call: its plan is worked out once.
+  const plans = new WeakMap<object, { key: string; fault: RequestFault } | undefined>();
   const faultOf = (commandName: string | undefined, input: unknown) => {
     if (!armed || commandName === undefined || !commands.has(commandName)) return undefined;
+    if (typeof input === "object" && input !== null && plans.has(input)) return plans.get(input);
     const key = `${commandName}:${JSON.stringify(input)}`;
     const fault = planFor(plan.seed, key, plan.rate);
-    return fault === undefined ? undefined : { key, fault };
+    const answer = fault === undefined ? undefined : { key, fault };
+    if (typeof input === "object" && input !== null) plans.set(input, answer);
+    return answer;
   };
 
   /** Counts the attempt and says whether it fails. */
