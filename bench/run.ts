@@ -19,12 +19,12 @@ import { measureWindowTransitions } from "./retry-windows.ts";
 
 /**
  * The chaos replay's size. 100,000 notifications is the issue's aim; on the 2-core machine of
- * BENCHMARKS.md the replay is CPU-bound at about 220 to 270 notifications a second (the AWS SDK, the
- * local SQS and dynalite share the two cores), so 100,000 take 6 to 7½ minutes (437 s in a full run,
- * 8 minutes for the whole bench). This is the largest size that keeps the whole bench within about
- * 4 minutes there, a minute inside its budget; `--chaos-notifications 100000` runs the full size.
+ * BENCHMARKS.md the replay keeps both cores busy (the AWS SDK, the local SQS and dynalite) at about
+ * 380 notifications a second, then waits out the last poison messages' receives: 100,000 took 289 s
+ * and the whole bench 354 s in a full run at 0631dbd. This is the largest round size that keeps the
+ * whole bench within about 4 minutes there; `--chaos-notifications 100000` runs the full size.
  */
-const DEFAULT_CHAOS_NOTIFICATIONS = 40_000;
+const DEFAULT_CHAOS_NOTIFICATIONS = 60_000;
 /**
  * Pollers at once, like concurrent invocations of the event source mapping. With 4, the replay sat
  * idle while batches waited out the SDK's backoff on injected throttling; 16 keep both cores busy.
