@@ -178,6 +178,12 @@ export interface QueueCounts {
   readonly hidden: number;
 }
 
+/**
+ * The local queue's counts. local-aws-sqs reports every message that is not delayed as
+ * ApproximateNumberOfMessages, hidden ones included (AWS counts only those available to a receive),
+ * and the hidden ones again as ApproximateNumberOfMessagesNotVisible; its own message-move task
+ * subtracts the two the same way.
+ */
 export async function queueCounts(queues: LocalQueues, queueUrl = queues.queueUrl): Promise<QueueCounts> {
   const result = await queues.client.send(
     new GetQueueAttributesCommand({
@@ -185,10 +191,9 @@ export async function queueCounts(queues: LocalQueues, queueUrl = queues.queueUr
       AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     }),
   );
-  return {
-    visible: Number(result.Attributes?.ApproximateNumberOfMessages ?? 0),
-    hidden: Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
+  const all = Number(result.Attributes?.ApproximateNumberOfMessages ?? 0);
+  const hidden = Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  return { visible: Math.max(0, all - hidden), hidden };
 }
 
 /** Every message still on the queue, visible or not. */

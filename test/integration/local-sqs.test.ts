@@ -1,0 +1,65 @@
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  drainQueue,
+  type LocalQueues,
+  queueCounts,
+  queueDepth,
+  sendMessages,
+  startLocalQueues,
+} from "../../cli/local/sqs.ts";
+
+const bodies = (count: number, prefix: string) =>
+  Array.from({ length: count }, (_, index) => ({ body: `${prefix}-${String(index).padStart(3, "0")}` }));
+
+describe("the local SQS helpers the demo, the tests and the chaos replay send and count with", () => {
+  let queues: LocalQueues | undefined;
+  afterEach(async () => {
+    await queues?.close();
+    queues = undefined;
+  });
+
+  it("sends one batch at a time by default, so the queue holds the messages in the order given", async () => {
+    // Arrange
+    queues = await startLocalQueues({ visibilityTimeoutSeconds: 30 });
+    const messages = bodies(35, "ordered");
+
+    // Act
+    await sendMessages(queues, messages);
+    const received = await drainQueue(queues, queues.queueUrl);
+
+    // Assess
+    expect(received.map((message) => message.Body)).toEqual(messages.map(({ body }) => body));
+  });
+
+  it("with several batches in flight, puts every message on the queue exactly once", async () => {
+    // Arrange: 203 messages, so the last batch is short and eight senders share 21 batches.
+    queues = await startLocalQueues({ visibilityTimeoutSeconds: 30 });
+    const messages = bodies(203, "parallel");
+
+    // Act
+    await sendMessages(queues, messages, 8);
+    const received = await drainQueue(queues, queues.queueUrl);
+
+    // Assess
+    expect(received.map((message) => message.Body).sort()).toEqual(messages.map(({ body }) => body).sort());
+  });
+
+  it("counts visible and hidden messages apart: a received message is hidden until its timeout", async () => {
+    // Arrange
+    queues = await startLocalQueues({ visibilityTimeoutSeconds: 30 });
+    await sendMessages(queues, bodies(12, "counted"));
+
+    // Act
+    const before = await queueCounts(queues);
+    await queues.client.send(
+      new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MaxNumberOfMessages: 5, WaitTimeSeconds: 0 }),
+    );
+    const after = await queueCounts(queues);
+
+    // Assess
+    expect(before).toEqual({ visible: 12, hidden: 0 });
+    expect(after).toEqual({ visible: 7, hidden: 5 });
+    expect(await queueDepth(queues)).toBe(12);
+  });
+});
