@@ -13,7 +13,7 @@ import {
   type FunctionBundling,
   presendCheckBundling,
 } from "../lib/function-bundling.ts";
-import { median, round } from "./statistics.ts";
+import { median, pairedRatio, round } from "./statistics.ts";
 
 const run = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -180,15 +180,6 @@ async function coldLoadOnce(
   if (line === undefined)
     throw new Error(`no timing from the cold load of ${outfile}: ${stdout.slice(0, 300)}`);
   return JSON.parse(line.slice("COLD_LOAD ".length)) as { importMs: number; initMs: number };
-}
-
-/** The median of the per-round ratios of two samples taken in the same interleaved rounds. */
-export function pairedRatio(sample: readonly number[], baseline: readonly number[]): number {
-  if (sample.length !== baseline.length || sample.length === 0)
-    throw new Error(
-      `paired samples must be non-empty and of one length, got ${sample.length} and ${baseline.length}`,
-    );
-  return median(sample.map((value, index) => value / (baseline[index] as number)));
 }
 
 export async function measureBundles(runs = 9): Promise<BundleFigures> {

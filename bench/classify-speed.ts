@@ -5,7 +5,7 @@ import { sqsRecordOf } from "../cli/local/sqs.ts";
 import { parseNotification } from "../functions/core/parse.ts";
 import { verdictsOf } from "../functions/core/verdicts.ts";
 import { generateFeedbackStream } from "../test/support/feedback-stream.ts";
-import { median } from "./statistics.ts";
+import { median, pairedRatio } from "./statistics.ts";
 
 export interface ClassifySpeed {
   readonly records: number;
@@ -116,7 +116,6 @@ export function measureClassifySpeed(records: readonly SQSRecord[], rounds = 21)
   }
   const baseline: number[] = [];
   const classify: number[] = [];
-  const ratios: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
     // Alternate the order so neither pass always runs right after a GC of the other's garbage.
     const first = round % 2 === 0;
@@ -125,7 +124,6 @@ export function measureClassifySpeed(records: readonly SQSRecord[], rounds = 21)
     const [parseMs, classifyMs] = first ? [a, b] : [b, a];
     baseline.push(parseMs);
     classify.push(classifyMs);
-    ratios.push(classifyMs / parseMs);
   }
   const recipients = parseAndClassify(records);
   const medianClassifyMs = median(classify);
@@ -135,7 +133,7 @@ export function measureClassifySpeed(records: readonly SQSRecord[], rounds = 21)
     rounds,
     medianJsonParseMs: Math.round(median(baseline) * 10) / 10,
     medianClassifyMs: Math.round(medianClassifyMs * 10) / 10,
-    ratio: Math.round(median(ratios) * 100) / 100,
+    ratio: Math.round(pairedRatio(classify, baseline) * 100) / 100,
     recipientsPerSecond: Math.round(recipients / (medianClassifyMs / 1000)),
   };
 }

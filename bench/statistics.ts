@@ -12,3 +12,12 @@ export function round(value: number, digits = 3): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+/** The median of the per-round ratios of two samples taken in the same interleaved rounds. */
+export function pairedRatio(sample: readonly number[], baseline: readonly number[]): number {
+  if (sample.length !== baseline.length || sample.length === 0)
+    throw new Error(
+      `paired samples must be non-empty and of one length, got ${sample.length} and ${baseline.length}`,
+    );
+  return median(sample.map((value, index) => value / (baseline[index] as number)));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pairedRatio } from "../../bench/bundles.ts";
+import { pairedRatio } from "../../bench/statistics.ts";
 
 describe("pairedRatio", () => {
   it("is the median of the per-round ratios", () => {
