@@ -839,9 +839,10 @@ implementation in \`test/support/\`:
 - **Delivery:** the messages go through the real local SQS (local-aws-sqs) with the stack's \`maxReceiveCount\` ${formatNumber(chaos.max_receive_count)},
   a ${formatNumber(chaos.visibility_timeout_seconds)} s visibility timeout and its DLQ. ${formatNumber(chaos.pollers)} pollers (\`pumpQueue\`) feed the real middy handler
   (\`createHandler\`) like concurrent invocations of Lambda's event source mapping, including partial
-  batch failures. The stream is fed in while the pollers work, with at most ${formatNumber(chaos.queue_window)} messages on the
-  queue (local-aws-sqs scans its whole queue on every receive): the feed tops the queue up, eight batch
-  requests at a time, whenever fewer than half that many are visible. dynalite and the local SQS
+  batch failures. The stream is fed in while the pollers work, with at most ${formatNumber(chaos.queue_window)} visible messages on
+  the queue (local-aws-sqs scans its whole queue on every receive): the feed tops the queue up, eight
+  batch requests at a time, whenever fewer than half that many are visible. Messages waiting out a
+  visibility timeout come on top. dynalite and the local SQS
   server run in a child process, so they get the second core. (\`chaos.test.ts\` runs the same replay at 2,000 notifications with a window
   of 500, 4 pollers, a 2 s visibility timeout and \`maxReceiveCount\` 3.)
 - **Faults** (dynamodb-faults.ts): SDK middleware on the handler's DynamoDB client throws

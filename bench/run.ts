@@ -36,7 +36,7 @@ const CHAOS_CONCURRENCY = 16;
  * timeout for the same reason).
  */
 const CHAOS_VISIBILITY_TIMEOUT_SECONDS = 5;
-/** Messages kept on the queue while the stream is fed in: local-aws-sqs scans its whole queue per receive. */
+/** Visible messages kept on the queue while the stream is fed in: local-aws-sqs scans its whole queue per receive. */
 const CHAOS_QUEUE_WINDOW = 1_000;
 const CLASSIFY_RECORDS = 5_000;
 const REPLAY_NOTIFICATIONS = 2_000;

@@ -48,8 +48,8 @@ export interface ChaosOptions {
   /** The replay gives up (and reports what is left on the queue) after this long. @default 120000 */
   readonly deadlineMs?: number;
   /**
-   * Feed the queue while it is worked, keeping at most this many messages on it, instead of sending
-   * the whole stream first. local-aws-sqs scans every message of a queue on each receive, so a large
+   * Feed the queue while it is worked, keeping at most this many visible messages on it (messages
+   * waiting out a visibility timeout come on top), instead of sending the whole stream first. local-aws-sqs scans every message of a queue on each receive, so a large
    * replay with everything queued at once spends its time in the emulator. @default everything first
    */
   readonly queueWindow?: number;
