@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { build, type Metafile } from "esbuild";
+import { type BuildOptions, build, type Metafile } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type BundleFeatures,
@@ -25,16 +25,23 @@ const SECRETS_MANAGER = "@aws-sdk/client-secrets-manager";
 const directory = mkdtempSync(join(tmpdir(), "bounce-guard-bundling-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/** The packages whose code is in the bundle of `entry`, as esbuild's metafile lists them. */
-async function packagesIn(entry: string, bundling: FunctionBundling): Promise<Set<string>> {
-  const result = await build({
+/** Builds `entry` with a function's bundling, as the stack does, plus `extra` options. */
+function buildEntry(entry: string, bundling: FunctionBundling, extra: BuildOptions) {
+  return build({
     ...esbuildOptionsOf(bundling),
     entryPoints: [join(PROJECT_ROOT, entry)],
+    absWorkingDir: PROJECT_ROOT,
+    logLevel: "silent",
+    ...extra,
+  });
+}
+
+/** The packages whose code is in the bundle of `entry`, as esbuild's metafile lists them. */
+async function packagesIn(entry: string, bundling: FunctionBundling): Promise<Set<string>> {
+  const result = await buildEntry(entry, bundling, {
     outdir: join(directory, "metafile"),
     write: false,
     metafile: true,
-    absWorkingDir: PROJECT_ROOT,
-    logLevel: "silent",
   });
   const inputs = Object.values((result.metafile as Metafile).outputs).flatMap((output) =>
     Object.entries(output.inputs)
@@ -50,48 +57,39 @@ async function packagesIn(entry: string, bundling: FunctionBundling): Promise<Se
 
 const NONE: BundleFeatures = { keyedAddresses: false, sesSuppressionList: false };
 const ALL: BundleFeatures = { keyedAddresses: true, sesSuppressionList: true };
+const KEYED_ONLY: BundleFeatures = { keyedAddresses: true, sesSuppressionList: false };
+const CLASSIFIER = "functions/classifier.ts";
+const PRESEND_CHECK = "functions/presend-check.ts";
 
 describe("what each configuration's bundles hold", () => {
-  it(
-    "leaves the SES v2 and Secrets Manager clients out of both functions by default",
-    async () => {
+  // The pre-send check never holds SES: it has no use for the suppression list.
+  // Each row: entry, configuration, its features, then whether SES and Secrets Manager are in it.
+  it.each<[string, string, BundleFeatures, boolean, boolean]>([
+    [CLASSIFIER, "default", NONE, false, false],
+    [CLASSIFIER, "keyed only", KEYED_ONLY, false, true],
+    [CLASSIFIER, "keyed, SES list", ALL, true, true],
+    [PRESEND_CHECK, "default", NONE, false, false],
+    [PRESEND_CHECK, "keyed, SES list", ALL, false, true],
+  ])(
+    "%s (%s) holds the optional clients its configuration uses, and the DynamoDB client",
+    async (entry, _config, features, ses, secretsManager) => {
       // Act
-      const classifier = await packagesIn("functions/classifier.ts", classifierBundling(NONE));
-      const presend = await packagesIn(
-        "functions/presend-check.ts",
-        presendCheckBundling(PROJECT_ROOT, NONE),
-      );
+      const bundling =
+        entry === CLASSIFIER ? classifierBundling(features) : presendCheckBundling(PROJECT_ROOT, features);
+      const packages = await packagesIn(entry, bundling);
 
       // Assess
-      expect(classifier.has("@aws-sdk/client-dynamodb")).toBe(true);
-      expect(classifier.has("@aws-sdk/client-sfn")).toBe(true);
-      expect(presend.has("@aws-sdk/client-dynamodb")).toBe(true);
-      for (const packages of [classifier, presend]) {
-        expect(packages.has(SES)).toBe(false);
-        expect(packages.has(SECRETS_MANAGER)).toBe(false);
-      }
-    },
-    BUILD_TIMEOUT_MS,
-  );
-
-  it(
-    "puts each client in when the configuration uses it, and never SES in the pre-send check",
-    async () => {
-      // Act
-      const classifier = await packagesIn("functions/classifier.ts", classifierBundling(ALL));
-      const keyedOnly = await packagesIn(
-        "functions/classifier.ts",
-        classifierBundling({ keyedAddresses: true, sesSuppressionList: false }),
-      );
-      const presend = await packagesIn("functions/presend-check.ts", presendCheckBundling(PROJECT_ROOT, ALL));
-
-      // Assess
-      expect(classifier.has(SES)).toBe(true);
-      expect(classifier.has(SECRETS_MANAGER)).toBe(true);
-      expect(keyedOnly.has(SES)).toBe(false);
-      expect(keyedOnly.has(SECRETS_MANAGER)).toBe(true);
-      expect(presend.has(SECRETS_MANAGER)).toBe(true);
-      expect(presend.has(SES)).toBe(false);
+      expect({
+        [SES]: packages.has(SES),
+        [SECRETS_MANAGER]: packages.has(SECRETS_MANAGER),
+        dynamodb: packages.has("@aws-sdk/client-dynamodb"),
+        sfn: packages.has("@aws-sdk/client-sfn"),
+      }).toEqual({
+        [SES]: ses,
+        [SECRETS_MANAGER]: secretsManager,
+        dynamodb: true,
+        sfn: entry === CLASSIFIER,
+      });
     },
     BUILD_TIMEOUT_MS,
   );
@@ -147,14 +145,7 @@ describe("the disposable-domain list in the pre-send check's bundle", () => {
 /** Builds `entry` with `bundling` into its own directory; returns the bundle's path. */
 async function bundleOf(name: string, entry: string, bundling: FunctionBundling): Promise<string> {
   const outfile = join(directory, name, "index.mjs");
-  await build({
-    ...esbuildOptionsOf(bundling),
-    entryPoints: [join(PROJECT_ROOT, entry)],
-    outfile,
-    sourcemap: false,
-    absWorkingDir: PROJECT_ROOT,
-    logLevel: "silent",
-  });
+  await buildEntry(entry, bundling, { outfile, sourcemap: false });
   return outfile;
 }
 
