@@ -55,6 +55,8 @@ export interface FeedbackStreamOptions {
   readonly rawRate?: number;
   /** Poison messages per good message. @default 0.02 */
   readonly poisonRate?: number;
+  /** Poison messages lie in this first share of the stream (see `withPoison`). @default 0.8 */
+  readonly poisonSpan?: number;
   /** SNS subscription confirmations mixed in (recognised and ignored). @default 3 */
   readonly controlMessages?: number;
   /**
@@ -729,12 +731,47 @@ export function generateFeedbackStream(options: FeedbackStreamOptions): Feedback
   }
   const goodCount = messages.length;
   const poisonCount = Math.round(goodCount * (options.poisonRate ?? 0.02));
+  const poison: StreamMessage[] = [];
   for (let serial = 0; serial < poisonCount; serial += 1) {
-    const sample = random.pick(messages.slice(0, goodCount)).body;
-    messages.push({ body: poisonBody(serial, sample, random), kind: "poison" });
+    const sample = messages[random.integer(0, goodCount - 1)] as StreamMessage;
+    poison.push({ body: poisonBody(serial, sample.body, random), kind: "poison" });
   }
   for (let serial = 0; serial < (options.controlMessages ?? 3); serial += 1) {
     messages.push({ body: controlBody(serial), kind: "control" });
   }
-  return { messages: random.shuffled(messages), notificationCount: notifications.length, personas };
+  return {
+    messages: withPoison(random.shuffled(messages), poison, options.poisonSpan ?? 0.8, random),
+    notificationCount: notifications.length,
+    personas,
+  };
+}
+
+/**
+ * The shuffled stream with each poison message put at a random place in its first `span` share.
+ * A poison message reaches the DLQ only after maxReceiveCount receives a visibility timeout apart,
+ * so one near the very end leaves a replay idle while it waits; anywhere earlier it still shares
+ * batches with good records.
+ */
+function withPoison(
+  shuffled: readonly StreamMessage[],
+  poison: readonly StreamMessage[],
+  span: number,
+  random: SeededRandom,
+): StreamMessage[] {
+  if (!(span > 0 && span <= 1)) throw new RangeError(`poisonSpan must be in (0, 1], got ${span}`);
+  const last = Math.floor(shuffled.length * span);
+  // How many poison messages go right before the message at each place (the end included).
+  const before = new Map<number, number>();
+  for (let index = 0; index < poison.length; index += 1) {
+    const place = random.integer(0, last);
+    before.set(place, (before.get(place) ?? 0) + 1);
+  }
+  const result: StreamMessage[] = [];
+  let next = 0;
+  for (let place = 0; place <= shuffled.length; place += 1) {
+    for (let count = before.get(place) ?? 0; count > 0; count -= 1)
+      result.push(poison[next++] as StreamMessage);
+    if (place < shuffled.length) result.push(shuffled[place] as StreamMessage);
+  }
+  return result;
 }
