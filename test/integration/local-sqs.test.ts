@@ -62,4 +62,37 @@ describe("the local SQS helpers the demo, the tests and the chaos replay send an
     expect(after).toEqual({ visible: 7, hidden: 5 });
     expect(await queueDepth(queues)).toBe(12);
   });
+
+  it("speaks the SQS JSON protocol on the wire: what it sends, the SDK receives intact, checksums and attributes included", async () => {
+    // Arrange
+    queues = await startLocalQueues({ visibilityTimeoutSeconds: 30 });
+
+    // Act: sent by the wire; received by the SDK, which checks each body against its MD5.
+    await sendMessages(queues, [{ body: '{"ünïcode":"✓"}', label: "first" }, { body: "plain" }]);
+    const received = await queues.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queues.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+
+    // Assess
+    expect(received.Messages?.map((message) => message.Body)).toEqual(['{"ünïcode":"✓"}', "plain"]);
+    expect(received.Messages?.[0]?.MessageAttributes?.label?.StringValue).toBe("first");
+  });
+
+  it("rejects a call the server refuses with its error type and the operation's name", async () => {
+    // Arrange
+    queues = await startLocalQueues();
+
+    // Act
+    const call = queues.wire.call("ReceiveMessage", { QueueUrl: `${queues.queueUrl}-missing` });
+
+    // Assess
+    await expect(call).rejects.toThrow(
+      /^local SQS ReceiveMessage: HTTP 400 QueueDoesNotExist: The specified queue does not exist/,
+    );
+  });
 });
