@@ -34,6 +34,9 @@ export interface LocalQueueOptions {
  * about half of the replay's CPU in its own process went there. The queue semantics (visibility,
  * receive counts, the redrive to the DLQ) are the server's either way.
  */
+const CONNECTION_ATTEMPTS = 3;
+const RETRIED_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE"]);
+
 export class LocalSqsWire {
   private readonly url: URL;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -42,9 +45,27 @@ export class LocalSqsWire {
     this.url = new URL(endpoint);
   }
 
-  /** One call; an error response rejects with the server's error type and message. */
-  call<T>(operation: string, input: Record<string, unknown>): Promise<T> {
+  /**
+   * One call; an error response rejects with the server's error type and message. A connection
+   * the server closed under a request (a kept-alive socket it let go as the request went out, or
+   * a reset under load) is tried again on a fresh one, up to `CONNECTION_ATTEMPTS` times, as the
+   * SDK does.
+   */
+  async call<T>(operation: string, input: Record<string, unknown>): Promise<T> {
     const body = JSON.stringify(input);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.send<T>(operation, body);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt >= CONNECTION_ATTEMPTS || code === undefined || !RETRIED_CONNECTION_ERRORS.has(code)) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private send<T>(operation: string, body: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const outgoing = request(
         {

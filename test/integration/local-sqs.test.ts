@@ -1,8 +1,11 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   drainQueue,
   type LocalQueues,
+  LocalSqsWire,
   queueCounts,
   queueDepth,
   sendMessages,
@@ -94,5 +97,56 @@ describe("the local SQS helpers the demo, the tests and the chaos replay send an
     await expect(call).rejects.toThrow(
       /^local SQS ReceiveMessage: HTTP 400 QueueDoesNotExist: The specified queue does not exist/,
     );
+  });
+});
+
+describe("LocalSqsWire on a connection the server drops", () => {
+  /** A server that drops the connection under the first `drops` requests, then answers. */
+  async function flakyServer(
+    drops: number,
+  ): Promise<{ server: Server; endpoint: string; requests: () => number }> {
+    let requests = 0;
+    const server = createServer((request, response) => {
+      requests += 1;
+      if (requests <= drops) {
+        request.socket.destroy();
+        return;
+      }
+      response.setHeader("content-type", "application/x-amz-json-1.0");
+      response.end(JSON.stringify({ Attributes: { ApproximateNumberOfMessages: "3" } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { server, endpoint: `http://127.0.0.1:${port}`, requests: () => requests };
+  }
+
+  it("tries again on a fresh connection when the server drops one under a request", async () => {
+    // Arrange
+    const { server, endpoint, requests } = await flakyServer(2);
+    const wire = new LocalSqsWire(endpoint);
+
+    // Act
+    const result = await wire.call("GetQueueAttributes", { QueueUrl: "q" });
+    wire.close();
+    server.close();
+
+    // Assess
+    expect(result).toEqual({ Attributes: { ApproximateNumberOfMessages: "3" } });
+    expect(requests()).toBe(3);
+  });
+
+  it("gives up after three attempts with the connection's error", async () => {
+    // Arrange
+    const { server, endpoint, requests } = await flakyServer(10);
+    const wire = new LocalSqsWire(endpoint);
+
+    // Act
+    const call = wire.call("GetQueueAttributes", { QueueUrl: "q" });
+
+    // Assess
+    await expect(call).rejects.toMatchObject({ code: "ECONNRESET" });
+    expect(requests()).toBe(3);
+    wire.close();
+    server.close();
   });
 });
