@@ -1,5 +1,7 @@
 // State transitions per retry window, counted on executions of the synthesized state machine
 // (the `npm start` window scenarios, waits shortened), and what they cost per million windows.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { runWindowDemo, type WindowRun } from "../cli/demo-windows.ts";
 import { startLocalDynamoDb } from "../cli/local/dynamodb.ts";
 import { synthesizeStack } from "../cli/local/retry-window.ts";
@@ -147,4 +149,52 @@ export async function measureWindowTransitions(writeUnitsPerWindowWrite: number)
       eventbridge_per_million_events: PRICES_USD.eventBridgeCustomEventPerMillion,
     },
   };
+}
+
+const SELF = fileURLToPath(import.meta.url);
+/** `--import tsx` resolves from the working directory: the project's, wherever the caller runs. */
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * `measureWindowTransitions` in a process of its own, so the bench can run it while this process
+ * is busy on one core (generating the chaos stream) and the other core would sit idle. Its
+ * figures are counts, not timings.
+ */
+export function measureWindowTransitionsApart(writeUnitsPerWindowWrite: number): Promise<WindowTransitions> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", SELF, "--measure", String(writeUnitsPerWindowWrite)],
+      { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"], env: process.env },
+    );
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      const output = Buffer.concat(chunks).toString("utf8");
+      if (code !== 0) {
+        reject(new Error(`the retry-window measurement exited with code ${code}: ${output.slice(0, 500)}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(output) as WindowTransitions);
+      } catch {
+        reject(new Error(`the retry-window measurement printed no result: ${output.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+const measureAt = process.argv.indexOf("--measure");
+if (process.argv[1] === SELF && measureAt !== -1) {
+  const units = Number(process.argv[measureAt + 1]);
+  if (!Number.isFinite(units) || units <= 0) {
+    process.stderr.write(
+      `--measure needs the write units per window write, got "${process.argv[measureAt + 1]}"\n`,
+    );
+    process.exit(2);
+  }
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  process.stdout.write(`${JSON.stringify(await measureWindowTransitions(units))}\n`);
+  process.exit(0);
 }

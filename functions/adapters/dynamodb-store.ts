@@ -433,14 +433,19 @@ export class DynamoDbSuppressionStore {
     return "tombstoned";
   }
 
-  /** Every item, a page at a time (Scan), for list and export. */
-  async *scan(pageSize = 500): AsyncGenerator<AddressState[]> {
+  /**
+   * Every item, a page at a time (Scan), for list and export. With `segment`, only that segment of
+   * a parallel scan (DynamoDB's Segment of TotalSegments): callers scanning the segments at once
+   * read a large table several pages at a time.
+   */
+  async *scan(pageSize = 500, segment?: { index: number; of: number }): AsyncGenerator<AddressState[]> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
           Limit: pageSize,
+          ...(segment ? { Segment: segment.index, TotalSegments: segment.of } : {}),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );

@@ -1010,3 +1010,34 @@ describe("stored history entries", () => {
     expect(units).toEqual(verdicts.map(() => 1));
   });
 });
+
+describe("DynamoDbSuppressionStore: scan", () => {
+  it("reads every item once across the segments of a parallel scan, as a whole scan does", async () => {
+    // Prepare: forty more addresses beside whatever the tests above stored.
+    const store = storeOf();
+    for (let index = 0; index < 40; index += 1) {
+      await applyVerdict(
+        store,
+        verdictOf("hard", { address: uniqueAddress(`scan-${index}`), timestamp: at(0) }),
+      );
+    }
+    const addressesOf = async (pages: AsyncGenerator<AddressState[]>) => {
+      const addresses: string[] = [];
+      for await (const page of pages) addresses.push(...page.map((state) => state.address));
+      return addresses;
+    };
+
+    // Act: pages of 7 so every segment takes several.
+    const whole = await addressesOf(store.scan(7));
+    const segments = await Promise.all(
+      [0, 1, 2, 3].map((index) => addressesOf(store.scan(7, { index, of: 4 }))),
+    );
+
+    // Assess
+    const joined = segments.flat();
+    expect(whole.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(joined).size).toBe(joined.length);
+    expect(joined.sort()).toEqual([...whole].sort());
+    expect(segments.filter((segment) => segment.length > 0).length).toBeGreaterThan(1);
+  });
+});

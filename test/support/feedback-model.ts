@@ -31,6 +31,8 @@ export interface FeedbackModel {
   readonly distinctEvents: number;
   /** Event ids that two messages carry with different content: the id would not be a safe key. */
   readonly conflicts: readonly string[];
+  /** Good bodies the parser refused (a generator fault: there must be none). */
+  readonly rejected: readonly string[];
 }
 
 const ZERO_COUNTS: Readonly<Record<Counter, number>> = {
@@ -49,9 +51,11 @@ export function buildModel(goodBodies: readonly string[]): FeedbackModel {
   const entries = new Map<string, { address: string; entry: HistoryEntry; counter?: Counter }>();
   const expectedEvents = new Map<string, ExpectedEvent[]>();
   const conflicts: string[] = [];
+  const rejected: string[] = [];
   let recipientVerdicts = 0;
   for (const body of goodBodies) {
     const parsed = parseNotification(body);
+    if (parsed.kind === "error") rejected.push(body);
     if (parsed.kind !== "notification") continue;
     const expected: ExpectedEvent[] = [];
     for (const verdict of verdictsOf(parsed.notification)) {
@@ -90,6 +94,7 @@ export function buildModel(goodBodies: readonly string[]): FeedbackModel {
     recipientVerdicts,
     distinctEvents: entries.size,
     conflicts,
+    rejected,
   };
 }
 

@@ -167,7 +167,7 @@ function fabricatedResult(): BenchResult {
       faults_thrown: { "throttling/before/sdk": 20, "timeout/after/handler": 17 },
       model_statuses: { active: 120, "suppressed:hard": 56 },
       elapsed_ms: 9100,
-      phases_ms: { send: 400, pump: 8500, verify: 200 },
+      phases_ms: { prepare: 900, wait: 0, send: 400, pump: 8500, verify: 200 },
       notifications_per_second: 136,
       pollers: 16,
       visibility_timeout_seconds: 5,
