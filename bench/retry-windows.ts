@@ -1,7 +1,5 @@
 // State transitions per retry window, counted on executions of the synthesized state machine
 // (the `npm start` window scenarios, waits shortened), and what they cost per million windows.
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { runWindowDemo, type WindowRun } from "../cli/demo-windows.ts";
 import { startLocalDynamoDb } from "../cli/local/dynamodb.ts";
 import { synthesizeStack } from "../cli/local/retry-window.ts";
@@ -9,6 +7,7 @@ import { startLocalQueues } from "../cli/local/sqs.ts";
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
 import { DEFAULT_RETRY_WINDOW } from "../functions/core/retry-window.ts";
 import { IDLE_INSPECTIONS_BEFORE_SLEEP } from "../lib/retry-window.ts";
+import { isEntryPoint, spawnUnderTsx } from "../test/support/tsx-child.ts";
 import { PRICES_USD } from "./cost-model.ts";
 
 export interface WindowScenario {
@@ -151,10 +150,6 @@ export async function measureWindowTransitions(writeUnitsPerWindowWrite: number)
   };
 }
 
-const SELF = fileURLToPath(import.meta.url);
-/** `--import tsx` resolves from the working directory: the project's, wherever the caller runs. */
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
-
 /**
  * `measureWindowTransitions` in a process of its own, so the bench can run it while this process
  * is busy on one core (generating the chaos stream) and the other core would sit idle. Its
@@ -162,13 +157,13 @@ const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
  */
 export function measureWindowTransitionsApart(writeUnitsPerWindowWrite: number): Promise<WindowTransitions> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", SELF, "--measure", String(writeUnitsPerWindowWrite)],
-      { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"], env: process.env },
+    const child = spawnUnderTsx(
+      import.meta.url,
+      ["--measure", String(writeUnitsPerWindowWrite)],
+      ["ignore", "pipe", "inherit"],
     );
     const chunks: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
     child.once("error", reject);
     child.once("exit", (code) => {
       const output = Buffer.concat(chunks).toString("utf8");
@@ -186,7 +181,7 @@ export function measureWindowTransitionsApart(writeUnitsPerWindowWrite: number):
 }
 
 const measureAt = process.argv.indexOf("--measure");
-if (process.argv[1] === SELF && measureAt !== -1) {
+if (isEntryPoint(import.meta.url) && measureAt !== -1) {
   const units = Number(process.argv[measureAt + 1]);
   if (!Number.isFinite(units) || units <= 0) {
     process.stderr.write(
@@ -194,7 +189,6 @@ if (process.argv[1] === SELF && measureAt !== -1) {
     );
     process.exit(2);
   }
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   process.stdout.write(`${JSON.stringify(await measureWindowTransitions(units))}\n`);
   process.exit(0);
 }

@@ -1,11 +1,10 @@
 // The local AWS stand-ins (dynalite and the local SQS server) in a process of their own, so the
 // emulators and the code under test use both cores; the replay would otherwise share one thread
 // with them.
-import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
 import { startLocalSqsServer } from "../../cli/local/sqs.ts";
+import { isEntryPoint, spawnUnderTsx } from "./tsx-child.ts";
 
 interface Endpoints {
   /** dynalite, with the suppression table created. */
@@ -19,17 +18,9 @@ export interface EmulatorProcess extends Endpoints {
   close(): Promise<void>;
 }
 
-const SELF = fileURLToPath(import.meta.url);
-/** `--import tsx` resolves from the working directory: the project's, wherever the caller runs. */
-const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
 /** Start the child and wait for it to say where it listens. */
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", SELF, "--serve"], {
-    cwd: PROJECT_ROOT,
-    stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-  });
+  const child = spawnUnderTsx(import.meta.url, ["--serve"], ["pipe", "pipe", "inherit"]);
   const stdout = child.stdout;
   if (stdout === null) throw new Error("the emulator process has no stdout");
   const ready = await new Promise<Endpoints>((resolve, reject) => {
@@ -67,6 +58,6 @@ async function serve(): Promise<void> {
   });
 }
 
-if (process.argv[1] === SELF && process.argv.includes("--serve")) {
+if (isEntryPoint(import.meta.url) && process.argv.includes("--serve")) {
   await serve();
 }
