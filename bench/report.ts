@@ -896,8 +896,8 @@ as a regression test.
 }
 
 const TESTS_SECTION = `### Tests
-- \`npx vitest run test/integration/chaos.test.ts\` replays about 2,000 notifications (18–28 s here when
-  it was last timed, depending on the machine's load). The test also holds the same-instant case and a
+- \`npx vitest run test/integration/chaos.test.ts\` replays about 2,000 notifications (17–18 s here when
+  it was last timed, 18–28 s before the poller and the feed skipped the SDK). The test also holds the same-instant case and a
   concurrency race: a late delivery's "release the retain" write, computed before a concurrent soft
   bounce reached the threshold again, used to leave a suppressed item with a TTL. Both failed before
   \`03b6202\` and pass now.

@@ -39,7 +39,8 @@ const CLASSIFY_RECORDS = 5_000;
 const REPLAY_NOTIFICATIONS = 2_000;
 /**
  * Cold loads are short and one varies by ±20 % on this shared machine: 21 interleaved loads per
- * bundle steady the medians (31 gave the same ratios within 0.05 and took 7 s more of the budget).
+ * bundle steady the medians. Runs of 21 gave ratios of 1.11–1.25, runs of 31 gave 1.13–1.23; 31 took
+ * 7 s more of the 5-minute budget.
  */
 const COLD_LOAD_RUNS = 21;
 const BATCH_SIZE = 10;
