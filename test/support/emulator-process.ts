@@ -4,6 +4,7 @@
 import { createInterface } from "node:readline";
 import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
 import { startLocalSqsServer } from "../../cli/local/sqs.ts";
+import { MEMO_MODE_VARIABLE, memoizeDynaliteExpressions } from "./dynalite-expression-memo.ts";
 import { isEntryPoint, spawnUnderTsx } from "./tsx-child.ts";
 
 interface Endpoints {
@@ -44,6 +45,9 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
 }
 
 async function serve(): Promise<void> {
+  // dynalite's expression parsing was about a third of this process's CPU in a replay; the tests
+  // set "verify", so that each parse the chaos test makes also checks the memo.
+  memoizeDynaliteExpressions(process.env[MEMO_MODE_VARIABLE] === "verify" ? "verify" : "memo");
   const dynamo = await startLocalDynamoDb();
   const sqs = await startLocalSqsServer();
   const ready: Endpoints = {
