@@ -56,7 +56,7 @@ export interface BenchResult {
   readonly cold_load_details: {
     readonly runs: number;
     readonly median_ms: BundleFigures["coldLoadMs"];
-    readonly paired_round_ratio: BundleFigures["pairedRoundRatio"];
+    readonly ratio_of_medians: BundleFigures["ratioOfMedians"];
     readonly import_only_ratio: BundleFigures["importOnlyRatio"];
   };
   readonly state_transitions_per_window: number;
@@ -572,7 +572,7 @@ function bundlesSection(result: BenchResult): string {
           .join(", ")}.`,
     )
     .join("\n");
-  const paired = Object.entries(result.cold_load_details.paired_round_ratio)
+  const ofMedians = Object.entries(result.cold_load_details.ratio_of_medians)
     .map(([name, ratio]) => `${name} ${fixed(ratio, 2)}`)
     .join(", ");
   const dataFiles = Object.entries(result.bundle_data_bytes)
@@ -597,13 +597,16 @@ Cold load: a fresh \`node\` process imports the bundle. For a function it then i
 with the environment the stack gives it by default and an event that needs no network
 (\`{ Records: [] }\` for the classifier, \`{}\` for the pre-send check). The first invocation is where the
 handlers read their configuration and build their clients. For a baseline, the clients are built by
-the import. Each bundle is loaded ${formatNumber(result.cold_load_details.runs)} times, in interleaved rounds. The ratio is the median
-import-and-init time of the function over its baseline's median: ${list(pairs)}. Medians: ${medians}.
-The import alone gives ratios of ${importOnly}. For information, the median of the per-round ratios
-(each round's function load over the same round's baseline load): ${paired}. A single load on this
-shared machine varies by ±20 %, so the ratio moves by a few hundredths from run to run; over six runs
-of the code before \`9678e74\` (with full zod, and one DynamoDB client as the only baseline) the
-classifier gave 1.36 to 2.28 and the pre-send check 2.14 to 2.97.
+the import. Each bundle is loaded ${formatNumber(result.cold_load_details.runs)} times, in interleaved rounds: each round loads every bundle once,
+one after the other. The ratio is the median over the rounds of each round's ratio: the function's
+import-and-init time over its baseline's in the same round (${list(pairs)}). Medians of the loads:
+${medians}. The import alone gives ratios of ${importOnly} (ratio of the medians). For information,
+the function's median over its baseline's median: ${ofMedians}. Up to \`8960097\` that ratio of medians was
+the figure. This machine switches between fast and slow stretches, and two medians of 21 loads can
+land in different ones: one run gave the classifier 1.04 and the pre-send check 1.35 that way,
+while its per-round ratios gave 1.15 and 1.18. Over six runs of the code before \`9678e74\` (with full
+zod, and one DynamoDB client as the only baseline) the classifier gave 1.36 to 2.28 and the pre-send
+check 2.14 to 2.97.
 
 What a cold start does not load any more:
 - **mailchecker's Set** (\`326b586\`): 56,000-odd domains built into a Set at load, 69 % of the pre-send
@@ -800,6 +803,7 @@ are KMS requests for the encrypted topic and queue.
 const EARLIER_FULL_SIZE_RUNS = [
   { commit: "183fd46", replaySeconds: 437, benchSeconds: 491.5 },
   { commit: "0631dbd", replaySeconds: 289.3, benchSeconds: 353.6 },
+  { commit: "9b43fd3", replaySeconds: 260.5, benchSeconds: 289.9 },
 ] as const;
 
 function chaosSection(result: BenchResult): string {
@@ -848,7 +852,15 @@ implementation in \`test/support/\`:
   the queue (local-aws-sqs scans its whole queue on every receive): the feed tops the queue up, eight
   batch requests at a time, whenever fewer than half that many are visible. Messages waiting out a
   visibility timeout come on top. dynalite and the local SQS
-  server run in a child process, so they get the second core. The pollers and the feed stand in for
+  server run in a child process, so they get the second core. In that process dynalite's expression
+  parsers are memoized (test/support/dynalite-expression-memo.ts). dynalite parses every
+  UpdateExpression and ConditionExpression afresh with a backtracking parser, which took a third of
+  that process's CPU here; requests of one shape (expression, names, value types) now share one
+  parse, with each request's own values put in. A shape is memoized only if the memo reproduces its
+  first request's parse exactly; expressions whose checks read a value's content (BETWEEN,
+  attribute_type) and every error go to dynalite each time; and in the test suite every dynalite
+  request, in the tests' processes and in this child process, is answered by dynalite and compared
+  with the memo's answer (test/setup.ts). The pollers and the feed stand in for
   the Lambda service and SNS, not for code of ours, so they speak the SQS JSON protocol to the local
   server directly (\`LocalSqsWire\`) instead of through the SDK; the handler's DynamoDB client is
   the SDK's, as in the Lambda. (\`chaos.test.ts\` runs the same replay at 2,000 notifications with a window
@@ -881,7 +893,9 @@ and start the emulators, on one core, while the retry-window figures were measur
 on the other; ${phase("wait")} s waiting for those; ${phase("send")} s for the first window; ${phase("pump")} s working the
 queue; ${phase("verify")} s of checks. A poison message reaches the DLQ only after ${formatNumber(chaos.max_receive_count)} receives a visibility timeout
 apart (${formatNumber(toDlqSeconds)} s here), so the generator keeps poison out of the last 20 % of the stream: any later, it
-left the replay idle while the last ones waited. ${size} With \`maxReceiveCount\` 3, as the bench
+left the replay idle while the last ones waited. The bench's process, the replay's busiest, runs with a
+32 MB young-generation semi-space (\`--max-semi-space-size=32\` in the \`bench\` script): in two
+interleaved pairs of 30,000-notification replays it worked the queue 1 % and 10 % faster. ${size} With \`maxReceiveCount\` 3, as the bench
 used before \`183fd46\`, one good record of that size met injected faults on three receives and
 reached the DLQ.
 
@@ -901,6 +915,11 @@ const TESTS_SECTION = `### Tests
   concurrency race: a late delivery's "release the retain" write, computed before a concurrent soft
   bounce reached the threshold again, used to leave a suppressed item with a TTL. Both failed before
   \`03b6202\` and pass now.
+- \`npx vitest run test/integration/dynalite-expression-memo.test.ts\` holds the memo over dynalite's
+  parsers to dynalite's own answers: the store's expressions, a value whose type changes, BETWEEN and
+  attribute_type, unused names and values, errors, shapes that differ only in names or flags, trees
+  that must share nothing, and a 300-notification replay in the test's process with every parse
+  compared. It passes in about 7 s.
 - \`npx vitest run test/unit/fuzz.test.ts\` runs 11 fast-check properties in about 3 s. For a deeper
   search: \`FUZZ_RUNS=20000 FUZZ_SEED=random npx vitest run test/unit/fuzz.test.ts\`. A 20× run found
   nothing.

@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     cold_load_details: {
       runs: bundles.runs,
       median_ms: bundles.coldLoadMs,
-      paired_round_ratio: bundles.pairedRoundRatio,
+      ratio_of_medians: bundles.ratioOfMedians,
       import_only_ratio: bundles.importOnlyRatio,
     },
     state_transitions_per_window: windows.measured.delivered_after_one_retry.transitions,

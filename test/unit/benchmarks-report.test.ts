@@ -80,7 +80,7 @@ function fabricatedResult(): BenchResult {
         "presend-check": { import: 104.3, importAndInit: 107.6 },
         "baseline-dynamodb-client": { import: 84.1, importAndInit: 84.1 },
       },
-      paired_round_ratio: { classifier: 1.25, "presend-check": 1.28 },
+      ratio_of_medians: { classifier: 1.22, "presend-check": 1.31 },
       import_only_ratio: { classifier: 1.19, "presend-check": 1.24 },
     },
     state_transitions_per_window: 6,
@@ -292,6 +292,13 @@ describe("renderBenchmarks", () => {
     const [, , verdict] = summaryRow(renderBenchmarks(result, CONTEXT), "cost_per_million_notifications_usd");
     // Assess
     expect(verdict).toMatch(/^close\b/);
+  });
+
+  it("gives the cold loads' ratio of medians beside the per-round figure", () => {
+    // Act
+    const markdown = renderBenchmarks(fabricatedResult(), CONTEXT);
+    // Assess
+    expect(markdown).toContain("median over its baseline's median: classifier 1.22, presend-check 1.31.");
   });
 
   it("ends with the run's JSON, which parses back to the same result", () => {
