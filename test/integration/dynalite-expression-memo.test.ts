@@ -202,9 +202,12 @@ describe("the memo over dynalite's expression parsers", () => {
       { expression: "#a = :v", names: { "#a": "a" }, values: { ":v": S("x") }, isKeyCondition: true },
       { expression: "#a = :v", names: { "#a": "a" }, values: { ":v": S("x"), ":w": S("y") } },
       { expression: "#a = :v", names: { "#a": "b" }, values: { ":v": S("z") } },
+      // Names whose paths would run together if the shape were a plain concatenation.
+      { expression: "#a = :v", names: { "#a": "x\u0000#b=y" }, values: { ":v": S("x") } },
+      { expression: "#a = :v", names: { "#a": "x", "#b": "y" }, values: { ":v": S("x") } },
     ];
     const stats = expectSameAsDynalite("condition", requests);
-    expect(stats).toMatchObject({ parses: 4, hits: 1 });
+    expect(stats).toMatchObject({ parses: 6, hits: 1 });
   });
 
   it("puts a value used twice in both places, and hands out trees that share nothing with each other", () => {

@@ -56,6 +56,9 @@ export interface ExpressionMemoStats {
 /** dynalite's own order for telling an attribute value's type (getImmediateType). */
 const VALUE_TYPES = ["S", "N", "B", "NULL", "BOOL", "SS", "NS", "BS", "L", "M"] as const;
 
+/** Shapes kept at most; past it, new shapes are parsed each time (the store sends a few dozen). */
+const MAX_SHAPES = 10_000;
+
 /** Checks that read a value's content, not only its type: never memoized. */
 const CONTENT_CHECKS = /between|attribute_type/i;
 
@@ -65,14 +68,18 @@ function typeOf(value: AttributeValue | undefined): string {
   return "?";
 }
 
-/** The shape of a request: everything the parse depends on except the values' content. */
+/**
+ * The shape of a request: everything the parse depends on except the values' content. JSON keeps
+ * the parts apart whatever characters a name's path holds.
+ */
 function shapeOf(expression: string, context: ParseContext): string {
-  let shape = `${expression}\u0000${context.isKeyCondition === true ? 1 : 0}`;
-  for (const [name, path] of Object.entries(context.attrNames ?? {})) shape += `\u0000${name}=${path}`;
-  shape += "\u0001";
-  for (const [name, value] of Object.entries(context.attrVals ?? {}))
-    shape += `\u0000${name}:${typeOf(value)}`;
-  return shape;
+  const types = Object.entries(context.attrVals ?? {}).map(([name, value]) => [name, typeOf(value)]);
+  return JSON.stringify([
+    expression,
+    context.isKeyCondition === true,
+    Object.entries(context.attrNames ?? {}),
+    types,
+  ]);
 }
 
 /** A copy of a parse tree with each stand-in replaced by the value it stands for. */
@@ -184,7 +191,8 @@ export function memoizeParser(parser: Parser, stats: ExpressionMemoStats = newSt
       if (template === undefined || template === null) {
         stats.parses += 1;
         const tree = parse(expression, options);
-        if (template === undefined && tree !== null && typeof tree === "object") {
+        const room = templates.size < MAX_SHAPES;
+        if (template === undefined && room && tree !== null && typeof tree === "object") {
           const made = templateOf(parse, expression, context);
           const exact = made !== undefined && reproduces(made, context, tree);
           templates.set(shape, exact ? made : null);
