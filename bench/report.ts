@@ -918,7 +918,8 @@ const TESTS_SECTION = `### Tests
 - \`npx vitest run test/integration/dynalite-expression-memo.test.ts\` holds the memo over dynalite's
   parsers to dynalite's own answers: the store's expressions, a value whose type changes, BETWEEN and
   attribute_type, unused names and values, errors, shapes that differ only in names or flags, trees
-  that must share nothing, and a 300-notification replay in the test's process with every parse
+  that must share nothing, a parser that copies a value's content (never memoized), a memo that
+  differs from dynalite (refused, naming the expression), and a 300-notification replay in the test's process with every parse
   compared. It passes in about 7 s.
 - \`npx vitest run test/unit/fuzz.test.ts\` runs 11 fast-check properties in about 3 s. For a deeper
   search: \`FUZZ_RUNS=20000 FUZZ_SEED=random npx vitest run test/unit/fuzz.test.ts\`. A 20× run found

@@ -229,6 +229,21 @@ describe("the memo over dynalite's expression parsers", () => {
     expect(JSON.stringify(parse("fourth")).match(/fourth/g)).toHaveLength(2);
   });
 
+  it("never memoizes a shape whose parse copies a value's content rather than the value", () => {
+    // A parser that puts the text of :v into its tree, which dynalite's do not: a template would
+    // answer the second request with the first one's text.
+    const copying: Parser = {
+      parse: (_expression, options) => ({ text: options.context.attrVals?.[":v"]?.S }),
+    };
+    const stats = newStats();
+    const memo = memoizeParser(copying, stats);
+    for (const text of ["first", "second"]) {
+      const context = contextOf({}, { ":v": S(text) });
+      expect(memo.parse("#a = :v", { context })).toEqual({ text });
+    }
+    expect(stats).toMatchObject({ refusedShapes: 1, parses: 2, hits: 0 });
+  });
+
   it("refuses to answer from a memo that differs from dynalite, naming the expression", () => {
     const dynalite = dynaliteParsers().condition;
     const stats = newStats();
