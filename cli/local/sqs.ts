@@ -271,6 +271,11 @@ export interface QueueCounts {
   readonly visible: number;
   /** Messages received and not yet deleted: in flight, or waiting out their visibility timeout. */
   readonly hidden: number;
+  /**
+   * Messages sent and not yet available. local-aws-sqs holds every new message until a timer of its
+   * delay has fired, a delay of 0 included, so a message sent a moment ago can be here.
+   */
+  readonly delayed: number;
 }
 
 /**
@@ -282,17 +287,22 @@ export interface QueueCounts {
 export async function queueCounts(queues: LocalQueues, queueUrl = queues.queueUrl): Promise<QueueCounts> {
   const result = await queues.wire.call<{ Attributes?: Record<string, string> }>("GetQueueAttributes", {
     QueueUrl: queueUrl,
-    AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    AttributeNames: [
+      "ApproximateNumberOfMessages",
+      "ApproximateNumberOfMessagesNotVisible",
+      "ApproximateNumberOfMessagesDelayed",
+    ],
   });
   const all = Number(result.Attributes?.ApproximateNumberOfMessages ?? 0);
   const hidden = Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-  return { visible: Math.max(0, all - hidden), hidden };
+  const delayed = Number(result.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+  return { visible: Math.max(0, all - hidden), hidden, delayed };
 }
 
-/** Every message still on the queue, visible or not. */
+/** Every message still on the queue: visible, hidden or delayed. */
 export async function queueDepth(queues: LocalQueues, queueUrl = queues.queueUrl): Promise<number> {
-  const { visible, hidden } = await queueCounts(queues, queueUrl);
-  return visible + hidden;
+  const { visible, hidden, delayed } = await queueCounts(queues, queueUrl);
+  return visible + hidden + delayed;
 }
 
 /** Receive every message on a queue, hiding each for the rest of the run: for checks after a run. */
@@ -307,7 +317,13 @@ export async function drainQueue(queues: LocalQueues, queueUrl: string): Promise
       VisibilityTimeout: 3_600,
     });
     const messages = received.Messages ?? [];
-    if (messages.length === 0) return drained;
+    if (messages.length === 0) {
+      // A message sent (or moved to a DLQ) a moment ago can still be held back by the emulator.
+      const { visible, delayed } = await queueCounts(queues, queueUrl);
+      if (visible + delayed === 0) return drained;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      continue;
+    }
     drained.push(...messages);
   }
 }

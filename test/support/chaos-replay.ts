@@ -257,9 +257,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     injector.arm();
     const feed = async () => {
       while (sent < outgoing.length) {
-        // Visible messages only: those waiting out a visibility timeout after a failure are not
-        // work the pollers can take, and counting them would starve the pollers.
-        if ((await queueCounts(queues)).visible > window / 2) {
+        // Messages the pollers can take now or in a moment (just sent, still held back by the
+        // emulator); not those waiting out a visibility timeout after a failure, which would
+        // starve the pollers.
+        const { visible, delayed } = await queueCounts(queues);
+        if (visible + delayed > window / 2) {
           await new Promise((resolve) => setTimeout(resolve, 20));
           continue;
         }
