@@ -38,9 +38,9 @@ const CHAOS_QUEUE_WINDOW = 1_000;
 const CLASSIFY_RECORDS = 5_000;
 const REPLAY_NOTIFICATIONS = 2_000;
 /**
- * Cold loads are short and one varies by ±20 % on this shared machine: 21 interleaved loads per
- * bundle steady the medians. Runs of 21 gave ratios of 1.11–1.25, runs of 31 gave 1.13–1.23; 31 took
- * 7 s more of the 5-minute budget.
+ * Cold loads are short and one varies by ±20 % on this shared machine: 21 interleaved rounds steady
+ * the figures. With ratios of medians, runs of 21 gave 1.11–1.25 and runs of 31 gave 1.13–1.23, and
+ * 31 took 7 s more; the per-round ratios of eleven runs of 21 gave 1.13–1.24.
  */
 const COLD_LOAD_RUNS = 21;
 const BATCH_SIZE = 10;
