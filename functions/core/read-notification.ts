@@ -67,7 +67,7 @@ export interface NeedsSchema {
 
 const NEEDS_SCHEMA: NeedsSchema = Object.freeze({ kind: "needs-schema" });
 
-type Reading = ParseResult | NeedsSchema;
+type ParseAttempt = ParseResult | NeedsSchema;
 
 // ---------------------------------------------------------------------------------------------
 // The fast path. zod/mini checks field by field through generic machinery (its objects do not get
@@ -294,7 +294,7 @@ function parseSes(
   envelope: Envelope,
   decoded: boolean,
   checks: SchemaChecks | undefined,
-): Reading {
+): ParseAttempt {
   let data = decoded ? fastSesNotification(value) : UNSURE;
   if (data === UNSURE) {
     if (checks === undefined) return NEEDS_SCHEMA;
@@ -356,7 +356,7 @@ function parseObject(
   depth: number,
   decoded: boolean,
   checks: SchemaChecks | undefined,
-): Reading {
+): ParseAttempt {
   if ("notificationType" in value || "eventType" in value) {
     return parseSes(value, envelope, decoded, checks);
   }
@@ -409,7 +409,7 @@ function parseNested(
   envelope: Envelope,
   depth: number,
   checks: SchemaChecks | undefined,
-): Reading {
+): ParseAttempt {
   // SES → SNS → SQS nests at most three deep; more is a loop or an attack, not mail feedback.
   if (depth > 3) {
     return fail("not-a-notification", `${what} nests envelopes more than three deep`);
@@ -432,8 +432,8 @@ function parseNested(
  * `needs-schema` (parse.ts's `parseNotification` always passes them).
  */
 export function readNotification(input: unknown, checks: SchemaChecks): ParseResult;
-export function readNotification(input: unknown, checks?: SchemaChecks): Reading;
-export function readNotification(input: unknown, checks?: SchemaChecks): Reading {
+export function readNotification(input: unknown, checks?: SchemaChecks): ParseAttempt;
+export function readNotification(input: unknown, checks?: SchemaChecks): ParseAttempt {
   if (typeof input === "string") {
     return parseNested(input, "input", {}, 0, checks);
   }
