@@ -28,7 +28,7 @@ export type {
   DelayEvidence,
   DelayReading,
 } from "./classify/evidence.ts";
-export { normaliseDiagnostic } from "./classify/normalise.ts";
+export { normaliseDiagnostic, READ_LIMIT, readablePart } from "./classify/normalise.ts";
 export { reasonOfText } from "./classify/phrase-match.ts";
 export type { StrongOrderIsComplete } from "./classify/phrases.ts";
 export {

@@ -9,6 +9,8 @@ import {
   type DelayEvidence,
   extractStatus,
   normaliseDiagnostic,
+  READ_LIMIT,
+  readablePart,
   reasonOfText,
 } from "../../functions/core/classify.ts";
 import { REASONS, type Reason } from "../../functions/core/types.ts";
@@ -333,6 +335,25 @@ describe("the text predicates", () => {
 
   it("does not read Spamhaus's name as a spam verdict", () => {
     expect(reasonOfText("blocked using zen.spamhaus.org")).toBe("blocked");
+  });
+
+  it("keeps a URL's host, which may name a blocklist, and drops the rest of it", () => {
+    expect(normaliseDiagnostic("553 See http://www.spamhaus.org/query/bl?ip=192.0.2.1 now")).toBe(
+      "see www.spamhaus.org now",
+    );
+    expect(reasonOfText("553 http://www.spamhaus.org/query/bl?ip=192.0.2.1")).toBe("blocked");
+  });
+
+  it("reads only the first READ_LIMIT characters: the reply, not the quoted mail after it", () => {
+    const padding = "x ".repeat(READ_LIMIT);
+    expect(reasonOfText(`550 mailbox full ${padding}`)).toBe("mailboxfull");
+    expect(reasonOfText(`550 ${padding} mailbox full`)).toBeUndefined();
+  });
+
+  it("never cuts a surrogate pair in half at the read limit", () => {
+    const text = `${"a".repeat(READ_LIMIT - 1)}💥 and more`;
+    expect(readablePart(text)).toBe("a".repeat(READ_LIMIT - 1));
+    expect(readablePart("short")).toBe("short");
   });
 
   it("re-exports extractStatus", () => {

@@ -318,6 +318,63 @@ describe("fuzz: parseNotification and verdictsOf", () => {
     );
   });
 
+  it("classify hostile diagnostics of up to 256 KB without throwing or hanging", () => {
+    // Runs of what makes a backtracking expression rescan: one character or an address, URL, code
+    // or phrase fragment repeated, after a random prefix and before a random tail.
+    const atom = fc.oneof(
+      fc.constantFrom(
+        "a",
+        "@",
+        ".",
+        " ",
+        "<",
+        "-",
+        "a@",
+        "@a",
+        "a.b",
+        "5.",
+        "5.1.1",
+        "550-",
+        "http://",
+        "www.",
+        "user ",
+        "account ",
+        "mailbox ",
+        "recipient address ",
+        "relay ",
+        "not ",
+        "ä",
+        "グ",
+        "\u0301",
+        "\ud83d",
+      ),
+      fc.string({ minLength: 1, maxLength: 6 }),
+    );
+    const hostile = fc
+      .record({
+        prefix: fc.string({ maxLength: 40 }),
+        atom,
+        length: fc.integer({ min: 1, max: 256 * 1024 }),
+        tail: fc.string({ maxLength: 40 }),
+      })
+      .map(
+        ({ prefix, atom: unit, length, tail }) =>
+          `${prefix}${unit.repeat(Math.ceil(length / unit.length))}${tail}`,
+      );
+    fc.assert(
+      fc.property(
+        hostile,
+        fc.constantFrom("Permanent", "Transient", "Undetermined"),
+        (diagnostic, bounceType) => {
+          const result = parseNotification(bounceWith(diagnostic, undefined, bounceType));
+          expect(result.kind).toBe("notification");
+          expectWellFormedVerdicts(result);
+        },
+      ),
+      runs(60),
+    );
+  });
+
   it("never hand a record the parser rejects to the store", async () => {
     // Prepare
     const applied: string[] = [];

@@ -2,7 +2,7 @@
 // code, SES's label), weighed most specific first.
 import { type EnhancedStatus, extractReplyCode, extractStatus, parseStatus } from "../status-code.ts";
 import type { Reason } from "../types.ts";
-import { normaliseDiagnostic } from "./normalise.ts";
+import { normaliseDiagnostic, readablePart } from "./normalise.ts";
 import { phraseIn } from "./phrase-match.ts";
 import type { LabelMeaning } from "./ses-labels.ts";
 import { genericReasonOfStatus, REPLY_REASON, specificReasonOfStatus } from "./status-reasons.ts";
@@ -38,19 +38,24 @@ export function pickStatus(
   given: string | undefined,
   diagnostic: string | undefined,
 ): EnhancedStatus | undefined {
-  const fromField = parseStatus(given) ?? parseStatus(extractStatus(given));
-  const fromText = parseStatus(extractStatus(diagnostic));
+  const field = given === undefined ? undefined : readablePart(given);
+  const fromField = parseStatus(field) ?? parseStatus(extractStatus(field));
+  const fromText = parseStatus(
+    extractStatus(diagnostic === undefined ? undefined : readablePart(diagnostic)),
+  );
   if (fromField === undefined) return fromText;
   if (fromText === undefined) return fromField;
   const fieldIsGeneric = fromField.subject === 0 && fromField.detail === 0;
   return fieldIsGeneric ? fromText : fromField;
 }
 
+/** Reads the evidence; of the diagnostic, only what the rules read (normalise.ts). */
 export function readClues(statusField: string | undefined, diagnostic: string | undefined): Clues {
+  const read = diagnostic === undefined ? undefined : readablePart(diagnostic);
   return {
-    text: diagnostic === undefined ? "" : normaliseDiagnostic(diagnostic),
-    status: pickStatus(statusField, diagnostic),
-    replyCode: extractReplyCode(diagnostic),
+    text: read === undefined ? "" : normaliseDiagnostic(read),
+    status: pickStatus(statusField, read),
+    replyCode: extractReplyCode(read),
   };
 }
 

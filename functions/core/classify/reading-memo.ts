@@ -47,6 +47,8 @@ class ReadingMemo<E extends { readonly diagnosticCode?: string }, R> {
 
   /** The remembered reading of `evidence`, or `read(evidence)` frozen and remembered. */
   readingFor(evidence: E, read: (evidence: E) => R): R {
+    // Long evidence is never kept, so it is not looked up either.
+    if (this.lengthOf(evidence) > READING_MEMO_MAX_TEXT) return Object.freeze(read(evidence));
     const known = this.get(evidence);
     if (known !== undefined) return known;
     const reading = Object.freeze(read(evidence));
@@ -55,7 +57,6 @@ class ReadingMemo<E extends { readonly diagnosticCode?: string }, R> {
   }
 
   private set(evidence: E, reading: R): void {
-    if (this.lengthOf(evidence) > READING_MEMO_MAX_TEXT) return;
     const text = evidence.diagnosticCode ?? "";
     let remembered = this.#byText.get(text);
     if (remembered === undefined) {
