@@ -4,9 +4,13 @@
 export const FEEDBACK_EVENTS = ["bounce", "complaint", "delivery", "delay", "other"] as const;
 export type FeedbackEvent = (typeof FEEDBACK_EVENTS)[number];
 
-/** What the feedback means for the address. */
+/**
+ * What the feedback means for the address. `unconfirmed`: a permanent failure that gives no reason
+ * (SES's Permanent label, or a bare 5xx code), deferred until a second one confirms it.
+ */
 export const VERDICT_CLASSES = [
   "hard",
+  "unconfirmed",
   "soft",
   "block",
   "complaint",
