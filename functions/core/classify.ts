@@ -30,7 +30,6 @@ export type {
 } from "./classify/evidence.ts";
 export { normaliseDiagnostic, READ_LIMIT, readablePart } from "./classify/normalise.ts";
 export { reasonOfText } from "./classify/phrase-match.ts";
-export type { StrongOrderIsComplete } from "./classify/phrases.ts";
 export {
   CLASSIFY_MEMO_BOUNDS,
   classifyBounce,

@@ -123,7 +123,8 @@ function invoke(event: unknown, overrides: Partial<ClassifierDependencies> = {})
 /** What each official example means for its recipients: event/class, in SES's recipient order. */
 const EXPECTED_VERDICTS: Record<string, string[]> = {
   "01-aws-docs-identity-bounce-with-dsn.json": ["bounce/hard"],
-  "02-aws-docs-identity-bounce-no-dsn.json": ["bounce/hard", "bounce/hard"],
+  // Permanent with no status or diagnostic: SES's word alone, so unconfirmed until a second one.
+  "02-aws-docs-identity-bounce-no-dsn.json": ["bounce/unconfirmed", "bounce/unconfirmed"],
   "03-aws-docs-identity-complaint-with-feedback.json": ["complaint/complaint"],
   "04-aws-docs-identity-complaint-no-feedback.json": ["complaint/complaint"],
   "05-aws-docs-identity-delivery.json": ["delivery/delivered"],

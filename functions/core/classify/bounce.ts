@@ -1,9 +1,10 @@
 // Reading one bounced recipient: the decisive SES subtypes, then the receiver's evidence, then
 // SES's label; and the class the reason comes to.
 import type { EnhancedStatus } from "../status-code.ts";
+import { classDigitOf } from "../status-code.ts";
 import type { Reason } from "../types.ts";
 import type { BounceClass, BounceEvidence, BounceReading } from "./evidence.ts";
-import { explain, type LabelEvidence } from "./explanation.ts";
+import { type ClassNote, explain, type LabelEvidence } from "./explanation.ts";
 import {
   type Clues,
   codeSource,
@@ -12,6 +13,8 @@ import {
   pickStatus,
   readClues,
   receiverCode,
+  restsOnCodeAlone,
+  withSenderPhase,
 } from "./finding.ts";
 import { CLASS_OF_REASON, classOfReason } from "./reason-class.ts";
 import { type LabelMeaning, labelClass, labelMeaningOf, sesLabel } from "./ses-labels.ts";
@@ -35,20 +38,9 @@ export function classifyBounceUncached(evidence: BounceEvidence): BounceReading 
   }
 
   const clues = readClues(evidence.status, evidence.diagnosticCode);
-  const finding = findInClues(clues, labelMeaning) ?? findInLabel(evidence, clues, labelText, labelMeaning);
-  const conclusion = conclude(networkFailureThatEnded(finding, clues), clues, label);
+  const found = findInClues(clues, labelMeaning) ?? findInLabel(evidence, clues, labelText, labelMeaning);
+  const conclusion = conclude(withSenderPhase(found, clues), clues, label);
   return readingOf(conclusion.class, conclusion.reason, conclusion.status, conclusion.explanation);
-}
-
-/**
- * A bounce is final: a network failure that SES (or the reporting MTA) reports with a 4.x.x code
- * means the retry period ran out, which is what `expired` names.
- */
-function networkFailureThatEnded(finding: Finding, clues: Clues): Finding {
-  if (finding.reason === "networkerror" && clues.status?.statusClass === 4) {
-    return { reason: "expired", source: finding.source };
-  }
-  return finding;
 }
 
 function findInLabel(
@@ -83,25 +75,38 @@ interface Conclusion {
   readonly explanation: string;
 }
 
-function conclude(finding: Finding, clues: Clues, label: LabelEvidence | undefined): Conclusion {
-  const digit = receiverCode(clues);
+function conclude(found: Finding, clues: Clues, label: LabelEvidence | undefined): Conclusion {
+  const code = receiverCode(clues);
+  let finding = found;
   let verdictClass: BounceClass | "autoreply";
-  let demoted = false;
+  let note: ClassNote;
   if (finding.reason === "vacation") {
     verdictClass = "autoreply";
-  } else if (finding.reason === "undefined" || finding.reason === "onhold") {
-    // Nothing says what happened: the receiver's own code class decides (5 permanent, 4 retry),
-    // and only without any code is SES's Permanent or Transient all there is.
-    verdictClass = digit === undefined ? (label?.class ?? "soft") : classOfReason(finding.reason, digit);
+  } else if (
+    classDigitOf(code) === 4 &&
+    finding.phase === undefined &&
+    restsOnCodeAlone(finding) &&
+    CLASS_OF_REASON[finding.reason] !== "block"
+  ) {
+    // A bounce is final: a temporary code with nothing more telling (a security or policy code
+    // still tells of a refusal) means SES's retries ran out.
+    finding = { reason: "expired", source: finding.source };
+    verdictClass = "soft";
+    note = "retries-ended";
+  } else if ((finding.reason === "undefined" || finding.reason === "onhold") && code === undefined) {
+    // Nothing but SES's label: Permanent is a permanent failure nobody explained.
+    verdictClass = label?.class === "hard" ? "unconfirmed" : "soft";
   } else {
-    verdictClass = classOfReason(finding.reason, digit);
-    demoted = verdictClass === "soft" && CLASS_OF_REASON[finding.reason] === "hard";
+    const said = finding.source.kind === "text" && finding.source.weak !== true;
+    verdictClass = classOfReason(finding.reason, code, said);
+    if (verdictClass === "soft" && CLASS_OF_REASON[finding.reason] === "hard") note = "demoted";
   }
+  if (verdictClass === "unconfirmed") note = "unconfirmed";
   return {
     class: verdictClass,
     reason: finding.reason,
     status: clues.status,
-    explanation: explain(finding, verdictClass, clues, label, demoted),
+    explanation: explain(finding, verdictClass, clues, label, note),
   };
 }
 

@@ -3,7 +3,14 @@
 import { readingOf } from "./bounce.ts";
 import type { BounceClass, DelayEvidence, DelayReading } from "./evidence.ts";
 import { describeSource, sentence } from "./explanation.ts";
-import { codeSource, type Finding, findInClues, readClues, receiverCode } from "./finding.ts";
+import {
+  codeSource,
+  type Finding,
+  findInClues,
+  readClues,
+  receiverCode,
+  withSenderPhase,
+} from "./finding.ts";
 import { classOfReason } from "./reason-class.ts";
 import { delayTypeReasonOf } from "./ses-labels.ts";
 
@@ -16,18 +23,20 @@ export function classifyDelayUncached(evidence: DelayEvidence): DelayReading {
   const delayType = evidence.delayType ?? "";
   const typeReason = delayTypeReasonOf(delayType);
   const typeLabel = `SES delay type ${delayType === "" ? "(none)" : delayType}`;
-  const finding: Finding =
+  const found: Finding =
     findInClues(clues) ??
     (typeReason !== undefined && typeReason !== "undefined"
       ? { reason: typeReason, source: { kind: "label", label: typeLabel } }
       : receiverCode(clues) !== undefined
         ? { reason: "onhold", source: codeSource(clues) }
         : { reason: "undefined", source: { kind: "label", label: typeLabel } });
+  const finding = withSenderPhase(found, clues);
   const reasonClass = classOfReason(finding.reason, receiverCode(clues));
+  const final = reasonClass === "hard" || reasonClass === "unconfirmed";
   const delayClass: BounceClass | "autoreply" =
-    finding.reason === "vacation" ? "autoreply" : reasonClass === "hard" ? "soft" : reasonClass;
+    finding.reason === "vacation" ? "autoreply" : final ? "soft" : reasonClass;
   const source = describeSource(finding.source).replace(/^SES's (.*) label$/, "$1");
-  const still = reasonClass === "hard" ? ", still soft because SES is retrying" : "";
+  const still = final ? ", still soft because SES is retrying" : "";
   // No full stop: callers append what the delay means for the final outcome.
   return readingOf(
     delayClass,

@@ -10,7 +10,7 @@ export interface BounceEvidence {
 }
 
 export interface BounceReading {
-  readonly class: Extract<VerdictClass, "hard" | "soft" | "block" | "autoreply">;
+  readonly class: Extract<VerdictClass, BounceClass | "autoreply">;
   readonly reason: Reason;
   /** The enhanced status code the reading rests on, when one was given or found in the text. */
   readonly status?: string;
@@ -28,5 +28,8 @@ export interface DelayEvidence {
 /** What a delayed recipient's evidence means; SES's suppression never comes with a delay. */
 export type DelayReading = Omit<BounceReading, "suppressedBySes">;
 
-/** What a bounce reason means for the address; `autoreply` is decided outside this table. */
-export type BounceClass = "hard" | "soft" | "block";
+/**
+ * What a bounce means for the address; `autoreply` is decided outside this table. `unconfirmed`:
+ * a permanent failure with no reason given, deferred until a second one confirms it.
+ */
+export type BounceClass = "hard" | "unconfirmed" | "soft" | "block";

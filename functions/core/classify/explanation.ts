@@ -1,8 +1,10 @@
-// The one sentence each reading carries: the evidence that decided, and what it overrode.
+// The one sentence each reading carries: the evidence that decided (the exact phrase or code), what
+// it overrode, and what the class means when that is not obvious.
 import { describeStatus } from "../status-code.ts";
 import type { Reason } from "../types.ts";
 import type { BounceClass } from "./evidence.ts";
 import type { Clues, Finding, Source } from "./finding.ts";
+import type { NamedPhase } from "./phase.ts";
 import { genericReasonOfStatus, specificReasonOfStatus } from "./status-reasons.ts";
 
 export function describeSource(source: Source): string {
@@ -24,15 +26,36 @@ export function describeSource(source: Source): string {
   }
 }
 
+const PHASE_NAMES = { connection: "the greeting or HELO", "mail-from": "MAIL FROM" } as const;
+
+function describePhase(phase: NamedPhase): string {
+  return `, in a refusal at ${PHASE_NAMES[phase.phase]} ("${phase.phrase}", before any recipient was named),`;
+}
+
 /** SES's label as an explanation names it, and the class it stands for. */
 export interface LabelEvidence {
   readonly text: string;
   readonly class: BounceClass | undefined;
 }
 
+/** What a class came to beyond its reason, said after it. */
+export type ClassNote = "demoted" | "unconfirmed" | "retries-ended" | undefined;
+
+const NOTES = {
+  demoted: ", a retry because the receiver answered with a 4xx temporary code",
+  unconfirmed:
+    ": a permanent failure with no reason given, so the address is deferred and suppressed only if a second permanent failure confirms it",
+  "retries-ended": ": a temporary failure on a final bounce, so SES's retries ran out",
+} as const satisfies Record<Exclude<ClassNote, undefined>, string>;
+
 /** A sentence starting with a capital letter. */
 export function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Whether SES's label and the verdict's class disagree (a hard label agrees with unconfirmed). */
+function disagrees(labelClass: BounceClass, verdictClass: BounceClass | "autoreply"): boolean {
+  return labelClass !== verdictClass && !(labelClass === "hard" && verdictClass === "unconfirmed");
 }
 
 export function explain(
@@ -40,7 +63,7 @@ export function explain(
   verdictClass: BounceClass | "autoreply",
   clues: Clues,
   label: LabelEvidence | undefined,
-  demoted: boolean,
+  note: ClassNote,
 ): string {
   const overrides: string[] = [];
   const { source } = finding;
@@ -50,11 +73,11 @@ export function explain(
       overrides.push(`status ${clues.status.code} (${describeStatus(clues.status)})`);
     }
   }
-  if (label?.class !== undefined && source.kind !== "label" && label.class !== verdictClass) {
+  if (label?.class !== undefined && source.kind !== "label" && disagrees(label.class, verdictClass)) {
     overrides.push(`SES's ${label.text} label`);
   }
-  const head = `${describeSource(source)} means ${finding.reason} (${verdictClass})`;
+  const phase = finding.phase === undefined ? "" : describePhase(finding.phase);
+  const head = `${describeSource(source)}${phase} means ${finding.reason} (${verdictClass})`;
   const overriding = overrides.length > 0 ? `, overriding ${overrides.join(" and ")}` : "";
-  const retry = demoted ? ", a retry because the receiver answered with a 4xx temporary code" : "";
-  return sentence(`${head}${overriding}${retry}.`);
+  return sentence(`${head}${overriding}${note === undefined ? "" : NOTES[note]}.`);
 }

@@ -1,8 +1,15 @@
 // The finding: which reason the evidence names and what named it (a phrase, a status or reply
 // code, SES's label), weighed most specific first.
-import { type EnhancedStatus, extractReplyCode, extractStatus, parseStatus } from "../status-code.ts";
+import {
+  classDigitOf,
+  type EnhancedStatus,
+  extractReplyCode,
+  extractStatus,
+  parseStatus,
+} from "../status-code.ts";
 import type { Reason } from "../types.ts";
 import { normaliseDiagnostic, readablePart } from "./normalise.ts";
+import { type NamedPhase, senderPhaseOf, senderReasonIn } from "./phase.ts";
 import { phraseIn } from "./phrase-match.ts";
 import type { LabelMeaning } from "./ses-labels.ts";
 import { genericReasonOfStatus, REPLY_REASON, specificReasonOfStatus } from "./status-reasons.ts";
@@ -10,7 +17,7 @@ import { genericReasonOfStatus, REPLY_REASON, specificReasonOfStatus } from "./s
 /** What named the reason: explanations cite it. */
 export type Source =
   | { readonly kind: "ses-subtype"; readonly label: string }
-  | { readonly kind: "text"; readonly phrase: string }
+  | { readonly kind: "text"; readonly phrase: string; readonly weak?: true }
   | { readonly kind: "status"; readonly status: EnhancedStatus }
   | { readonly kind: "reply"; readonly code: string }
   | { readonly kind: "action"; readonly action: string }
@@ -21,6 +28,8 @@ export type Source =
 export interface Finding {
   readonly reason: Reason;
   readonly source: Source;
+  /** The sender phase that turned a recipient reason into a refusal of the sender. */
+  readonly phase?: NamedPhase;
 }
 
 /** The receiver's evidence, read once. */
@@ -28,6 +37,8 @@ export interface Clues {
   readonly text: string;
   readonly status: EnhancedStatus | undefined;
   readonly replyCode: string | undefined;
+  /** The greeting, HELO or MAIL FROM, when the diagnostic says the refusal came there. */
+  readonly phase: NamedPhase | undefined;
 }
 
 /**
@@ -52,10 +63,12 @@ export function pickStatus(
 /** Reads the evidence; of the diagnostic, only what the rules read (normalise.ts). */
 export function readClues(statusField: string | undefined, diagnostic: string | undefined): Clues {
   const read = diagnostic === undefined ? undefined : readablePart(diagnostic);
+  const text = read === undefined ? "" : normaliseDiagnostic(read);
   return {
-    text: read === undefined ? "" : normaliseDiagnostic(read),
+    text,
     status: pickStatus(statusField, read),
     replyCode: extractReplyCode(read),
+    phase: senderPhaseOf(text),
   };
 }
 
@@ -79,8 +92,17 @@ export function findInClues(clues: Clues, labelMeaning?: LabelMeaning): Finding 
   const specific = status === undefined ? undefined : specificReasonOfStatus(status);
   if (status !== undefined && specific !== undefined)
     return { reason: specific, source: { kind: "status", status } };
-  const weak = phraseIn(clues.text, status?.subject === 7 ? "weakUnderPolicy" : "weak");
-  if (weak !== undefined) return { reason: weak.reason, source: { kind: "text", phrase: weak.phrase } };
+  const weak = phraseIn(
+    clues.text,
+    status?.subject === 7
+      ? "weakUnderPolicy"
+      : classDigitOf(receiverCode(clues)) === 4
+        ? "weakUnderTemporary"
+        : "weak",
+  );
+  if (weak !== undefined) {
+    return { reason: weak.reason, source: { kind: "text", phrase: weak.phrase, weak: true } };
+  }
   if (status !== undefined && status.statusClass !== 2) {
     const generic = genericReasonOfStatus(status);
     if (generic !== "onhold") return { reason: generic, source: { kind: "status", status } };
@@ -104,4 +126,38 @@ export function codeSource(clues: Clues): Source {
   return clues.status !== undefined
     ? { kind: "status", status: clues.status }
     : { kind: "reply", code: clues.replyCode ?? "" };
+}
+
+/**
+ * Before RCPT TO the receiver has not been told who the recipient is: a recipient reason (or none)
+ * in a refusal at the greeting, HELO or MAIL FROM is a refusal of the sender (phase.ts).
+ */
+export function withSenderPhase(finding: Finding, clues: Clues): Finding {
+  if (clues.phase === undefined) return finding;
+  const reason = senderReasonIn(clues.phase.phase, finding.reason, saysLittle(finding));
+  return reason === undefined ? finding : { reason, source: finding.source, phase: clues.phase };
+}
+
+/**
+ * Whether a finding rests on nothing more than a code: a basic reply code, a status read by its
+ * subject alone, or no reason at all.
+ */
+export function restsOnCodeAlone(finding: Finding): boolean {
+  const { source } = finding;
+  switch (source.kind) {
+    case "text":
+    case "ses-subtype":
+      return false;
+    case "status":
+      return specificReasonOfStatus(source.status) === undefined;
+    case "reply":
+      return true;
+    default:
+      return finding.reason === "undefined" || finding.reason === "onhold";
+  }
+}
+
+/** A finding that names no reason of its own: a code alone, or a vague phrase. */
+function saysLittle(finding: Finding): boolean {
+  return restsOnCodeAlone(finding) || (finding.source.kind === "text" && finding.source.weak === true);
 }
