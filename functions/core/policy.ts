@@ -141,7 +141,7 @@ export function historyEntryOf(verdict: RecipientVerdict): HistoryEntry {
     event: verdict.event,
     class: verdict.class,
     reason: verdict.reason,
-    ...(delivery ? {} : { messageId: verdict.messageId }),
+    ...(delivery || verdict.messageId === undefined ? {} : { messageId: verdict.messageId }),
     ...(verdict.status !== undefined ? { status: verdict.status } : {}),
     ...(verdict.diagnostic !== undefined && !delivery
       ? { diagnostic: verdict.diagnostic.slice(0, DIAGNOSTIC_LIMIT) }

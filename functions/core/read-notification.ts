@@ -237,7 +237,7 @@ export function fastSesNotification(value: Record<string, unknown>): Checked<Val
   const type = notificationType ?? eventType;
   // The superRefine: without a type, or without the body its type needs, zod words the error.
   if (type === undefined) return UNSURE;
-  const checkedMail = fastMail(mail);
+  const checkedMail = fastOptional(mail, fastMail);
   const checkedBounce = fastOptional(bounce, fastBounce);
   const checkedComplaint = fastOptional(complaint, fastComplaint);
   const checkedDelivery = fastOptional(delivery, fastDelivery);
@@ -254,7 +254,7 @@ export function fastSesNotification(value: Record<string, unknown>): Checked<Val
   const out = {} as ValidatedSes;
   if (notificationType !== undefined || "notificationType" in value) out.notificationType = notificationType;
   if (eventType !== undefined || "eventType" in value) out.eventType = eventType;
-  out.mail = checkedMail;
+  if (mail !== undefined || "mail" in value) out.mail = checkedMail;
   if (bounce !== undefined || "bounce" in value) out.bounce = checkedBounce;
   if (complaint !== undefined || "complaint" in value) out.complaint = checkedComplaint;
   if (delivery !== undefined || "delivery" in value) out.delivery = checkedDelivery;
@@ -311,7 +311,8 @@ function parseSes(
  */
 function notificationOf(data: ValidatedSes): SesNotification {
   const { notificationType, eventType, mail } = data;
-  const notification = { mail } as Writable<SesNotification>;
+  const notification = {} as Writable<SesNotification>;
+  if (Object.hasOwn(data, "mail")) notification.mail = mail;
   if (Object.hasOwn(data, "bounce")) notification.bounce = data.bounce;
   if (Object.hasOwn(data, "complaint")) notification.complaint = data.complaint;
   if (Object.hasOwn(data, "delivery")) notification.delivery = data.delivery;
@@ -319,7 +320,7 @@ function notificationOf(data: ValidatedSes): SesNotification {
   // superRefine guarantees one of the two discriminators is present
   notification.type = notificationType ?? eventType ?? "";
   notification.source = notificationType !== undefined ? "identity" : "event-publishing";
-  const configurationSet = configurationSetOf(mail.tags);
+  const configurationSet = configurationSetOf(mail?.tags);
   if (configurationSet !== undefined) notification.configurationSet = configurationSet;
   return notification;
 }

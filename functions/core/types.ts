@@ -81,7 +81,8 @@ export interface RecipientVerdict {
   readonly bounceSubType?: string;
   /** SES feedback id (bounces and complaints); absent for deliveries and delays. */
   readonly feedbackId?: string;
-  readonly messageId: string;
+  /** SES's message id; absent only when the notification came without its `mail` object. */
+  readonly messageId?: string;
   /** When the feedback happened (ISO 8601), taken from the notification, never from the clock. */
   readonly timestamp: string;
   readonly configurationSet?: string;

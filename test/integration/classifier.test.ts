@@ -28,6 +28,7 @@ import { verdictsOf } from "../../functions/core/verdicts.ts";
 import {
   at,
   DAY_SECONDS,
+  HOUR_SECONDS,
   instant,
   sesBounce,
   sesDelivery,
@@ -233,6 +234,47 @@ describe("classifier: the official SES examples", () => {
 
     // Assess
     expect(handled.kind === "failed" && handled.error).toMatch(/a Bounce notification needs "bounce"/);
+  });
+});
+
+describe("classifier: notifications without their mail object", () => {
+  it("applies a bounce and a delivery pasted without mail, with no message id, and counts their copies once", async () => {
+    // Prepare
+    const address = uniqueAddress("no-mail");
+    const { mail: _bounceMail, ...bounce } = sesBounce({
+      address,
+      bounceType: "Transient",
+      status: "4.2.2",
+      diagnosticCode: "smtp; 452 4.2.2 mailbox full",
+      at: at(0),
+    });
+    const { mail: _deliveryMail, ...delivery } = sesDelivery({ address, at: at(HOUR_SECONDS) });
+    const classifier = createClassifier(dependencies());
+
+    // Act
+    const { response, outcomes } = await classifier.processEvent(
+      eventOf(
+        [bounce, snsEnvelopeOf(bounce), delivery, snsEnvelopeOf(delivery)].map((body) => recordOf(body)),
+      ),
+    );
+    const stored = await store.get(address);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(
+      outcomes.flatMap((outcome) =>
+        outcome.kind === "applied"
+          ? outcome.recipients.map(({ verdict, result }) => [verdict.class, result.kind])
+          : [],
+      ),
+    ).toEqual([
+      ["soft", "applied"],
+      ["soft", "duplicate"],
+      ["delivered", "applied"],
+      ["delivered", "duplicate"],
+    ]);
+    expect(stored?.counts).toMatchObject({ soft: 1, delivery: 1 });
+    expect(stored?.history.map((entry) => entry.messageId)).toEqual([undefined, undefined]);
   });
 });
 
