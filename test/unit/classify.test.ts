@@ -484,6 +484,8 @@ describe("phrase families: the same reading whatever the MTA's wording and SES's
         "host mx.example.org[192.0.2.1] refused to talk to me: 554 mx.example.org ESMTP not accepting messages",
         "Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid domain name",
         "SMTP error from remote mail server after initial connection: 554 No SMTP service here",
+        "smtp; 550 5.7.1 Invalid domain name in HELO",
+        "smtp; 501 HELO hostname rejected: not a valid host name",
       ],
     ],
     [
@@ -513,6 +515,7 @@ describe("phrase families: the same reading whatever the MTA's wording and SES's
         "smtp; 550 5.7.1 Unable to relay for jane@example.org",
         "smtp; 550 This system is not configured to relay mail from <a@sender.example> to <jane@example.org>",
         "smtp; 550 Insecure Mail Relay",
+        "smtp; 553-you are trying to use me [mx.example.org] as a relay, but I have not been configured to let you",
       ],
     ],
     [
@@ -568,6 +571,38 @@ describe("phrase families: the same reading whatever the MTA's wording and SES's
     const reading = classifyBounce(
       evidence(type, type === "Undetermined" ? "Undetermined" : "General", undefined, diagnostic),
     );
+    expect(`${reading.class}/${reading.reason}`).toBe(expected);
+  });
+
+  it.each([
+    ["the sender's null MX", "smtp; 550 5.7.27 Sender address has null MX", "block/rejected"],
+    [
+      "a mailbox taking mail only from some senders",
+      "smtp; 550 This mailbox does not accept mail from external senders",
+      "block/filtered",
+    ],
+    [
+      "a domain that takes no mail at all",
+      "smtp; 556 5.1.10 example.org does not accept mail (null MX)",
+      "hard/notaccept",
+    ],
+    [
+      "an expired delivery time, not an expired address",
+      "smtp; 550 Recipient address rejected: Delivery time expired",
+      "soft/expired",
+    ],
+    [
+      "the message's length against the system",
+      "smtp; 552 5.3.4 Message length exceeds 10485760 bytes",
+      "soft/mesgtoobig",
+    ],
+    [
+      "the message's length against the mailbox's limit",
+      "smtp; 552 5.2.3 Message length exceeds limit set by recipient",
+      "soft/exceedlimit",
+    ],
+  ])("reads %s as %s", (_what, diagnostic, expected) => {
+    const reading = classifyBounce(evidence("Permanent", "General", undefined, diagnostic));
     expect(`${reading.class}/${reading.reason}`).toBe(expected);
   });
 

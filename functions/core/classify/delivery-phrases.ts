@@ -63,13 +63,11 @@ export const SENDING_TOO_FAST = anyOf(
   "unexpected volume",
 );
 
-export const EXCEEDS_ADMINISTRATIVE_LIMIT = anyOf(
-  "administrative limit",
-  "(?:message|mail) length exceeds",
-  "per-?mailbox limit",
-);
+export const EXCEEDS_ADMINISTRATIVE_LIMIT = anyOf("administrative limit", "per-?mailbox limit");
 
+/** Too big for the system (RFC 3463's X.3.4); under X.2.3 it is the mailbox's own limit (finding.ts). */
 export const MESSAGE_TOO_BIG = anyOf(
+  "(?:message|mail) length exceeds",
   "(?:message|mail|e-?mail|data|attachments?|file)s? (?:is |was )?too (?:large|big|long)",
   "(?:message|mail|e-?mail|data|attachments?|file)s?(?: \\S+){0,3} (?:is |was )?too (?:large|big)",
   "(?:message|mail|e-?mail) size(?: \\S+){0,4} exceed",

@@ -7,6 +7,9 @@ export const anyOf = (...alternatives: readonly string[]): RegExp => new RegExp(
 /** Up to n words between two parts of a phrase. */
 export const gap = (n: number): string => `(?: \\S+){0,${n}}?`;
 
+/** Like gap, but within one clause: no word of the gap ends a clause (":", ";", ",", "." and the like). */
+export const clauseGap = (n: number): string => `(?: \\S*[^\\s:;,.!?]){0,${n}}?`;
+
 /** Like gap, but the words may not name a host or domain (so "address rejected: domain not found" is no user). */
 export const personGap = (n: number): string => `(?: (?!domain|host|sender)\\S+){0,${n}}?`;
 

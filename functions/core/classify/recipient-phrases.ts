@@ -1,6 +1,6 @@
 // Phrases about the recipient's address and mailbox: whether it exists, moved, is suspended, full
 // or filtering, and the auto-replies that are not bounces at all.
-import { anyOf, DOMAIN, gap, HOST_NAME, MISSING, PERSON, personGap } from "./phrase-syntax.ts";
+import { anyOf, clauseGap, DOMAIN, gap, HOST_NAME, MISSING, PERSON, personGap } from "./phrase-syntax.ts";
 
 export const AUTO_REPLY = anyOf(
   "out of (?:the )?office",
@@ -31,7 +31,7 @@ export const RECIPIENT_FILTER = anyOf(
   `(?:recipient|user|addressee|owner)${gap(2)} (?:has )?(?:rejected|refused|blocked|declined|filtered) (?:your|this|the|all)${gap(1)} (?:e-?mail|message|mail|sender)`,
   "(?:filtered|blocked|rejected|refused|declined) by (?:the )?(?:recipient|user|addressee)(?!'?s? (?:domain|server|mail ?server|system|host|mta|provider))",
   "recipient'?s? (?:filter|rules?|preferences|settings|block ?list|blocked senders)",
-  "(?:not accepting|does not accept|doesn'?t accept) (?:e-?mail|mail|messages) from (?:you|this sender|your address|the sender)",
+  "(?:not accepting|does not accept|doesn'?t accept|will not accept|won'?t accept) (?:any )?(?:e-?mails?|mail|messages) from\\b",
   "does not (?:wish|want) to receive",
   "(?:user|recipient) (?:refuses|declines) to accept",
   "envelope blocked - user entry",
@@ -71,7 +71,7 @@ export const HAS_MOVED = anyOf(
 );
 
 export const SUSPENDED = anyOf(
-  `(?:account|mailbox|inbox|address|user)${gap(5)} (?:is |has been |was |has |currently )*(?:temporarily |permanently |currently )?(?:disabled|suspended|deactivated|inactive|locked|frozen|closed|terminated|expired|not active|discontinued|cancell?ed|on hold|blocked for)`,
+  `(?:account|mailbox|inbox|address|user)${clauseGap(5)} (?:is |has been |was |has |currently )*(?:temporarily |permanently |currently )?(?:disabled|suspended|deactivated|inactive|locked|frozen|closed|terminated|expired|not active|discontinued|cancell?ed|on hold|blocked for)`,
   "(?:disabled|suspended|inactive|deactivated|closed|locked|expired|frozen) (?:account|mailbox|user|recipient|address)",
   "(?:konto|postfach)(?: \\S+){0,2} (?:ist )?(?:gesperrt|deaktiviert|stillgelegt)",
   "compte(?: \\S+){0,2} (?:est )?(?:desactive|suspendu|bloque|inactif|ferme)",
@@ -80,9 +80,9 @@ export const SUSPENDED = anyOf(
 
 /** The domain takes no mail at all (null MX, no SMTP service). */
 export const NOT_ACCEPTING = anyOf(
-  "null mx",
-  "(?:does not|doesn'?t|will not|won'?t) (?:accept|receive|handle) (?:any )?(?:e-?)?mail",
-  "not accept(?:ing|s)? (?:any )?(?:e-?)?mail",
+  "(?<!sender address has )(?<!sender domain has )null mx",
+  "(?:does not|doesn'?t|will not|won'?t) (?:accept|receive|handle) (?:any )?(?:e-?)?mail(?! from)",
+  "not accept(?:ing|s)? (?:any )?(?:e-?)?mail(?! from)",
   "no (?:smtp|mail) service",
   "not accepting network messages",
 );

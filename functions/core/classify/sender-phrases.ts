@@ -16,6 +16,7 @@ export const NO_RELAYING = anyOf(
   "allowed rcpthosts",
   "relay (?:access )?denied",
   "insecure (?:mail )?relay",
+  "(?:use|using) (?:me|this (?:server|host|system))(?: \\S+){0,2} as a relay",
 );
 
 /**
@@ -23,7 +24,7 @@ export const NO_RELAYING = anyOf(
  * ("set up SPF records"), so a mechanism must come with a failure, or the mail be called unauthenticated.
  */
 export const AUTHENTICATION_FAILED = anyOf(
-  `\\b(?:spf|dkim|dmarc|arc)\\b${gap(3)} (?:is |was |has )?(?:fail|fails|failed|failure|check|checks|validation|verification|policy|reject|rejected|softfail|hardfail|permerror|temperror|alignment|not aligned|did not pass|does not pass|not pass|invalid|missing|not allowed|not permitted|not authori[sz]ed)\\b`,
+  `\\b(?:spf|dkim|dmarc|arc)\\b:?${gap(3)} (?:is |was |has )?(?:fail|fails|failed|failure|check|checks|validation|verification|policy|reject|rejected|softfail|hardfail|permerror|temperror|alignment|not aligned|did not pass|does not pass|not pass|invalid|missing|not allowed|not permitted|not authori[sz]ed)\\b`,
   `(?:fail(?:ed|s|ure|ing)?|did not pass|does not pass|not pass|violat\\w*|no valid|invalid|bad|wrong|broken|missing)${gap(3)} \\b(?:spf|dkim|dmarc|arc)\\b`,
   "sender policy framework",
   "domainkeys",
@@ -94,6 +95,8 @@ export const SENDER_BLOCKED = anyOf(
   "permanently deferred",
   "helo(?: command)? (?:rejected|refused)",
   "(?:bad|invalid|forged) (?:helo|ehlo)",
+  "(?:helo|ehlo)(?: name| host ?name| domain| argument| greeting)?(?: \\S+){0,2} (?:rejected|refused|invalid|not valid|unknown|not found|does not exist|forged|bogus)",
+  "(?:invalid|bad|unknown|bogus|forged|non-?existent|unresolvable) (?:domain |host ?name |host )?(?:name )?(?:in|for) (?:your |the )?(?:helo|ehlo)",
 );
 
 /** The sender's (or its IP's) standing with the receiver. */
@@ -132,6 +135,7 @@ export const SENDER_REJECTED = anyOf(
   "badmailfrom",
   "(?:invalid|unknown|bad|unauthori[sz]ed|forged|unverified) sender",
   "purported responsible (?:address|domain)",
+  "sender (?:address|domain) has (?:a )?null mx",
   "send mail as",
   "(?:do not|don'?t|does not|will not) accept (?:e-?)?mail from (?:this|your) (?:address|sender|domain)",
   "mail from (?:this|your) (?:domain|address) (?:is )?(?:not accepted|rejected|refused)",
@@ -162,7 +166,7 @@ export const SPAM_DETECTED = anyOf(
   "\\buce\\b",
   "spam ?score",
   "spamassassin",
-  "(?:message )?content (?:rejected|not accepted|refused)",
+  "(?:message |mail )?content (?:rejected|not accepted|refused|denied)",
   "phishing",
   "suspicious (?:content|message|mail|links?|urls?)",
   "pourriel",
@@ -191,6 +195,7 @@ export const POLICY_VIOLATION = anyOf(
 export const NOT_COMPLIANT = anyOf(
   "\\brfc ?(?:5322|2822|822|5321|2821|1123|5335|6532)",
   "not (?:rfc|standards?)[- ]?compliant",
+  "not compliant with (?:the )?(?:rfc|standards?)",
   "non-?compliant",
   "(?:duplicate|multiple|missing|invalid|malformed|broken|illegal|bad)(?: \\S+){0,1} headers?",
   "header (?:error|syntax)",
@@ -206,7 +211,7 @@ export const NOT_COMPLIANT = anyOf(
 );
 
 export const CONTENT_ERROR = anyOf(
-  "content (?:not allowed|restriction)",
+  "content (?:not allowed|restriction|error)",
   "(?:attachment|file type|file extension|filename|file name)s?(?: \\S+){0,3} (?:not allowed|not permitted|prohibited|blocked|rejected|forbidden|banned)",
   "(?:prohibited|banned|forbidden|blocked|dangerous|unacceptable|disallowed):? (?:attachment|file|content|extension)",
   "(?:invalid|illegal|bad|malformed|improper|unsupported) (?:mime|content|encoding|character|charset|8-?bit|attachment|media)",
