@@ -4,6 +4,7 @@
 // disagrees.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { normaliseDiagnostic } from "../../functions/core/classify.ts";
 import {
   type CorpusScore,
   formatScore,
@@ -47,6 +48,33 @@ describe("the development half of the bounce corpus", () => {
     expect(result.worst.reasonPercent).toBeGreaterThanOrEqual(FLOORS.reasonPercent);
     expect(result.worst.hardRecallPercent).toBeGreaterThanOrEqual(FLOORS.hardRecallPercent);
     expect(result.worst.falseHard).toBeLessThanOrEqual(FLOORS.falseHard);
+  });
+});
+
+describe("explanations over the corpus", () => {
+  it("cite the exact phrase of the diagnostic, or the code, or the SES label that decided", () => {
+    for (const labelling of score().labellings) {
+      for (const { corpusCase, verdict } of labelling.outcomes) {
+        const text = normaliseDiagnostic(corpusCase.diagnosticRaw ?? `smtp; ${corpusCase.diagnostic}`);
+        const phrase = /^The diagnostic text "(.+?)"(?:,| means)/.exec(verdict.explanation)?.[1];
+        const status = /^Status (\d\.\d{1,3}\.\d{1,3}) /.exec(verdict.explanation)?.[1];
+        const reply = /^Reply code (\d{3}) /.exec(verdict.explanation)?.[1];
+        const label = /^SES's (\S+) label[ ,]/.exec(verdict.explanation)?.[1];
+        const where = `line ${corpusCase.line} (${labelling.labelling}): ${verdict.explanation}`;
+        if (phrase !== undefined) expect(text, where).toContain(phrase);
+        else if (status !== undefined) expect(verdict.status, where).toBe(status);
+        else if (reply !== undefined)
+          expect(corpusCase.diagnosticRaw ?? corpusCase.diagnostic, where).toContain(reply);
+        else if (label !== undefined) {
+          expect(label, where).toBe(
+            labelling.labelling === "Undetermined" ? "Undetermined/Undetermined" : labelling.labelling,
+          );
+        } else
+          expect(verdict.explanation, where).toMatch(
+            /^A diagnostic in which no phrase or code names a reason/,
+          );
+      }
+    }
   });
 });
 

@@ -61,9 +61,11 @@ function findInLabel(
     // reason is on hold; with none it is undefined.
     return { reason: clues.text === "" ? "undefined" : "onhold", source: codeSource(clues) };
   }
-  if (labelClass(evidence.bounceType) !== undefined) {
-    return { reason: "undefined", source: { kind: "label", label: labelText } };
+  const labelled = labelClass(evidence.bounceType) !== undefined;
+  if (clues.text !== "") {
+    return { reason: "undefined", source: labelled ? { kind: "unread", label: labelText } : { kind: "unread" } };
   }
+  if (labelled) return { reason: "undefined", source: { kind: "label", label: labelText } };
   return { reason: "undefined", source: { kind: "nothing" } };
 }
 

@@ -21,6 +21,10 @@ export function describeSource(source: Source): string {
       return `the DSN action "${source.action}"`;
     case "label":
       return `SES's ${source.label} label`;
+    case "unread":
+      return source.label === undefined
+        ? "a diagnostic in which no phrase or code names a reason"
+        : `SES's ${source.label} label, with a diagnostic in which no phrase or code names a reason,`;
     case "nothing":
       return "the absence of any status, diagnostic or telling SES label";
   }
@@ -73,7 +77,8 @@ export function explain(
       overrides.push(`status ${clues.status.code} (${describeStatus(clues.status)})`);
     }
   }
-  if (label?.class !== undefined && source.kind !== "label" && disagrees(label.class, verdictClass)) {
+  const fromLabel = source.kind === "label" || (source.kind === "unread" && source.label !== undefined);
+  if (label?.class !== undefined && !fromLabel && disagrees(label.class, verdictClass)) {
     overrides.push(`SES's ${label.text} label`);
   }
   const phase = finding.phase === undefined ? "" : describePhase(finding.phase);

@@ -22,6 +22,8 @@ export type Source =
   | { readonly kind: "reply"; readonly code: string }
   | { readonly kind: "action"; readonly action: string }
   | { readonly kind: "label"; readonly label: string }
+  /** A diagnostic in which no phrase or code names anything, and SES's label when it has one. */
+  | { readonly kind: "unread"; readonly label?: string }
   | { readonly kind: "nothing" };
 
 /** A reason and the evidence that named it. */
