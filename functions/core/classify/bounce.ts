@@ -63,7 +63,10 @@ function findInLabel(
   }
   const labelled = labelClass(evidence.bounceType) !== undefined;
   if (clues.text !== "") {
-    return { reason: "undefined", source: labelled ? { kind: "unread", label: labelText } : { kind: "unread" } };
+    return {
+      reason: "undefined",
+      source: labelled ? { kind: "unread", label: labelText } : { kind: "unread" },
+    };
   }
   if (labelled) return { reason: "undefined", source: { kind: "label", label: labelText } };
   return { reason: "undefined", source: { kind: "nothing" } };
