@@ -468,6 +468,20 @@ describe("phrase families: the same reading whatever the MTA's wording and SES's
       ],
     ],
     [
+      "unknown users in other languages",
+      "hard/userunknown",
+      [
+        "smtp; 550 Der Empfänger ist unbekannt",
+        "smtp; 550 L'adresse du destinataire est inconnue",
+        "smtp; 550 El usuario no existe",
+        "smtp; 550 收件人不存在",
+        "smtp; 550 존재하지 않는 사용자입니다",
+        "smtp; 550 Нет такого пользователя",
+        "smtp; 550 Почтовый ящик не найден",
+        "smtp; 550 指定されたアドレスは存在しません",
+      ],
+    ],
+    [
       "refusals at MAIL FROM, whatever their words",
       "block/rejected",
       [

@@ -118,8 +118,16 @@ export const USER_UNKNOWN = anyOf(
   "(?:utente|indirizzo|destinatario)(?: \\S+){0,2} (?:sconosciuto|inesistente|non esiste|non valido)",
   "(?:usuario|conta|endereco)(?: \\S+){0,2} (?:desconhecid[oa]|inexistente|nao existe)",
   // Japanese: "(user|address|recipient) … does not exist / cannot be found", and a directory lookup.
-  "(?:ユーザー?|アカウント|アドレス|宛先|受信者)[^。]{0,40}?(?:存在しません|見つかりません)",
+  "(?:ユーザー?|アカウント|アドレス|宛先|受信者)[^。]{0,40}?(?:存在しません|存在しない|見つかりません)",
   "ディレクトリ(?:には|に|で)?見つかりません",
+  "宛先不明",
+  // Chinese: "(user|recipient|mailbox|account) does not exist".
+  "(?:用户|用戶|收件人|收件者|邮箱|郵箱|信箱|账户|帐户|帳戶|帳號)名?不存在",
+  // Korean: "a (user|account|address) that does not exist".
+  "존재하지 않는 (?:사용자|계정|주소|메일 ?주소|수신자)",
+  // Russian, as folded (й loses its breve): "no such user", "user … does not exist / not found".
+  "нет такого (?:пользователя|адресата|ящика|почтового ящика)",
+  "(?:пользовател[ья]|адресат|почтовыи ящик|ящик)(?: \\S+){0,2} не (?:существует|наиден)",
 );
 
 /** The recipient's domain does not exist or has no mail exchanger. */
