@@ -37,7 +37,10 @@ class ReadingMemo<E extends { readonly diagnosticCode?: string }, R> {
   ) {}
 
   private get(evidence: E): R | undefined {
-    const remembered = this.#byText.get(evidence.diagnosticCode ?? "");
+    const text = evidence.diagnosticCode ?? "";
+    // Evidence this long is never kept (see set), so a long text is not even hashed for a lookup.
+    if (text.length > READING_MEMO_MAX_TEXT) return undefined;
+    const remembered = this.#byText.get(text);
     if (remembered === undefined) return undefined;
     for (const entry of remembered) {
       if (this.same(entry.evidence, evidence)) return entry.reading;
@@ -47,8 +50,6 @@ class ReadingMemo<E extends { readonly diagnosticCode?: string }, R> {
 
   /** The remembered reading of `evidence`, or `read(evidence)` frozen and remembered. */
   readingFor(evidence: E, read: (evidence: E) => R): R {
-    // Long evidence is never kept, so it is not looked up either.
-    if (this.lengthOf(evidence) > READING_MEMO_MAX_TEXT) return Object.freeze(read(evidence));
     const known = this.get(evidence);
     if (known !== undefined) return known;
     const reading = Object.freeze(read(evidence));
@@ -57,6 +58,7 @@ class ReadingMemo<E extends { readonly diagnosticCode?: string }, R> {
   }
 
   private set(evidence: E, reading: R): void {
+    if (this.lengthOf(evidence) > READING_MEMO_MAX_TEXT) return;
     const text = evidence.diagnosticCode ?? "";
     let remembered = this.#byText.get(text);
     if (remembered === undefined) {
