@@ -11,7 +11,12 @@ import { DEFAULT_POLICY } from "../functions/core/policy.ts";
 import { MAX_RECEIVE_COUNT } from "../lib/bounce-guard.ts";
 import { type ChaosReport, runChaos, sameInstantReplay } from "../test/support/chaos-replay.ts";
 import { measureBundles } from "./bundles.ts";
-import { benchRecords, measureClassifySpeed, withAddressInDiagnostics } from "./classify-speed.ts";
+import {
+  benchRecords,
+  measureClassifySpeed,
+  measureLongDiagnostics,
+  withAddressInDiagnostics,
+} from "./classify-speed.ts";
 import { costPerMillionNotifications, FLOOR_USD, PRICES_DATE, PRICES_USD } from "./cost-model.ts";
 import { measureDynamoDbUsage } from "./dynamodb-usage.ts";
 import { type BenchResult, type GitState, goalVerdicts, renderBenchmarks, type Verdict } from "./report.ts";
@@ -80,6 +85,7 @@ async function main(): Promise<void> {
   const classifyRecords = benchRecords(CLASSIFY_RECORDS, 3);
   const classify = measureClassifySpeed(classifyRecords);
   const classifyQuoting = measureClassifySpeed(withAddressInDiagnostics(classifyRecords));
+  const longDiagnostics = measureLongDiagnostics();
   progress(`  done in ${seconds(phase)} s`);
 
   progress(`DynamoDB usage over a replay of ${REPLAY_NOTIFICATIONS} notifications…`);
@@ -155,6 +161,9 @@ async function main(): Promise<void> {
     classify_recipients_per_second: classify.recipientsPerSecond,
     classify_details: classify,
     classify_ratio_with_addresses_in_diagnostics: classifyQuoting.ratio,
+    classify_long_diagnostic_ratio_256kb_vs_1kb: longDiagnostics.ratio256KbVs1Kb,
+    classify_2mb_diagnostic_record_ms: longDiagnostics.median2MbRecordMs,
+    classify_long_diagnostic_details: longDiagnostics,
     dynamodb_requests_per_recipient_event: usage.requestsPerRecipientEvent,
     dynamodb_requests_breakdown: usage.breakdown,
     intake_reads: usage.intakeReads,
@@ -298,6 +307,7 @@ function printSummary(result: BenchResult): void {
     "",
     `classify_ratio_vs_json_parse          ${result.classify_ratio_vs_json_parse}  (goal ≤ 2.0: ${goal(verdicts.classify_ratio_vs_json_parse)})`,
     `classify_recipients_per_second        ${result.classify_recipients_per_second}`,
+    `classify_long_diagnostic_ratio        ${result.classify_long_diagnostic_ratio_256kb_vs_1kb} (256 KB against 1 KB; goal ≤ 1.5: ${goal(verdicts.classify_long_diagnostic_ratio_256kb_vs_1kb)}); a record with a 2 MB diagnostic ${result.classify_2mb_diagnostic_record_ms} ms (goal ≤ 100: ${goal(verdicts.classify_2mb_diagnostic_record_ms)})`,
     `dynamodb_requests_per_recipient_event ${result.dynamodb_requests_per_recipient_event}  (goal 1.0: ${goal(verdicts.dynamodb_requests_per_recipient_event)}) ${JSON.stringify(result.dynamodb_requests_breakdown)}`,
     `intake_reads                          ${result.intake_reads}  (goal 0: ${goal(verdicts.intake_reads)})`,
     `write units per recipient event       ${usage.write_units_per_recipient_event} (replay), ${usage.steady_state.writeUnitsPerEvent} (steady state, full history)`,

@@ -195,7 +195,7 @@ export function createClassifier(dependencies: ClassifierDependencies) {
         const deferredNow =
           result.kind === "applied" &&
           result.assessment.status === "deferred" &&
-          (verdict.class === "soft" || verdict.class === "block");
+          (verdict.class === "soft" || verdict.class === "unconfirmed" || verdict.class === "block");
         if (!deferredNow) return;
         try {
           await mirror.put(verdict.address, "BOUNCE");

@@ -24,7 +24,10 @@ interface SisimaiReading {
   readonly hard: boolean;
 }
 
+/** The corpus's class rule (Sisimai's refusals of the sender or message), as CLASS_OF_REASON has it. */
 const BLOCK_REASONS = new Set([
+  "norelaying",
+  "filtered",
   "blocked",
   "spamdetected",
   "policyviolation",
@@ -92,8 +95,6 @@ const readings = JSON.parse(perl.stdout) as Record<string, SisimaiReading>;
 const sisimaiClass = (r: SisimaiReading): string =>
   BLOCK_REASONS.has(r.reason) ? "block" : r.hard ? "hard" : "soft";
 
-/** Reasons this project reads as hard when permanent, which Sisimai always reads as soft. */
-const HARD_WHEN_PERMANENT = new Set(["suspend", "syntaxerror", "filtered", "norelaying", "mailererror"]);
 const classCauses = new Map<string, number>();
 const countCause = (cause: string): void => {
   classCauses.set(cause, (classCauses.get(cause) ?? 0) + 1);
@@ -123,10 +124,8 @@ for (const c of comparable) {
   }
   if (!classAgrees) {
     const theirClass = sisimaiClass(theirs);
-    if (ours.class === "hard" && theirClass === "soft" && HARD_WHEN_PERMANENT.has(ours.reason)) {
-      countCause("our 'hard when permanent' reasons (Sisimai: always soft)");
-    } else if (ours.class === "hard" && ["onhold", "undefined"].includes(ours.reason)) {
-      countCause("unreadable 5xx under SES's Permanent label (Sisimai: onhold, soft)");
+    if (ours.class === "unconfirmed") {
+      countCause("a permanent failure without a reason: unconfirmed here (Sisimai: onhold, soft)");
     } else if (ours.class === "soft" && theirClass === "hard" && ours.reason === theirs.reason) {
       countCause("a dead-address reason with a 4xx code (we retry)");
     } else {

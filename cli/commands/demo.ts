@@ -24,7 +24,11 @@ function actionOf(
   if (result.kind === "skipped") return "ignore";
   if (result.kind === "duplicate")
     return result.promoted ? "duplicate: finished an interrupted suppression" : "duplicate: no change";
-  if (result.promoted) return `suppress: ${config.softBounceThreshold} soft bounces in a row`;
+  if (result.promoted) {
+    return result.assessment.suppression?.by === "confirmed"
+      ? "suppress: a second permanent failure confirmed the first"
+      : `suppress: ${config.softBounceThreshold} soft bounces in a row`;
+  }
   if (verdict.event === "delay") return "record (SES still retrying)";
   switch (verdict.class) {
     case "hard":
@@ -34,6 +38,8 @@ function actionOf(
       return `count soft ${result.assessment.streak.count}/${config.softBounceThreshold}, defer`;
     case "block":
       return `count block (${result.assessment.blockCount}), defer`;
+    case "unconfirmed":
+      return "defer: permanent without a reason, suppressed if a second one confirms it";
     case "delivered":
       return "reset streak";
     default:

@@ -29,6 +29,7 @@ const SUPPRESSED_BY_TEXT = {
   complaint: "a complaint",
   ses: "SES (the address was on an SES suppression list)",
   "soft-threshold": "consecutive soft bounces reaching the threshold",
+  confirmed: "a second permanent failure without a stated reason, confirming the first",
   manual: "an operator",
 } as const satisfies Record<Suppression["by"], string>;
 
@@ -40,6 +41,9 @@ function suppressionLines(suppression: Suppression): string[] {
   if (evidence !== "") lines.push(`  evidence    ${evidence}`);
   if (suppression.streakReasons !== undefined) {
     lines.push(`  streak      ${suppression.streakReasons.join(", ")}`);
+  }
+  if (suppression.confirms !== undefined) {
+    lines.push(`  confirms    the permanent failure of ${suppression.confirms}`);
   }
   if (suppression.feedbackId !== undefined) lines.push(`  feedback id ${suppression.feedbackId}`);
   if (suppression.messageId !== undefined) lines.push(`  message id  ${suppression.messageId}`);
@@ -59,6 +63,13 @@ function describe(
   if (assessment.since !== undefined) lines.push(`  since       ${assessment.since}`);
   if (assessment.retryAt !== undefined) lines.push(`  retry at    ${assessment.retryAt}`);
   if (assessment.suppression !== undefined) lines.push(...suppressionLines(assessment.suppression));
+  if (assessment.awaitingConfirmation !== undefined) {
+    const { at, until } = assessment.awaitingConfirmation;
+    lines.push(
+      `  unconfirmed a permanent failure without a stated reason at ${at}: not suppressed on SES's word alone;`,
+      `              a second one by ${until} suppresses the address, a delivery clears it`,
+    );
+  }
   if (state === undefined) {
     lines.push("  no feedback or operator action recorded for this address");
     return lines.join("\n");

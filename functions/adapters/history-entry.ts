@@ -28,6 +28,7 @@ const EVENT_CODES = {
 
 const CLASS_CODES = {
   hard: "h",
+  unconfirmed: "u",
   soft: "s",
   block: "b",
   complaint: "c",

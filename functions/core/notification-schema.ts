@@ -54,7 +54,9 @@ const sesNotificationSchema = z
   .object({
     notificationType: z.optional(z.string()),
     eventType: z.optional(z.string()),
-    mail: mailSchema,
+    // Users trim notifications when they paste them into tickets: without `mail` the feedback is still
+    // read, and what only the mail holds (message id, destination, tags) is absent from the verdicts.
+    mail: z.optional(mailSchema),
     bounce: z.optional(bounceSchema),
     complaint: z.optional(complaintSchema),
     delivery: z.optional(deliverySchema),

@@ -73,7 +73,11 @@ export interface HistoryEntry {
   readonly messageId?: string;
 }
 
-export const SUPPRESSED_BY = ["hard", "complaint", "ses", "soft-threshold", "manual"] as const;
+/**
+ * What made an address suppressed. `confirmed`: a second permanent failure without a stated reason
+ * confirmed the first (see `assess`).
+ */
+export const SUPPRESSED_BY = ["hard", "complaint", "ses", "soft-threshold", "confirmed", "manual"] as const;
 export type SuppressedBy = (typeof SUPPRESSED_BY)[number];
 
 /** The reason of a suppression an operator made by hand. */
@@ -94,6 +98,8 @@ export interface Suppression {
   readonly messageId?: string;
   /** For a soft-bounce threshold: the reasons of the streak, oldest first. */
   readonly streakReasons?: readonly Reason[];
+  /** For a confirmed permanent failure: when the first, unconfirmed one happened. */
+  readonly confirms?: string;
 }
 
 export const COUNTERS = ["hard", "soft", "block", "complaint", "delivery"] as const;
@@ -135,7 +141,7 @@ export function historyEntryOf(verdict: RecipientVerdict): HistoryEntry {
     event: verdict.event,
     class: verdict.class,
     reason: verdict.reason,
-    ...(delivery ? {} : { messageId: verdict.messageId }),
+    ...(delivery || verdict.messageId === undefined ? {} : { messageId: verdict.messageId }),
     ...(verdict.status !== undefined ? { status: verdict.status } : {}),
     ...(verdict.diagnostic !== undefined && !delivery
       ? { diagnostic: verdict.diagnostic.slice(0, DIAGNOSTIC_LIMIT) }
@@ -169,6 +175,9 @@ export function decide(verdict: RecipientVerdict): Decision {
       };
     }
     case "soft":
+      return { kind: "record", entry, counter: "soft", mayReachThreshold: true };
+    case "unconfirmed":
+      // Deferred like a soft bounce (and in its streak); a second one confirms it (see assess).
       return { kind: "record", entry, counter: "soft", mayReachThreshold: true };
     case "block":
       return { kind: "record", entry, counter: "block", mayReachThreshold: false };
@@ -250,6 +259,11 @@ export interface Assessment {
    * Absent for suppressed addresses.
    */
   readonly deferral?: Deferral;
+  /**
+   * A permanent failure without a stated reason that no delivery has answered: a second one by
+   * `until` (the soft-bounce memory after it) suppresses the address. Absent for suppressed addresses.
+   */
+  readonly awaitingConfirmation?: { readonly at: string; readonly until: string };
 }
 
 export interface Deferral {
@@ -273,6 +287,7 @@ function addSeconds(iso: string, seconds: number): string {
 const SAME_TIME_ORDER = {
   hard: 0,
   complaint: 0,
+  unconfirmed: 1,
   block: 1,
   soft: 1,
   autoreply: 2,
@@ -369,6 +384,10 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
   let reached: Suppression | undefined;
   let firstSuppressing: HistoryEntry | undefined;
   let lastDeferring: HistoryEntry | undefined;
+  // The latest permanent failure without a stated reason since the last delivery, and the moment
+  // a second one confirmed such a failure.
+  let unconfirmed: HistoryEntry | undefined;
+  let confirmed: Suppression | undefined;
   for (const entry of events) {
     if (entry.event === "delay") continue;
     if (entry.class === "hard" || entry.class === "complaint") {
@@ -376,7 +395,8 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
     } else if (entry.class === "delivered") {
       streak = [];
       lastDeferring = undefined;
-    } else if (entry.class === "soft") {
+      unconfirmed = undefined;
+    } else if (entry.class === "soft" || entry.class === "unconfirmed") {
       const last = streak.at(-1);
       if (last !== undefined && secondsBetween(last.at, entry.at) > config.softBounceMemorySeconds) {
         streak = [];
@@ -389,6 +409,16 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
           by: "soft-threshold",
           streakReasons: streak.map((soft) => soft.reason),
         };
+      }
+      if (entry.class === "unconfirmed") {
+        if (
+          confirmed === undefined &&
+          unconfirmed !== undefined &&
+          secondsBetween(unconfirmed.at, entry.at) <= config.softBounceMemorySeconds
+        ) {
+          confirmed = { ...suppressionOfEntry(entry), by: "confirmed", confirms: unconfirmed.at };
+        }
+        unconfirmed = entry;
       }
     } else if (entry.class === "block" && config.deferBlocks) {
       lastDeferring = entry;
@@ -412,6 +442,7 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
   const suppression = earliest([
     firstSuppressing !== undefined ? suppressionOfEntry(firstSuppressing) : undefined,
     reached,
+    confirmed,
     state.suppression,
   ]);
   const common = { streak: currentStreak, blockCount };
@@ -424,6 +455,12 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
       ...common,
     };
   }
+  const until =
+    unconfirmed === undefined ? undefined : addSeconds(unconfirmed.at, config.softBounceMemorySeconds);
+  const pending =
+    unconfirmed !== undefined && until !== undefined && until >= nowIso
+      ? { awaitingConfirmation: { at: unconfirmed.at, until } }
+      : {};
   if (lastDeferring !== undefined) {
     const retryAt = addSeconds(lastDeferring.at, config.retryIntervalSeconds);
     const deferral: Deferral = { at: lastDeferring.at, reason: lastDeferring.reason, retryAt };
@@ -435,9 +472,10 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
         retryAt,
         ...common,
         deferral,
+        ...pending,
       };
     }
-    return { status: "active", ...common, deferral };
+    return { status: "active", ...common, deferral, ...pending };
   }
-  return { status: "active", ...common };
+  return { status: "active", ...common, ...pending };
 }

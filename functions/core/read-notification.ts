@@ -67,7 +67,7 @@ export interface NeedsSchema {
 
 const NEEDS_SCHEMA: NeedsSchema = Object.freeze({ kind: "needs-schema" });
 
-type Reading = ParseResult | NeedsSchema;
+type ParseAttempt = ParseResult | NeedsSchema;
 
 // ---------------------------------------------------------------------------------------------
 // The fast path. zod/mini checks field by field through generic machinery (its objects do not get
@@ -237,7 +237,7 @@ export function fastSesNotification(value: Record<string, unknown>): Checked<Val
   const type = notificationType ?? eventType;
   // The superRefine: without a type, or without the body its type needs, zod words the error.
   if (type === undefined) return UNSURE;
-  const checkedMail = fastMail(mail);
+  const checkedMail = fastOptional(mail, fastMail);
   const checkedBounce = fastOptional(bounce, fastBounce);
   const checkedComplaint = fastOptional(complaint, fastComplaint);
   const checkedDelivery = fastOptional(delivery, fastDelivery);
@@ -254,7 +254,7 @@ export function fastSesNotification(value: Record<string, unknown>): Checked<Val
   const out = {} as ValidatedSes;
   if (notificationType !== undefined || "notificationType" in value) out.notificationType = notificationType;
   if (eventType !== undefined || "eventType" in value) out.eventType = eventType;
-  out.mail = checkedMail;
+  if (mail !== undefined || "mail" in value) out.mail = checkedMail;
   if (bounce !== undefined || "bounce" in value) out.bounce = checkedBounce;
   if (complaint !== undefined || "complaint" in value) out.complaint = checkedComplaint;
   if (delivery !== undefined || "delivery" in value) out.delivery = checkedDelivery;
@@ -294,7 +294,7 @@ function parseSes(
   envelope: Envelope,
   decoded: boolean,
   checks: SchemaChecks | undefined,
-): Reading {
+): ParseAttempt {
   let data = decoded ? fastSesNotification(value) : UNSURE;
   if (data === UNSURE) {
     if (checks === undefined) return NEEDS_SCHEMA;
@@ -311,7 +311,8 @@ function parseSes(
  */
 function notificationOf(data: ValidatedSes): SesNotification {
   const { notificationType, eventType, mail } = data;
-  const notification = { mail } as Writable<SesNotification>;
+  const notification = {} as Writable<SesNotification>;
+  if (Object.hasOwn(data, "mail")) notification.mail = mail;
   if (Object.hasOwn(data, "bounce")) notification.bounce = data.bounce;
   if (Object.hasOwn(data, "complaint")) notification.complaint = data.complaint;
   if (Object.hasOwn(data, "delivery")) notification.delivery = data.delivery;
@@ -319,7 +320,7 @@ function notificationOf(data: ValidatedSes): SesNotification {
   // superRefine guarantees one of the two discriminators is present
   notification.type = notificationType ?? eventType ?? "";
   notification.source = notificationType !== undefined ? "identity" : "event-publishing";
-  const configurationSet = configurationSetOf(mail.tags);
+  const configurationSet = configurationSetOf(mail?.tags);
   if (configurationSet !== undefined) notification.configurationSet = configurationSet;
   return notification;
 }
@@ -356,7 +357,7 @@ function parseObject(
   depth: number,
   decoded: boolean,
   checks: SchemaChecks | undefined,
-): Reading {
+): ParseAttempt {
   if ("notificationType" in value || "eventType" in value) {
     return parseSes(value, envelope, decoded, checks);
   }
@@ -409,7 +410,7 @@ function parseNested(
   envelope: Envelope,
   depth: number,
   checks: SchemaChecks | undefined,
-): Reading {
+): ParseAttempt {
   // SES → SNS → SQS nests at most three deep; more is a loop or an attack, not mail feedback.
   if (depth > 3) {
     return fail("not-a-notification", `${what} nests envelopes more than three deep`);
@@ -432,8 +433,8 @@ function parseNested(
  * `needs-schema` (parse.ts's `parseNotification` always passes them).
  */
 export function readNotification(input: unknown, checks: SchemaChecks): ParseResult;
-export function readNotification(input: unknown, checks?: SchemaChecks): Reading;
-export function readNotification(input: unknown, checks?: SchemaChecks): Reading {
+export function readNotification(input: unknown, checks?: SchemaChecks): ParseAttempt;
+export function readNotification(input: unknown, checks?: SchemaChecks): ParseAttempt {
   if (typeof input === "string") {
     return parseNested(input, "input", {}, 0, checks);
   }

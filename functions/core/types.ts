@@ -4,9 +4,13 @@
 export const FEEDBACK_EVENTS = ["bounce", "complaint", "delivery", "delay", "other"] as const;
 export type FeedbackEvent = (typeof FEEDBACK_EVENTS)[number];
 
-/** What the feedback means for the address. */
+/**
+ * What the feedback means for the address. `unconfirmed`: a permanent failure that gives no reason
+ * (SES's Permanent label, or a bare 5xx code), deferred until a second one confirms it.
+ */
 export const VERDICT_CLASSES = [
   "hard",
+  "unconfirmed",
   "soft",
   "block",
   "complaint",
@@ -77,7 +81,8 @@ export interface RecipientVerdict {
   readonly bounceSubType?: string;
   /** SES feedback id (bounces and complaints); absent for deliveries and delays. */
   readonly feedbackId?: string;
-  readonly messageId: string;
+  /** SES's message id; absent only when the notification came without its `mail` object. */
+  readonly messageId?: string;
   /** When the feedback happened (ISO 8601), taken from the notification, never from the clock. */
   readonly timestamp: string;
   readonly configurationSet?: string;

@@ -30,6 +30,15 @@ function isoOrSelf(timestamp: string): string {
   return Number.isNaN(millis) ? timestamp : new Date(millis).toISOString();
 }
 
+/**
+ * What names the mail in an event id: SES's message id, or, for a notification pasted without its
+ * `mail` object, the feedback's own time (equal for every copy of the event, so duplicates still
+ * share their id; two such deliveries to one address in the same millisecond would too).
+ */
+function messageReference(notification: SesNotification, timestamp: string): string {
+  return notification.mail?.messageId ?? `no-mail:${timestamp}`;
+}
+
 /** SES sends null and "" for absent values; verdicts leave them out. */
 function present(value: string | null | undefined): string | undefined {
   return value === null || value === "" ? undefined : value;
@@ -73,14 +82,19 @@ function verdict(notification: SesNotification, raw: string, fields: Fields): Re
     bounceType: present(fields.bounceType),
     bounceSubType: present(fields.bounceSubType),
     feedbackId: fields.feedbackId,
-    messageId: notification.mail.messageId,
+    messageId: notification.mail?.messageId,
     timestamp: fields.timestamp,
     configurationSet: notification.configurationSet,
     source: notification.source,
     sesType: notification.type,
     eventId: normalised.ok
       ? eventIdOf(fields.event, fields.idReference, address, fields.idExtra)
-      : eventIdOf(fields.event, fields.feedbackId ?? notification.mail.messageId, address, fields.timestamp),
+      : eventIdOf(
+          fields.event,
+          fields.feedbackId ?? messageReference(notification, fields.timestamp),
+          address,
+          fields.timestamp,
+        ),
     explanation: normalised.ok ? fields.explanation : `ignored: ${normalised.message}`,
     suppressedBySes: normalised.ok && fields.suppressedBySes === true ? true : undefined,
   };
@@ -150,7 +164,7 @@ function deliveryVerdicts(notification: SesNotification): RecipientVerdict[] {
   if (delivery === undefined) return [];
   const timestamp = isoOrSelf(delivery.timestamp);
   const status = extractStatus(delivery.smtpResponse ?? undefined);
-  const messageId = notification.mail.messageId;
+  const messageId = messageReference(notification, timestamp);
   return delivery.recipients.map((raw) =>
     verdict(notification, raw, {
       event: "delivery",
@@ -170,7 +184,7 @@ function delayVerdicts(notification: SesNotification): RecipientVerdict[] {
   const delay = notification.deliveryDelay;
   if (delay === undefined) return [];
   const timestamp = isoOrSelf(delay.timestamp);
-  const messageId = notification.mail.messageId;
+  const messageId = messageReference(notification, timestamp);
   return delay.delayedRecipients.map((recipient) => {
     const reading = classifyDelay({
       delayType: present(delay.delayType),
@@ -193,13 +207,16 @@ function delayVerdicts(notification: SesNotification): RecipientVerdict[] {
 
 /** Send, Reject, Open, Click, Rendering Failure, Subscription and types SES adds later. */
 function otherVerdicts(notification: SesNotification): RecipientVerdict[] {
-  const timestamp = isoOrSelf(notification.mail.timestamp);
+  // These carry no body of their own: without `mail` there is no recipient to give a verdict to.
+  const mail = notification.mail;
+  if (mail === undefined) return [];
+  const timestamp = isoOrSelf(mail.timestamp);
   const known = notification.type in OTHER_EVENT_NOTES;
   const note = known
     ? OTHER_EVENT_NOTES[notification.type as keyof typeof OTHER_EVENT_NOTES]
     : "an event type this version does not know";
-  const reference = `${notification.type}:${notification.mail.messageId}`;
-  return (notification.mail.destination ?? []).map((raw) =>
+  const reference = `${notification.type}:${mail.messageId}`;
+  return (mail.destination ?? []).map((raw) =>
     verdict(notification, raw, {
       event: "other",
       class: "ignore",

@@ -28,6 +28,7 @@ import { verdictsOf } from "../../functions/core/verdicts.ts";
 import {
   at,
   DAY_SECONDS,
+  HOUR_SECONDS,
   instant,
   sesBounce,
   sesDelivery,
@@ -123,7 +124,8 @@ function invoke(event: unknown, overrides: Partial<ClassifierDependencies> = {})
 /** What each official example means for its recipients: event/class, in SES's recipient order. */
 const EXPECTED_VERDICTS: Record<string, string[]> = {
   "01-aws-docs-identity-bounce-with-dsn.json": ["bounce/hard"],
-  "02-aws-docs-identity-bounce-no-dsn.json": ["bounce/hard", "bounce/hard"],
+  // Permanent with no status or diagnostic: SES's word alone, so unconfirmed until a second one.
+  "02-aws-docs-identity-bounce-no-dsn.json": ["bounce/unconfirmed", "bounce/unconfirmed"],
   "03-aws-docs-identity-complaint-with-feedback.json": ["complaint/complaint"],
   "04-aws-docs-identity-complaint-no-feedback.json": ["complaint/complaint"],
   "05-aws-docs-identity-delivery.json": ["delivery/delivered"],
@@ -232,6 +234,47 @@ describe("classifier: the official SES examples", () => {
 
     // Assess
     expect(handled.kind === "failed" && handled.error).toMatch(/a Bounce notification needs "bounce"/);
+  });
+});
+
+describe("classifier: notifications without their mail object", () => {
+  it("applies a bounce and a delivery pasted without mail, with no message id, and counts their copies once", async () => {
+    // Prepare
+    const address = uniqueAddress("no-mail");
+    const { mail: _bounceMail, ...bounce } = sesBounce({
+      address,
+      bounceType: "Transient",
+      status: "4.2.2",
+      diagnosticCode: "smtp; 452 4.2.2 mailbox full",
+      at: at(0),
+    });
+    const { mail: _deliveryMail, ...delivery } = sesDelivery({ address, at: at(HOUR_SECONDS) });
+    const classifier = createClassifier(dependencies());
+
+    // Act
+    const { response, outcomes } = await classifier.processEvent(
+      eventOf(
+        [bounce, snsEnvelopeOf(bounce), delivery, snsEnvelopeOf(delivery)].map((body) => recordOf(body)),
+      ),
+    );
+    const stored = await store.get(address);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(
+      outcomes.flatMap((outcome) =>
+        outcome.kind === "applied"
+          ? outcome.recipients.map(({ verdict, result }) => [verdict.class, result.kind])
+          : [],
+      ),
+    ).toEqual([
+      ["soft", "applied"],
+      ["soft", "duplicate"],
+      ["delivered", "applied"],
+      ["delivered", "duplicate"],
+    ]);
+    expect(stored?.counts).toMatchObject({ soft: 1, delivery: 1 });
+    expect(stored?.history.map((entry) => entry.messageId)).toEqual([undefined, undefined]);
   });
 });
 

@@ -55,6 +55,25 @@ describe("bounce-guard classify", () => {
     });
   });
 
+  it("prints the verdicts of a notification pasted without its mail object and exits 0", async () => {
+    const { mail: _mail, ...trimmed } = fixture("01-aws-docs-identity-bounce-with-dsn.json");
+    const { io, stdout, stderr } = capture({ stdin: JSON.stringify(trimmed) });
+
+    const code = await main(["classify"], io);
+
+    const verdict = JSON.parse(stdout());
+    expect(code).toBe(EXIT.ok);
+    expect(stderr()).toBe("");
+    expect(verdict).toMatchObject({
+      address: "jane@example.com",
+      event: "bounce",
+      class: "hard",
+      reason: "userunknown",
+    });
+    expect(verdict.messageId).toBeUndefined();
+    expect(verdict.feedbackId).toEqual(expect.any(String));
+  });
+
   it("reads NDJSON from stdin and names the malformed line after printing the good ones", async () => {
     const good = JSON.stringify(snsEnvelopeOf(fixture("01-aws-docs-identity-bounce-with-dsn.json")));
     const { io, stdout, stderr } = capture({ stdin: `${good}\n{not json\n${good}\n` });
@@ -137,7 +156,8 @@ describe("bounce-guard demo and status", () => {
       suppression: { by: "hard" },
     });
     // SES examples 01 and 02 are two different bounces for jane; the redelivered 01 is not counted.
-    expect(jane.counts.hard).toBe(2);
+    // 02 is Permanent with no diagnostic: an unconfirmed failure, counted with the soft bounces.
+    expect(jane.counts).toMatchObject({ hard: 1, soft: 1 });
     expect(fresh).toMatchObject({ address: "fresh@example.com", status: "active" });
   }, 180_000);
 });

@@ -118,6 +118,35 @@ describe("bounce-guard suppress and why", () => {
     expect(result.stdout).toMatch(/bounce\s+soft\s+mailboxfull/);
   });
 
+  it("explains a permanent failure awaiting confirmation, then the suppression that confirmed it", async () => {
+    // Prepare
+    const address = uniqueAddress("unconfirmed");
+    const hoursBeforeNow = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000).toISOString();
+    const unconfirmed = (timestamp: string) =>
+      table.store.apply(address, decide(verdictOf("unconfirmed", { address, timestamp })), NOW);
+    await unconfirmed(hoursBeforeNow(2));
+
+    // Act
+    const pending = await table.run(["why", address]);
+    const pendingJson = await why(address);
+    await unconfirmed(hoursBeforeNow(1));
+    const confirmed = await table.run(["why", address]);
+
+    // Assess
+    expect(pending.stdout).toContain(
+      `unconfirmed a permanent failure without a stated reason at ${hoursBeforeNow(2)}: not suppressed on SES's word alone`,
+    );
+    expect(pending.stdout).toMatch(/a second one by \S+ suppresses the address, a delivery clears it/);
+    expect(pendingJson).toMatchObject({
+      status: "deferred",
+      awaitingConfirmation: { at: hoursBeforeNow(2) },
+    });
+    expect(confirmed.stdout).toMatch(
+      /by\s+a second permanent failure without a stated reason, confirming the first/,
+    );
+    expect(confirmed.stdout).toContain(`confirms    the permanent failure of ${hoursBeforeNow(2)}`);
+  });
+
   it("refuses suppress without --reason as a usage error and writes nothing", async () => {
     // Prepare
     const address = uniqueAddress("no-reason");

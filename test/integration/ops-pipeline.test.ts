@@ -86,6 +86,25 @@ describe("bounce-guard replay", () => {
     expect(again.stdout).toMatch(/duplicates \(already applied\)\s+10/);
   });
 
+  it("replays notifications pasted without their mail object and knows their copies", async () => {
+    // Prepare
+    const address = uniqueAddress("replayed-no-mail");
+    const { mail: _mail, ...bounce } = sesBounce({ address });
+    const saved = file(
+      "no-mail.ndjson",
+      `${JSON.stringify(bounce)}\n${JSON.stringify(snsEnvelopeOf(bounce))}\n`,
+    );
+
+    // Act
+    const result = await table.run(["replay", saved, "--json"]);
+    const state = await table.store.get(address);
+
+    // Assess
+    expect(result.code).toBe(EXIT.ok);
+    expect(JSON.parse(result.stdout)).toMatchObject({ records: 2, applied: 1, duplicates: 1, failed: [] });
+    expect(state?.counts.hard).toBe(1);
+  });
+
   it("reads saved SQS events and NDJSON of SNS envelopes, naming a bad line by its number", async () => {
     // Prepare
     const bounced = uniqueAddress("replayed-sqs");

@@ -108,7 +108,13 @@ describe("SES account-level suppression list sync", () => {
     );
     await classifier.processRecord(
       recordOf(
-        sesBounce({ address: soft, bounceType: "Transient", bounceSubType: "MailboxFull", status: "4.2.2" }),
+        sesBounce({
+          address: soft,
+          bounceType: "Transient",
+          bounceSubType: "MailboxFull",
+          status: "4.2.2",
+          diagnosticCode: "smtp; 452 4.2.2 mailbox full",
+        }),
       ),
     );
 

@@ -217,6 +217,70 @@ describe("DynamoDbSuppressionStore", () => {
     expect(await storedTtl(address)).toEqual({ S: "suppressed" });
   });
 
+  it("defers a permanent failure without a reason, ignores its redelivery, and suppresses at a second one", async () => {
+    // Prepare
+    const store = storeOf();
+    const address = uniqueAddress("unconfirmed");
+    const first = verdictOf("unconfirmed", { address, reason: "onhold", status: "5.0.0", timestamp: at(0) });
+    const second = verdictOf("unconfirmed", {
+      address,
+      reason: "undefined",
+      timestamp: at(5 * HOUR_SECONDS),
+    });
+
+    // Act
+    const applied = await applyVerdict(store, first);
+    const redelivered = await applyVerdict(store, first, instant(2 * HOUR_SECONDS));
+    const afterOne = await store.get(address);
+    const confirmed = await applyVerdict(store, second);
+    const stored = await store.get(address);
+
+    // Assess
+    expect(applied).toMatchObject({ kind: "applied", promoted: false, assessment: { status: "deferred" } });
+    expect(redelivered).toMatchObject({
+      kind: "duplicate",
+      promoted: false,
+      assessment: { status: "deferred" },
+    });
+    expect(afterOne?.history).toHaveLength(1);
+    expect(afterOne?.retained).toBeUndefined();
+    expect(confirmed).toMatchObject({
+      kind: "applied",
+      promoted: true,
+      assessment: { status: "suppressed", since: at(5 * HOUR_SECONDS) },
+    });
+    expect(suppressionOf(stored, instant(6 * HOUR_SECONDS))).toMatchObject({
+      by: "confirmed",
+      at: at(5 * HOUR_SECONDS),
+      confirms: at(0),
+    });
+    expect(stored?.counts.soft).toBe(2);
+    expect(stored?.retained).toBe(true);
+    expect(await storedTtl(address)).toEqual({ S: "suppressed" });
+  });
+
+  it("confirms the same suppression whichever of two permanent failures without a reason arrives first", async () => {
+    // Prepare
+    const store = storeOf();
+    const [inOrder, reversed] = [uniqueAddress("confirm-in-order"), uniqueAddress("confirm-reversed")];
+    const pair = (address: string) => [
+      verdictOf("unconfirmed", { address, timestamp: at(0) }),
+      verdictOf("unconfirmed", { address, timestamp: at(HOUR_SECONDS) }),
+    ];
+    const now = instant(2 * HOUR_SECONDS);
+
+    // Act
+    for (const verdict of pair(inOrder)) await applyVerdict(store, verdict, now);
+    for (const verdict of pair(reversed).reverse()) await applyVerdict(store, verdict, now);
+
+    // Assess
+    const [a, b] = [await store.get(inOrder), await store.get(reversed)];
+    expect(suppressionOf(a, now)).toMatchObject({ by: "confirmed", at: at(HOUR_SECONDS), confirms: at(0) });
+    expect(suppressionOf(b, now)).toMatchObject({ by: "confirmed", at: at(HOUR_SECONDS), confirms: at(0) });
+    expect(a?.retained).toBe(true);
+    expect(b?.retained).toBe(true);
+  });
+
   it("retains the item at the threshold without writing a suppression snapshot: the history decides", async () => {
     // Prepare
     const store = storeOf();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { benchRecords, withAddressInDiagnostics } from "../../bench/classify-speed.ts";
+import { benchRecords, longDiagnostic, withAddressInDiagnostics } from "../../bench/classify-speed.ts";
+import { classifyBounce } from "../../functions/core/classify.ts";
 import { parseNotification } from "../../functions/core/parse.ts";
 
 type Recipient = { emailAddress: string; diagnosticCode?: string | null };
@@ -37,5 +38,15 @@ describe("the classify bench's records with addresses in their diagnostics", () 
     quoted.forEach((record, index) => {
       expect(withoutDiagnostics(record.body)).toEqual(withoutDiagnostics(records[index]?.body ?? ""));
     });
+  });
+});
+
+describe("the long diagnostics of the classify bench", () => {
+  it.each([1024, 256 * 1024])("are exactly %i units long and start with a receiver's reply", (length) => {
+    const diagnostic = longDiagnostic(length);
+    expect(diagnostic).toHaveLength(length);
+    expect(
+      classifyBounce({ bounceType: "Permanent", bounceSubType: "General", diagnosticCode: diagnostic }),
+    ).toMatchObject({ class: "hard", reason: "userunknown" });
   });
 });

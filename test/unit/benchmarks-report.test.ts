@@ -34,6 +34,17 @@ function fabricatedResult(): BenchResult {
       recipientsPerSecond: 24680,
     },
     classify_ratio_with_addresses_in_diagnostics: 4.56,
+    classify_long_diagnostic_ratio_256kb_vs_1kb: 1.07,
+    classify_2mb_diagnostic_record_ms: 4.3,
+    classify_long_diagnostic_details: {
+      rounds: 21,
+      callsPerRound: 200,
+      median1KbMicroseconds: 51.2,
+      median256KbMicroseconds: 54.8,
+      ratio256KbVs1Kb: 1.07,
+      median2MbRecordMs: 4.3,
+      median2MbJsonParseMs: 3.9,
+    },
     dynamodb_requests_per_recipient_event: 1.012,
     dynamodb_requests_breakdown: { UpdateItem: 1012, GetItem: 3 },
     intake_reads: 0,
@@ -199,6 +210,8 @@ describe("renderBenchmarks", () => {
   it.each([
     ["classify_ratio_vs_json_parse", "**3.21**"],
     ["classify_recipients_per_second", "24,680"],
+    ["classify_long_diagnostic_ratio_256kb_vs_1kb", "**1.07**"],
+    ["classify_2mb_diagnostic_record_ms", "**4.3** ms (`JSON.parse` alone 3.9 ms)"],
     ["dynamodb_requests_per_recipient_event", "**1.012** (UpdateItem 1,012, GetItem 3)"],
     ["presend_validation_microseconds_per_address", "**2.4** µs"],
     ["presend_end_to_end_ratio_vs_batch_get", "**1.37** (90.1 ms against 65.8 ms"],
@@ -222,6 +235,16 @@ describe("renderBenchmarks", () => {
       "classify_ratio_vs_json_parse",
       (result) => ({ ...result, classify_ratio_vs_json_parse: 2 }),
       (result) => ({ ...result, classify_ratio_vs_json_parse: 2.2 }),
+    ],
+    [
+      "classify_long_diagnostic_ratio_256kb_vs_1kb",
+      (result) => ({ ...result, classify_long_diagnostic_ratio_256kb_vs_1kb: 1.5 }),
+      (result) => ({ ...result, classify_long_diagnostic_ratio_256kb_vs_1kb: 1.8 }),
+    ],
+    [
+      "classify_2mb_diagnostic_record_ms",
+      (result) => ({ ...result, classify_2mb_diagnostic_record_ms: 100 }),
+      (result) => ({ ...result, classify_2mb_diagnostic_record_ms: 900 }),
     ],
     [
       "dynamodb_requests_per_recipient_event",

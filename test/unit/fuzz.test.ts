@@ -58,7 +58,8 @@ function expectParseResult(result: ParseResult): void {
   } else {
     expect(typeof result.notification.type).toBe("string");
     expect(["identity", "event-publishing"]).toContain(result.notification.source);
-    expect(typeof result.notification.mail.messageId).toBe("string");
+    const mail = result.notification.mail;
+    if (mail !== undefined) expect(typeof mail.messageId).toBe("string");
   }
 }
 
@@ -315,6 +316,63 @@ describe("fuzz: parseNotification and verdictsOf", () => {
         },
       ),
       RUNS,
+    );
+  });
+
+  it("classify hostile diagnostics of up to 256 KB without throwing or hanging", () => {
+    // Runs of what makes a backtracking expression rescan: one character or an address, URL, code
+    // or phrase fragment repeated, after a random prefix and before a random tail.
+    const atom = fc.oneof(
+      fc.constantFrom(
+        "a",
+        "@",
+        ".",
+        " ",
+        "<",
+        "-",
+        "a@",
+        "@a",
+        "a.b",
+        "5.",
+        "5.1.1",
+        "550-",
+        "http://",
+        "www.",
+        "user ",
+        "account ",
+        "mailbox ",
+        "recipient address ",
+        "relay ",
+        "not ",
+        "ä",
+        "グ",
+        "\u0301",
+        "\ud83d",
+      ),
+      fc.string({ minLength: 1, maxLength: 6 }),
+    );
+    const hostile = fc
+      .record({
+        prefix: fc.string({ maxLength: 40 }),
+        atom,
+        length: fc.integer({ min: 1, max: 256 * 1024 }),
+        tail: fc.string({ maxLength: 40 }),
+      })
+      .map(
+        ({ prefix, atom: unit, length, tail }) =>
+          `${prefix}${unit.repeat(Math.ceil(length / unit.length))}${tail}`,
+      );
+    fc.assert(
+      fc.property(
+        hostile,
+        fc.constantFrom("Permanent", "Transient", "Undetermined"),
+        (diagnostic, bounceType) => {
+          const result = parseNotification(bounceWith(diagnostic, undefined, bounceType));
+          expect(result.kind).toBe("notification");
+          expectWellFormedVerdicts(result);
+        },
+      ),
+      runs(60),
     );
   });
 

@@ -5,6 +5,7 @@ import { splitInput } from "../../cli/input.ts";
 import { snsEnvelopeOf } from "../../cli/local/sns.ts";
 import { parseNotification } from "../../functions/core/parse.ts";
 import { readNotification } from "../../functions/core/read-notification.ts";
+import { verdictsOf } from "../../functions/core/verdicts.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/ses");
 const examples = readdirSync(FIXTURES)
@@ -19,6 +20,59 @@ const fragments = examples.filter(({ value }) => !("notificationType" in value |
 function sqsRecord(body: string) {
   return { messageId: "m-1", receiptHandle: "r-1", body, eventSource: "aws:sqs", attributes: {} };
 }
+
+describe("notifications without their mail object", () => {
+  const withMail = complete.filter(
+    ({ value }) => "bounce" in value || "complaint" in value || "delivery" in value,
+  );
+
+  it.each(withMail)(
+    "reads $name without mail: the same verdicts, less what only the mail holds",
+    ({ value }) => {
+      // Prepare
+      const { mail: _mail, ...trimmed } = value;
+      const full = parseNotification(value);
+      const pasted = parseNotification(trimmed);
+
+      // Act
+      const fullVerdicts = full.kind === "notification" ? verdictsOf(full.notification) : [];
+      const pastedVerdicts = pasted.kind === "notification" ? verdictsOf(pasted.notification) : [];
+
+      // Assess
+      expect(pasted.kind).toBe("notification");
+      expect(pastedVerdicts).toHaveLength(fullVerdicts.length);
+      pastedVerdicts.forEach((verdict, index) => {
+        const { messageId: _m, configurationSet: _c, eventId, ...rest } = fullVerdicts[index] ?? verdict;
+        expect(verdict).toMatchObject(rest);
+        expect(verdict.messageId).toBeUndefined();
+        expect(verdict.configurationSet).toBeUndefined();
+        // Bounces and complaints keep their id (SES's feedback id names them); a delivery is named by its time.
+        if (verdict.event !== "delivery") expect(verdict.eventId).toBe(eventId);
+      });
+    },
+  );
+
+  it("gives two copies of a delivery pasted without mail the same event id, and another delivery another", () => {
+    const delivery = (timestamp: string) => ({
+      notificationType: "Delivery",
+      delivery: { timestamp, recipients: ["jane@example.com"], smtpResponse: "250 ok" },
+    });
+    const idOf = (value: unknown) => {
+      const parsed = parseNotification(value);
+      return parsed.kind === "notification" ? verdictsOf(parsed.notification)[0]?.eventId : undefined;
+    };
+
+    expect(idOf(delivery("2026-01-01T00:00:00.000Z"))).toBe(idOf(delivery("2026-01-01T00:00:00.000Z")));
+    expect(idOf(delivery("2026-01-01T00:00:00.000Z"))).not.toBe(idOf(delivery("2026-01-01T00:00:01.000Z")));
+  });
+
+  it("gives event types without a body of their own no recipients without mail", () => {
+    const parsed = parseNotification({ eventType: "Open", open: { timestamp: "2026-01-01T00:00:00.000Z" } });
+
+    expect(parsed.kind).toBe("notification");
+    expect(parsed.kind === "notification" && verdictsOf(parsed.notification)).toEqual([]);
+  });
+});
 
 describe("parseNotification", () => {
   it("finds fifteen complete official examples and two fragments", () => {
@@ -112,8 +166,14 @@ describe("parseNotification", () => {
       /bounce: a Bounce notification needs "bounce"/,
     ],
     [
-      "a notification without mail",
+      "a bounce object without its recipients (with or without mail)",
       { notificationType: "Bounce", bounce: {} },
+      "invalid-notification",
+      /bounce\.bouncedRecipients/,
+    ],
+    [
+      "a mail object that is not an object",
+      { notificationType: "Bounce", mail: "m", bounce: {} },
       "invalid-notification",
       /mail/,
     ],

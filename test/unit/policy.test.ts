@@ -8,6 +8,7 @@ import {
   checkReactivation,
   DEFAULT_POLICY,
   decide,
+  defers,
   type HistoryEntry,
   type PolicyConfig,
   policyConfig,
@@ -722,7 +723,8 @@ describe("assess: event order", () => {
     retryIntervalSeconds: 30 * MINUTE_SECONDS,
     historyLimit: 30,
   });
-  const classes: VerdictClass[] = ["soft", "soft", "soft", "block", "delivered", "autoreply"];
+  // "unconfirmed" among them: the confirmation path must be as order-independent as the streak.
+  const classes: VerdictClass[] = ["soft", "soft", "soft", "block", "delivered", "autoreply", "unconfirmed"];
   const reasons: Reason[] = ["mailboxfull", "systemfull", "networkerror", "expired"];
 
   /** Histories of up to 12 events at distinct minutes within 10 hours, some of them delays. */
@@ -896,7 +898,7 @@ describe("assess: event order", () => {
   const snapshots = fc.option(
     fc.record({
       minute: fc.integer({ min: 0, max: 600 }),
-      by: fc.constantFrom<Suppression["by"]>("hard", "complaint", "soft-threshold", "manual"),
+      by: fc.constantFrom<Suppression["by"]>("hard", "complaint", "soft-threshold", "confirmed", "manual"),
     }),
     { nil: undefined },
   );
@@ -984,6 +986,130 @@ describe("assess: event order", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("assess: permanent failures without a stated reason (the confirmation path)", () => {
+  const unconfirmed = (offsetSeconds: number, overrides: Partial<HistoryEntry> = {}) =>
+    entryOf("unconfirmed", offsetSeconds, { reason: "onhold", status: "5.0.0", ...overrides });
+
+  it("defers the address after one, without suppressing it, and says until when a second one would", () => {
+    // Prepare
+    const history = [unconfirmed(0)];
+
+    // Act
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(MINUTE_SECONDS));
+
+    // Assess
+    expect(assessment).toMatchObject({
+      status: "deferred",
+      reason: "onhold",
+      since: at(0),
+      retryAt: at(DEFAULT_POLICY.retryIntervalSeconds),
+      awaitingConfirmation: { at: at(0), until: at(DEFAULT_POLICY.softBounceMemorySeconds) },
+    });
+    expect(assessment.suppression).toBeUndefined();
+  });
+
+  it("suppresses at the second one, by confirmation, naming the first", () => {
+    // Prepare
+    const second = unconfirmed(5 * HOUR_SECONDS, { reason: "undefined", diagnostic: "smtp; 550 xyzzy" });
+
+    // Act
+    const assessment = assess(stateOf([unconfirmed(0), second]), DEFAULT_POLICY, instant(6 * HOUR_SECONDS));
+
+    // Assess
+    expect(assessment.status).toBe("suppressed");
+    expect(assessment.suppression).toEqual({
+      at: at(5 * HOUR_SECONDS),
+      by: "confirmed",
+      reason: "undefined",
+      confirms: at(0),
+      status: "5.0.0",
+      diagnostic: "smtp; 550 xyzzy",
+      messageId: second.messageId,
+    });
+    expect(assessment.awaitingConfirmation).toBeUndefined();
+  });
+
+  it("does not confirm across a delivery: the address answered in between", () => {
+    const history = [unconfirmed(0), entryOf("delivered", HOUR_SECONDS), unconfirmed(2 * HOUR_SECONDS)];
+
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(3 * HOUR_SECONDS));
+
+    expect(assessment.status).not.toBe("suppressed");
+    expect(assessment.awaitingConfirmation).toEqual({
+      at: at(2 * HOUR_SECONDS),
+      until: at(2 * HOUR_SECONDS + DEFAULT_POLICY.softBounceMemorySeconds),
+    });
+  });
+
+  it("does not confirm one older than the soft-bounce memory, and forgets it once the memory has passed", () => {
+    const memory = DEFAULT_POLICY.softBounceMemorySeconds;
+    const history = [unconfirmed(0), unconfirmed(memory + 1)];
+
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(memory + 2));
+    const muchLater = assess(stateOf([unconfirmed(0)]), DEFAULT_POLICY, instant(memory + 1));
+
+    expect(assessment.status).not.toBe("suppressed");
+    expect(muchLater).toMatchObject({ status: "active" });
+    expect(muchLater.awaitingConfirmation).toBeUndefined();
+  });
+
+  it("is not confirmed by soft bounces or blocks, which still keep it deferred", () => {
+    const history = [unconfirmed(0), entryOf("soft", HOUR_SECONDS), entryOf("block", 2 * HOUR_SECONDS)];
+
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(2 * HOUR_SECONDS + MINUTE_SECONDS));
+
+    expect(assessment).toMatchObject({ status: "deferred", awaitingConfirmation: { at: at(0) } });
+  });
+
+  it("counts in the soft-bounce streak like a soft bounce", () => {
+    const history = [...softStreak(3), unconfirmed(3 * HOUR_SECONDS)];
+
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(4 * HOUR_SECONDS));
+
+    expect(assessment.streak.count).toBe(4);
+  });
+
+  it("still suppresses a real hard bounce at once", () => {
+    const history = [unconfirmed(0), entryOf("hard", HOUR_SECONDS)];
+
+    const assessment = assess(stateOf(history), DEFAULT_POLICY, instant(2 * HOUR_SECONDS));
+
+    expect(assessment.suppression).toMatchObject({ by: "hard", at: at(HOUR_SECONDS) });
+  });
+
+  it("confirms at the same moment in every arrival order of two unconfirmed failures among other feedback", () => {
+    // Prepare
+    const history = [
+      unconfirmed(0),
+      entryOf("soft", HOUR_SECONDS),
+      entryOf("autoreply", 90 * MINUTE_SECONDS),
+      entryOf("block", 2 * HOUR_SECONDS),
+      unconfirmed(3 * HOUR_SECONDS, { reason: "undefined" }),
+    ];
+    const now = instant(4 * HOUR_SECONDS);
+    const expected = assess(stateOf(history), DEFAULT_POLICY, now);
+
+    // Act
+    const assessments = permutations(history).map((order) => assess(stateOf(order), DEFAULT_POLICY, now));
+
+    // Assess
+    expect(expected.suppression).toMatchObject({
+      by: "confirmed",
+      at: at(3 * HOUR_SECONDS),
+      confirms: at(0),
+    });
+    expect(assessments).toHaveLength(120);
+    for (const assessment of assessments) expect(assessment).toEqual(expected);
+  });
+
+  it("decides an unconfirmed verdict as a counted, deferring record that may bring a suppression", () => {
+    const decision = decide(verdictOf("unconfirmed", { reason: "onhold", status: "5.0.0" }));
+
+    expect(decision).toMatchObject({ kind: "record", counter: "soft", mayReachThreshold: true });
+    expect(defers(decision, DEFAULT_POLICY)).toBe(true);
   });
 });
 
