@@ -1,7 +1,7 @@
 // bounce-guard classify: one JSON verdict per recipient, for scripts and for checking rules.
 import { parseNotification } from "../../functions/core/parse.ts";
 import { verdictsOf } from "../../functions/core/verdicts.ts";
-import { type Command, EXIT, type Io, readItems } from "../context.ts";
+import { type CommandRun, EXIT, type Io, readItems } from "../context.ts";
 
 async function classify(files: readonly string[], io: Io): Promise<number> {
   const { items, problems } = await readItems(files, io);
@@ -25,8 +25,4 @@ async function classify(files: readonly string[], io: Io): Promise<number> {
   return exitCode;
 }
 
-export const classifyCommand: Command = {
-  name: "classify",
-  usage: ["classify [FILE...]", "print one JSON verdict per recipient (NDJSON); stdin without files"],
-  run: (args, _options, io) => classify(args, io),
-};
+export const run: CommandRun = (args, _options, io) => classify(args, io);

@@ -1,0 +1,24 @@
+// Text from the table or from a notification, made safe to print: control characters (C0, DEL, C1)
+// and bidirectional overrides become visible escapes, so a stored address or diagnostic cannot move
+// the cursor, clear the screen, recolour the terminal or reorder what the operator reads.
+
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+export function printable(text: string): string {
+  return text.replace(UNSAFE, (character) => {
+    const named = NAMED[character];
+    if (named !== undefined) return named;
+    const code = character.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** At most `width` characters, cut at a word boundary when there is one, with "…" when cut. */
+export function shorten(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const cut = text.slice(0, width - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > width / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:]+$/, "")}…`;
+}
