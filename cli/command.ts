@@ -108,7 +108,11 @@ export const TABLE_OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 export const DATA_OPTION = {
-  data: { type: "string", value: "DIR", description: `the local store's folder (default ${DEFAULT_DATA_DIRECTORY})` },
+  data: {
+    type: "string",
+    value: "DIR",
+    description: `the local store's folder (default ${DEFAULT_DATA_DIRECTORY})`,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const JSON_OPTION = {

@@ -16,7 +16,11 @@ const REASON_OPTION = {
 } as const satisfies Record<string, OptionSpec>;
 
 const ACTOR_OPTION = {
-  actor: { type: "string", value: "NAME", description: "who is acting, for the audit (default: the OS user)" },
+  actor: {
+    type: "string",
+    value: "NAME",
+    description: "who is acting, for the audit (default: the OS user)",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const LIST_STATUSES = ["suppressed", "deferred", "active", "all"] as const;
@@ -34,7 +38,11 @@ const LIST_FILTER_OPTIONS = {
     value: "R",
     description: "only this reason or suppressed-by (userunknown, feedback, manual, hard…)",
   },
-  since: { type: "string", value: "DATE", description: "only addresses in their status since DATE (ISO 8601)" },
+  since: {
+    type: "string",
+    value: "DATE",
+    description: "only addresses in their status since DATE (ISO 8601)",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 const FORMAT_OPTION = {
@@ -68,7 +76,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       "It resets only a store it made itself; a folder holding anything else is left alone.",
     ],
     options: { ...DATA_OPTION },
-    examples: ["bounce-guard demo", "bounce-guard demo --data /tmp/demo-store", "bounce-guard demo saved.ndjson"],
+    examples: [
+      "bounce-guard demo",
+      "bounce-guard demo --data /tmp/demo-store",
+      "bounce-guard demo saved.ndjson",
+    ],
     writes: true,
     load: () => import("./commands/demo.ts"),
   },

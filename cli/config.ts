@@ -43,7 +43,9 @@ export function readConfigFile(env: Environment): Partial<Record<Setting, string
     throw new UsageError(`the config file ${path} is not JSON: ${(error as Error).message}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError(`the config file ${path} must hold one JSON object, such as { "stack": "BounceGuard" }`);
+    throw new UsageError(
+      `the config file ${path} must hold one JSON object, such as { "stack": "BounceGuard" }`,
+    );
   }
   const settings: Partial<Record<Setting, string>> = {};
   for (const [key, value] of Object.entries(parsed)) {

@@ -14,8 +14,8 @@ import { lockStore } from "./local/store-lock.ts";
 
 export {
   booleanOption,
-  type CommandOptions,
   CommandFailure,
+  type CommandOptions,
   type CommandRun,
   DEFAULT_DATA_DIRECTORY,
   DEPLOYMENT_OPTIONS,
@@ -64,7 +64,9 @@ export function readFileOrProblem(name: string): { name: string; text: string } 
     return { name, text: readFileSync(name, "utf8") };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
-    return { problem: { origin: name, message: `cannot read file: ${READ_PROBLEMS[code] ?? "failed"} (${code})` } };
+    return {
+      problem: { origin: name, message: `cannot read file: ${READ_PROBLEMS[code] ?? "failed"} (${code})` },
+    };
   }
 }
 

@@ -164,7 +164,10 @@ export async function runWindowDemo(
             const opened = result.window !== undefined ? ", window opened" : "";
             const what = verdict.class === "soft" ? `soft bounce (${verdict.reason})` : verdict.event;
             // Times within the run: the clock's seconds to a tenth are enough.
-            const status = describeStatus(result.assessment).replace(/\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d\.\d)\d*Z/, "$1");
+            const status = describeStatus(result.assessment).replace(
+              /\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d\.\d)\d*Z/,
+              "$1",
+            );
             say(verdict.address, `${what} → ${status}${opened}`);
           }
         }

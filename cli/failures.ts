@@ -30,13 +30,16 @@ const AWS_ERRORS: Readonly<Record<string, (message: string) => string>> = {
   CredentialsProviderError: () =>
     "no AWS credentials found: configure a profile (aws configure, aws sso login) or set AWS_PROFILE; without --stack/--table the local store needs none",
   ExpiredToken: () => "the AWS credentials have expired: renew them (aws sso login) and run it again",
-  ExpiredTokenException: () => "the AWS credentials have expired: renew them (aws sso login) and run it again",
+  ExpiredTokenException: () =>
+    "the AWS credentials have expired: renew them (aws sso login) and run it again",
   UnrecognizedClientException: () =>
     "AWS does not recognise these credentials: check AWS_PROFILE or the keys in use",
-  InvalidClientTokenId: () => "AWS does not recognise these credentials: check AWS_PROFILE or the keys in use",
+  InvalidClientTokenId: () =>
+    "AWS does not recognise these credentials: check AWS_PROFILE or the keys in use",
   InvalidSignatureException: () => "AWS refused the request signature: check the secret key and the clock",
   AccessDenied: (message) => `AWS denied the request: ${message}; grant the missing permission and retry`,
-  AccessDeniedException: (message) => `AWS denied the request: ${message}; grant the missing permission and retry`,
+  AccessDeniedException: (message) =>
+    `AWS denied the request: ${message}; grant the missing permission and retry`,
   ResourceNotFoundException: (message) =>
     `${message}: check the name (--table or --stack) and the Region (--region)`,
   QueueDoesNotExist: () => "the queue does not exist: check --queue-url/--dlq-url or --stack, and --region",

@@ -39,7 +39,11 @@ function countsOf(
     const value = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw.trim()) : Number.NaN;
     if (!Number.isInteger(value) || value < 0) {
       return {
-        invalid: { kind: "invalid", line, message: `${counter} must be a whole number, got ${JSON.stringify(raw)}` },
+        invalid: {
+          kind: "invalid",
+          line,
+          message: `${counter} must be a whole number, got ${JSON.stringify(raw)}`,
+        },
       };
     }
     if (value > 0) counts[counter] = value;

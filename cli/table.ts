@@ -11,9 +11,16 @@ function pad(cell: string, width: number): string {
   return cell + " ".repeat(Math.max(0, width - stringWidth(cell)));
 }
 
-function line(cells: readonly string[], widths: readonly number[], style: (column: number) => Style | undefined, paint: Paint) {
+function line(
+  cells: readonly string[],
+  widths: readonly number[],
+  style: (column: number) => Style | undefined,
+  paint: Paint,
+) {
   return cells
-    .map((cell, column) => paint(column === cells.length - 1 ? cell : pad(cell, widths[column] ?? 0), style(column)))
+    .map((cell, column) =>
+      paint(column === cells.length - 1 ? cell : pad(cell, widths[column] ?? 0), style(column)),
+    )
     .join("  ")
     .trimEnd();
 }
@@ -76,7 +83,9 @@ export function createTableWriter(columns: readonly StreamingColumn[], paint: Pa
               () => "bold",
               paint,
             )}\n${line(
-              widths.map((width, index) => "-".repeat(index === widths.length - 1 ? Math.max(width, 7) : width)),
+              widths.map((width, index) =>
+                "-".repeat(index === widths.length - 1 ? Math.max(width, 7) : width),
+              ),
               widths,
               () => undefined,
               plain,

@@ -49,7 +49,9 @@ function addressesOfFile(file: string, io: Io): string[] | undefined {
 
 /** "5000 addresses: 4990 send, 6 defer, 3 suppress, 1 invalid" */
 export function summaryOf(answers: readonly PresendAnswer[]): string {
-  const counts = VERDICTS.map((verdict) => `${answers.filter((answer) => answer.verdict === verdict).length} ${verdict}`);
+  const counts = VERDICTS.map(
+    (verdict) => `${answers.filter((answer) => answer.verdict === verdict).length} ${verdict}`,
+  );
   return `${answers.length} ${answers.length === 1 ? "address" : "addresses"}: ${counts.join(", ")}`;
 }
 
@@ -79,7 +81,10 @@ async function check(addresses: readonly string[], options: CommandOptions, io: 
       now: io.now,
     });
     for (let start = 0; start < all.length; start += CHUNK) {
-      const response = await check({ addresses: all.slice(start, start + CHUNK), ...(checks ? { checks } : {}) });
+      const response = await check({
+        addresses: all.slice(start, start + CHUNK),
+        ...(checks ? { checks } : {}),
+      });
       if ("error" in response) {
         progress.finish();
         if (response.error.code === "unavailable") {

@@ -26,24 +26,31 @@ function bash(): string {
   const cases = COMMANDS.map((command) => {
     const choices = Object.entries(command.options)
       .filter(([, option]) => option.choices !== undefined)
-      .map(([name, option]) => `        --${name}) COMPREPLY=($(compgen -W ${quoted((option.choices ?? []).join(" "))} -- "$cur")); return ;;`);
+      .map(
+        ([name, option]) =>
+          `        --${name}) COMPREPLY=($(compgen -W ${quoted((option.choices ?? []).join(" "))} -- "$cur")); return ;;`,
+      );
     const paths = Object.keys(command.options)
       .filter((name) => PATH_VALUES.has(name))
       .map((name) => `        --${name}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
-    const shells = command.name === "completion" ? `      COMPREPLY=($(compgen -W ${quoted(SHELLS.join(" "))} -- "$cur")); return ;;` : "";
+    const shells =
+      command.name === "completion"
+        ? `      COMPREPLY=($(compgen -W ${quoted(SHELLS.join(" "))} -- "$cur")); return ;;`
+        : "";
     return [
       `    ${command.name})`,
-      "      case \"$prev\" in",
+      '      case "$prev" in',
       ...choices,
       ...paths,
       "      esac",
       `      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W ${quoted(flagsOf(command.options).join(" "))} -- "$cur")); return; fi`,
-      shells !== "" ? shells : "      COMPREPLY=($(compgen -f -- \"$cur\")); return ;;",
+      shells !== "" ? shells : '      COMPREPLY=($(compgen -f -- "$cur")); return ;;',
     ].join("\n");
   });
   return [
     `# bash completion for ${PROGRAM}: eval "$(${PROGRAM} completion bash)"`,
     `_bounce_guard() {`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${…}, not a template
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" command="${COMP_WORDS[1]}"',
     "  if [[ $COMP_CWORD -eq 1 ]]; then",
     `    COMPREPLY=($(compgen -W ${quoted(`${names} help --help --version`)} -- "$cur")); return`,
@@ -62,17 +69,32 @@ function bash(): string {
 function zshOption(name: string, option: OptionSpec): string {
   const description = option.description.replace(/[[\]:']/g, " ");
   if (option.type === "boolean") return `'--${name}[${description}]'`;
-  const action = option.choices !== undefined ? `(${option.choices.join(" ")})` : PATH_VALUES.has(name) ? "_files" : " ";
+  const action =
+    option.choices !== undefined ? `(${option.choices.join(" ")})` : PATH_VALUES.has(name) ? "_files" : " ";
   return `'--${name}[${description}]:${(option.value ?? "value").toLowerCase()}:${action}'`;
 }
 
 function zsh(): string {
-  const described = COMMANDS.map((command) => `    ${quoted(`${command.name}:${command.summary.replace(/:/g, " ")}`)}`);
+  const described = COMMANDS.map(
+    (command) => `    ${quoted(`${command.name}:${command.summary.replace(/:/g, " ")}`)}`,
+  );
   const cases = COMMANDS.map((command) => {
-    const options = Object.entries(command.options).map(([name, option]) => `        ${zshOption(name, option)}`);
+    const options = Object.entries(command.options).map(
+      ([name, option]) => `        ${zshOption(name, option)}`,
+    );
     const rest =
-      command.name === "completion" ? `'1:shell:(${SHELLS.join(" ")})'` : command.arguments !== undefined ? "'*:file:_files'" : "";
-    return [`      ${command.name})`, "        _arguments \\", ...options.map((line) => `${line} \\`), `        '--help[this help]' ${rest}`, "        ;;"].join("\n");
+      command.name === "completion"
+        ? `'1:shell:(${SHELLS.join(" ")})'`
+        : command.arguments !== undefined
+          ? "'*:file:_files'"
+          : "";
+    return [
+      `      ${command.name})`,
+      "        _arguments \\",
+      ...options.map((line) => `${line} \\`),
+      `        '--help[this help]' ${rest}`,
+      "        ;;",
+    ].join("\n");
   });
   return [
     `#compdef ${PROGRAM}`,
@@ -86,6 +108,7 @@ function zsh(): string {
     "    _describe 'command' commands",
     "    return",
     "  fi",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's own ${…}, not a template
     "  local command=${words[2]}",
     "  (( CURRENT-- ))",
     "  shift words",
@@ -124,7 +147,8 @@ function fish(): string {
               : " -x";
       lines.push(`complete -c ${PROGRAM} ${when} -l ${name}${value} -d ${quoted(option.description)}`);
     }
-    if (command.name === "completion") lines.push(`complete -c ${PROGRAM} ${when} -x -a ${quoted(SHELLS.join(" "))}`);
+    if (command.name === "completion")
+      lines.push(`complete -c ${PROGRAM} ${when} -x -a ${quoted(SHELLS.join(" "))}`);
     else if (command.arguments !== undefined) lines.push(`complete -c ${PROGRAM} ${when} -F`);
   }
   return `${lines.join("\n")}\n`;

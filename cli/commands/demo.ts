@@ -5,7 +5,14 @@ import { silentLogger } from "../../functions/adapters/logger.ts";
 import { discardMetrics } from "../../functions/adapters/metrics.ts";
 import { createClassifier, type RecipientOutcome, type RecordOutcome } from "../../functions/classifier.ts";
 import { assess, DEFAULT_POLICY, type PolicyConfig } from "../../functions/core/policy.ts";
-import { CommandFailure, type CommandOptions, type CommandRun, EXIT, type Io, readItems } from "../context.ts";
+import {
+  CommandFailure,
+  type CommandOptions,
+  type CommandRun,
+  EXIT,
+  type Io,
+  readItems,
+} from "../context.ts";
 import { demoScenario } from "../demo-scenario.ts";
 import { DEMO_WINDOW, DEMO_WINDOW_POLICY, runWindowDemo } from "../demo-windows.ts";
 import { describeStatus } from "../describe-status.ts";
@@ -70,7 +77,9 @@ export function outcomeOf(outcome: RecipientOutcome, config: PolicyConfig): stri
         ? `recorded; stays ${status}`
         : `soft ${result.assessment.streak.count}/${config.softBounceThreshold}: ${status}`;
     case "block":
-      return suppressed ? `block recorded; stays ${status}` : `block ${result.assessment.blockCount}: ${status}`;
+      return suppressed
+        ? `block recorded; stays ${status}`
+        : `block ${result.assessment.blockCount}: ${status}`;
     case "delivered":
       // A delivery resets a streak but never lifts a suppression.
       return suppressed ? `delivery recorded; stays ${status}` : `delivery, streak reset: ${status}`;

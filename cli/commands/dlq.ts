@@ -15,9 +15,9 @@ import {
   UsageError,
 } from "../context.ts";
 import { DEAD_LETTERS_FILE, readDeadLetters } from "../local/dead-letters.ts";
-import { shortTime } from "./list.ts";
 import { printable, shorten } from "../printable.ts";
 import { formatTable } from "../table.ts";
+import { shortTime } from "./list.ts";
 import { deployedQueues, maxOf } from "./redrive.ts";
 
 /** Looks in a row that bring nothing new before the look at a deployed DLQ stops. */

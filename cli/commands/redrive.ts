@@ -24,7 +24,12 @@ import {
   stringOption,
   UsageError,
 } from "../context.ts";
-import { type DeadLetter, DEAD_LETTERS_FILE, readDeadLetters, writeDeadLetters } from "../local/dead-letters.ts";
+import {
+  DEAD_LETTERS_FILE,
+  type DeadLetter,
+  readDeadLetters,
+  writeDeadLetters,
+} from "../local/dead-letters.ts";
 import { sqsRecordOf } from "../local/sqs.ts";
 import { printable, shorten } from "../printable.ts";
 import { startProgress } from "../progress.ts";
@@ -171,7 +176,12 @@ async function redriveLocally(options: CommandOptions, io: Io): Promise<number> 
     for (const problem of file.problems) {
       io.stderr(`${options.data}/${DEAD_LETTERS_FILE}:${problem.line}: ${problem.message} (left as it is)\n`);
     }
-    const classifier = createClassifier({ store, logger: silentLogger, metrics: discardMetrics, now: io.now });
+    const classifier = createClassifier({
+      store,
+      logger: silentLogger,
+      metrics: discardMetrics,
+      now: io.now,
+    });
     for (const [index, letter] of letters.entries()) {
       if (index >= max) {
         kept.push(letter);
@@ -226,7 +236,9 @@ async function redriveLocally(options: CommandOptions, io: Io): Promise<number> 
     ];
     io.stdout(`${formatTable(["redrive (local)", "count"], rows)}\n`);
     for (const letter of stillFailing) {
-      io.stderr(`${printable(letter.label ?? letter.messageId)}: still fails: ${printable(shorten(letter.error, 120))}\n`);
+      io.stderr(
+        `${printable(letter.label ?? letter.messageId)}: still fails: ${printable(shorten(letter.error, 120))}\n`,
+      );
     }
   }
   return stillFailing.length > 0 ? EXIT.badInput : EXIT.ok;

@@ -57,4 +57,5 @@ async function status(
   return exitCode;
 }
 
-export const run: CommandRun = (args, options, io) => status(args, options, booleanOption(options, "json"), io);
+export const run: CommandRun = (args, options, io) =>
+  status(args, options, booleanOption(options, "json"), io);

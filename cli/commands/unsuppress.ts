@@ -48,15 +48,19 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
   const paint = painterFor(io);
   const now = io.now();
   const sesSync = booleanOption(options, "ses-sync");
-  if (sesSync && stringOption(options, "stack") === undefined && stringOption(options, "table") === undefined) {
-    throw new UsageError("--ses-sync needs a deployed stack (--stack or --table): the local store has no SES list");
+  if (
+    sesSync &&
+    stringOption(options, "stack") === undefined &&
+    stringOption(options, "table") === undefined
+  ) {
+    throw new UsageError(
+      "--ses-sync needs a deployed stack (--stack or --table): the local store has no SES list",
+    );
   }
   if (addresses.length === 0) return readExitCode;
   const { store, close } = await openStore(options, io);
   // With sesSuppressionListSync on, our suppressions are mirrored on SES's list: remove them there too.
-  const writer = sesSync
-    ? borrowClient(io.aws, "sesv2Writer", stringOption(options, "region"))
-    : undefined;
+  const writer = sesSync ? borrowClient(io.aws, "sesv2Writer", stringOption(options, "region")) : undefined;
   const sync = writer !== undefined ? createSesSuppressionSync(writer.client) : undefined;
   let exitCode = readExitCode;
   const rows: { cells: string[]; outcome: Outcome }[] = [];

@@ -66,7 +66,8 @@ function describe(
     lines.push(`  reactivated ${state.reactivatedAt} (events before this no longer count)`);
   }
   if (state.window !== undefined) lines.push(...windowLines(state.window));
-  if (state.windowFailure !== undefined) lines.push(`  last window failed: ${printable(state.windowFailure)}`);
+  if (state.windowFailure !== undefined)
+    lines.push(`  last window failed: ${printable(state.windowFailure)}`);
   const history = [...state.history].sort((a, b) => b.at.localeCompare(a.at)).slice(0, HISTORY_SHOWN);
   lines.push("", `  history (latest first, ${history.length} of ${state.history.length} kept):`);
   if (history.length > 0) {

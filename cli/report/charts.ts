@@ -14,7 +14,14 @@ export interface ChartSeries {
   readonly colour: string;
 }
 
-function frame(id: string, width: number, height: number, title: string, description: string, body: string): string {
+function frame(
+  id: string,
+  width: number,
+  height: number,
+  title: string,
+  description: string,
+  body: string,
+): string {
   return `<svg class="chart" role="img" viewBox="0 0 ${width} ${height}" width="100%" aria-labelledby="${id}-title ${id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${escapeXml(title)}</title><desc id="${id}-desc">${escapeXml(description)}</desc>${body}</svg>`;
 }
 

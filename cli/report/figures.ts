@@ -14,7 +14,12 @@ export const STREAK_ENDINGS = ["delivered", "threshold", "hard-or-complaint", "l
 export type StreakEnding = (typeof STREAK_ENDINGS)[number];
 
 /** The classes that mean a receiving server refused (or a recipient complained about) our mail. */
-export const REFUSING_CLASSES = ["hard", "soft", "block", "complaint"] as const satisfies readonly VerdictClass[];
+export const REFUSING_CLASSES = [
+  "hard",
+  "soft",
+  "block",
+  "complaint",
+] as const satisfies readonly VerdictClass[];
 
 export interface Series {
   readonly name: string;
@@ -154,7 +159,11 @@ export function streaksOf(
     length = 0;
   };
   for (const entry of events) {
-    if (length > 0 && lastSoft !== undefined && secondsBetween(lastSoft, entry.at) > config.softBounceMemorySeconds) {
+    if (
+      length > 0 &&
+      lastSoft !== undefined &&
+      secondsBetween(lastSoft, entry.at) > config.softBounceMemorySeconds
+    ) {
       end("lapsed");
     }
     if (entry.class === "soft") {
@@ -168,14 +177,19 @@ export function streaksOf(
     }
   }
   if (length > 0) {
-    const live = lastSoft !== undefined && secondsBetween(lastSoft, now.toISOString()) <= config.softBounceMemorySeconds;
+    const live =
+      lastSoft !== undefined && secondsBetween(lastSoft, now.toISOString()) <= config.softBounceMemorySeconds;
     end(live ? "open" : "lapsed");
   }
   return streaks;
 }
 
 /** Buckets from the first to the last day seen: days, or weeks (from Mondays) over a long span. */
-function bucketsOf(days: readonly string[]): { unit: "day" | "week"; starts: string[]; of: (day: string) => string } {
+function bucketsOf(days: readonly string[]): {
+  unit: "day" | "week";
+  starts: string[];
+  of: (day: string) => string;
+} {
   if (days.length === 0) return { unit: "day", starts: [], of: (day) => day };
   const sorted = [...days].sort();
   const first = Date.parse(sorted[0] as string);
@@ -217,19 +231,26 @@ export interface ReportAccumulator {
   finish(): ReportFigures;
 }
 
-export function createReportAccumulator(
-  config: PolicyConfig,
-  now: Date,
-  source: string,
-): ReportAccumulator {
+export function createReportAccumulator(config: PolicyConfig, now: Date, source: string): ReportAccumulator {
   const addresses = { total: 0, suppressed: 0, deferred: 0, active: 0 };
   const suppressionsByDay = new Map<string, Map<string, number>>();
   const blocksByDay = new Map<string, Map<string, number>>();
   const domains = new Map<string, Record<VerdictClass, number>>();
-  const endings = Object.fromEntries(STREAK_ENDINGS.map((ending) => [ending, 0])) as Record<StreakEnding, number>;
+  const endings = Object.fromEntries(STREAK_ENDINGS.map((ending) => [ending, 0])) as Record<
+    StreakEnding,
+    number
+  >;
   const lengths = new Map<number, number>();
-  const reasons = new Map<string, { count: number; classes: Map<VerdictClass, number>; sample?: ReasonFigures["sample"] }>();
-  const windows = { open: 0, failed: 0, openByReason: {} as Record<string, number>, nextDue: undefined as string | undefined };
+  const reasons = new Map<
+    string,
+    { count: number; classes: Map<VerdictClass, number>; sample?: ReasonFigures["sample"] }
+  >();
+  const windows = {
+    open: 0,
+    failed: 0,
+    openByReason: {} as Record<string, number>,
+    nextDue: undefined as string | undefined,
+  };
   let keyedItems = 0;
   let streakTotal = 0;
 
@@ -255,7 +276,11 @@ export function createReportAccumulator(
     }
     reason.count += 1;
     reason.classes.set(entry.class, (reason.classes.get(entry.class) ?? 0) + 1);
-    if (entry.diagnostic !== undefined && entry.diagnostic !== "" && (reason.sample === undefined || entry.at > reason.sample.at)) {
+    if (
+      entry.diagnostic !== undefined &&
+      entry.diagnostic !== "" &&
+      (reason.sample === undefined || entry.at > reason.sample.at)
+    ) {
       reason.sample = {
         diagnostic: entry.diagnostic,
         at: entry.at,
@@ -286,7 +311,8 @@ export function createReportAccumulator(
       if (state.window !== undefined) {
         windows.open += 1;
         windows.openByReason[state.window.reason] = (windows.openByReason[state.window.reason] ?? 0) + 1;
-        if (windows.nextDue === undefined || state.window.due < windows.nextDue) windows.nextDue = state.window.due;
+        if (windows.nextDue === undefined || state.window.due < windows.nextDue)
+          windows.nextDue = state.window.due;
       }
       if (state.windowFailure !== undefined) windows.failed += 1;
     },

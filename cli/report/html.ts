@@ -67,7 +67,11 @@ code, .diagnostic { font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
 .empty { background: var(--card); border: 1px dashed var(--rule); border-radius: 8px; padding: 14px; color: var(--muted); }
 `;
 
-function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[], caption?: string): string {
+function table(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  caption?: string,
+): string {
   const head = headers
     .map((header, index) => `<th scope="col"${index > 0 ? ' class="number"' : ""}>${escapeXml(header)}</th>`)
     .join("");
@@ -164,9 +168,18 @@ function streaksFigure(figures: ReportFigures): string {
   }</ul>`;
   const openReasons = Object.entries(windows.openByReason);
   const windowTable =
-    openReasons.length > 0 ? table(["open windows by reason", "windows"], openReasons.sort((a, b) => b[1] - a[1])) : "";
-  if (streaks.total === 0) return `${windowTiles}${windowTable}${empty("No soft-bounce streak in the kept history.")}`;
-  const series = STREAK_ENDINGS.map((ending) => ({ name: ENDING_TEXT[ending], colour: ENDING_COLOUR[ending] }));
+    openReasons.length > 0
+      ? table(
+          ["open windows by reason", "windows"],
+          openReasons.sort((a, b) => b[1] - a[1]),
+        )
+      : "";
+  if (streaks.total === 0)
+    return `${windowTiles}${windowTable}${empty("No soft-bounce streak in the kept history.")}`;
+  const series = STREAK_ENDINGS.map((ending) => ({
+    name: ENDING_TEXT[ending],
+    colour: ENDING_COLOUR[ending],
+  }));
   const endingsChart = stackedBars({
     id: "streak-endings",
     title: "How soft-bounce streaks ended",
@@ -183,7 +196,10 @@ function streaksFigure(figures: ReportFigures): string {
     id: "streak-lengths",
     title: "Soft bounces per streak",
     description: `How many soft bounces each streak had when it ended; the threshold is ${policy.softBounceThreshold}. ${streaks.lengths.map((entry) => `${entry.count} streaks of ${lengthLabel(entry.length)}`).join(", ")}.`,
-    rows: streaks.lengths.map((entry) => ({ label: `${lengthLabel(entry.length)} soft bounces`, values: [entry.count] })),
+    rows: streaks.lengths.map((entry) => ({
+      label: `${lengthLabel(entry.length)} soft bounces`,
+      values: [entry.count],
+    })),
     series: [{ name: "streaks", colour: "var(--c2)" }],
   });
   return [
