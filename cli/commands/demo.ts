@@ -9,6 +9,7 @@ import {
   CommandFailure,
   type CommandOptions,
   type CommandRun,
+  DEFAULT_DATA_DIRECTORY,
   EXIT,
   type Io,
   readItems,
@@ -212,6 +213,7 @@ async function runPipeline(
     );
     const countStatus = (status: string) => finalStates.filter((state) => state.status === status).length;
     const stored = recipientEvents.length - skipped;
+    const dataOption = dataDirectory === DEFAULT_DATA_DIRECTORY ? "" : ` --data ${dataDirectory}`;
     const summary = [
       "Summary",
       `  messages sent          ${messages.length} (${pumped.receives} receives in ${pumped.batches} batches)`,
@@ -221,10 +223,11 @@ async function runPipeline(
       `  failed receives        ${outcomes.filter(({ outcome }) => outcome.kind === "failed").length}; now in the DLQ: ${deadLetters}`,
       `  DynamoDB requests      ${intakeTotal} for ${stored} recipient events to store: ${(intakeTotal / Math.max(1, stored)).toFixed(2)} per event`,
       `                         (${byCommand})`,
-      `  local store            ${dataDirectory} (try: npx bounce-guard why full.mailbox@example.net)`,
-      ...(deadLetters > 0
-        ? [`  dead letters kept      ${dataDirectory}/${DEAD_LETTERS_FILE} (npx bounce-guard dlq)`]
-        : []),
+      `  local store            ${dataDirectory}`,
+      ...(deadLetters > 0 ? [`  dead letters kept      ${dataDirectory}/${DEAD_LETTERS_FILE}`] : []),
+      `  try                    npx bounce-guard why full.mailbox@example.net${dataOption}`,
+      ...(deadLetters > 0 ? [`                         npx bounce-guard dlq${dataOption}`] : []),
+      `                         npx bounce-guard report${dataOption}`,
     ];
     io.stdout(`${summary.join("\n")}\n`);
     if (template !== undefined) {
