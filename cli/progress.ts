@@ -49,7 +49,8 @@ export function startProgress(io: Io, label: string, total?: number): Progress {
     advance(count) {
       done += count;
       const nowMs = performance.now();
-      if (nowMs - drawnMs >= REDRAW_INTERVAL_MS) {
+      // Redrawn at most ten times a second, and always at the end of a known total.
+      if (nowMs - drawnMs >= REDRAW_INTERVAL_MS || (total !== undefined && done >= total)) {
         drawnMs = nowMs;
         draw();
       }

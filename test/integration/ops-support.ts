@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly confirm?: (question: string) => Promise<boolean>;
   readonly stdin?: string;
+  /** Hears every write to either stream, in order, as a terminal showing both would. */
+  readonly onWrite?: (text: string) => void;
 }
 
 export interface OpsTable {
@@ -38,8 +40,14 @@ export async function runCommand(args: readonly string[], options: RunOptions = 
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
+    stdout: (text) => {
+      out.push(text);
+      options.onWrite?.(text);
+    },
+    stderr: (text) => {
+      err.push(text);
+      options.onWrite?.(text);
+    },
     readStdin: async () => options.stdin ?? "",
     now: () => options.now ?? NOW,
     ...(options.isTTY !== undefined ? { isTTY: options.isTTY } : {}),
