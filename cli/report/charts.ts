@@ -25,12 +25,12 @@ function frame(
   return `<svg class="chart" role="img" viewBox="0 0 ${width} ${height}" width="100%" aria-labelledby="${id}-title ${id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${escapeXml(title)}</title><desc id="${id}-desc">${escapeXml(description)}</desc>${body}</svg>`;
 }
 
-/** Round a maximum up to 1, 2 or 5 times a power of ten, for readable axis ticks. */
+/** The axis' top: four equal steps of 1, 2 or 5 times a power of ten, so every tick is a whole number. */
 export function niceMaximum(value: number): number {
-  if (value <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  const step = [1, 2, 5, 10].find((factor) => factor * power >= value) ?? 10;
-  return step * power;
+  const quarter = Math.max(1, value / 4);
+  const power = 10 ** Math.floor(Math.log10(quarter));
+  const step = [1, 2, 5, 10].find((factor) => factor * power >= quarter) ?? 10;
+  return 4 * step * power;
 }
 
 const FONT = 'font-size="11" fill="currentColor"';
@@ -38,7 +38,7 @@ const FONT = 'font-size="11" fill="currentColor"';
 function yAxis(left: number, top: number, plotHeight: number, plotWidth: number, maximum: number): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((share) => {
     const y = top + plotHeight - share * plotHeight;
-    const value = Math.round(share * maximum * 100) / 100;
+    const value = Math.round(share * maximum);
     return `<line x1="${left}" x2="${left + plotWidth}" y1="${y}" y2="${y}" class="grid"/><text x="${left - 6}" y="${y + 4}" text-anchor="end" ${FONT}>${value}</text>`;
   });
   return ticks.join("");

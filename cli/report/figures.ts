@@ -72,10 +72,10 @@ export interface ReportFigures {
     readonly active: number;
   };
   readonly timeline: {
-    /** "day" or, over a longer span, "week" (buckets start on a Monday). */
-    readonly unit: "day" | "week";
-    /** The first day of each bucket, YYYY-MM-DD (UTC). */
+    /** The days shown, YYYY-MM-DD (UTC): up to the last 90, ending today. */
     readonly buckets: readonly string[];
+    /** Suppressions and blocks before the first day shown, counted but not drawn. */
+    readonly earlier: { readonly suppressions: number; readonly blocks: number };
     /** New suppressions by reason (an address counts once, on the day it was suppressed). */
     readonly suppressions: readonly Series[];
     /** Block events (the sender refused, not the address) by reason. */
@@ -104,8 +104,9 @@ export interface ReportFigures {
 }
 
 const DAY_MS = 86_400_000;
-/** Beyond this many days the timeline counts weeks. */
-const MAX_DAYS = 92;
+/** The timeline's days, ending today. */
+export const TIMELINE_DAYS = 90;
+const MIN_TIMELINE_DAYS = 14;
 /** Series beyond this many are summed into "other", so a chart keeps a readable legend. */
 const MAX_SERIES = 6;
 export const TOP_DOMAINS = 12;
@@ -184,30 +185,31 @@ export function streaksOf(
   return streaks;
 }
 
-/** Buckets from the first to the last day seen: days, or weeks (from Mondays) over a long span. */
-function bucketsOf(days: readonly string[]): {
-  unit: "day" | "week";
-  starts: string[];
-  of: (day: string) => string;
-} {
-  if (days.length === 0) return { unit: "day", starts: [], of: (day) => day };
+/**
+ * One bucket a day up to today, at most TIMELINE_DAYS of them: an operator looks at recent weeks;
+ * what happened before the first day shown is counted, not drawn.
+ */
+function bucketsOf(days: readonly string[], now: Date): { starts: string[]; of: (day: string) => string } {
+  const today = now.toISOString().slice(0, 10);
   const sorted = [...days].sort();
-  const first = Date.parse(sorted[0] as string);
-  const last = Date.parse(sorted.at(-1) as string);
-  const span = Math.round((last - first) / DAY_MS) + 1;
-  const unit = span > MAX_DAYS ? "week" : "day";
-  const startOf = (ms: number) => (unit === "day" ? ms : ms - ((new Date(ms).getUTCDay() + 6) % 7) * DAY_MS);
+  const latest = sorted.at(-1) ?? today;
+  const last = Math.max(Date.parse(latest), Date.parse(today));
+  const windowStart = last - (TIMELINE_DAYS - 1) * DAY_MS;
+  // From the first day with events in the window, but at least two weeks, so a trend can show.
+  const earliestShown = Date.parse(sorted.find((day) => Date.parse(day) >= windowStart) ?? latest);
+  const first = Math.max(windowStart, Math.min(earliestShown, last - (MIN_TIMELINE_DAYS - 1) * DAY_MS));
   const starts: string[] = [];
-  for (let ms = startOf(first); ms <= last; ms += unit === "day" ? DAY_MS : 7 * DAY_MS) {
-    starts.push(new Date(ms).toISOString().slice(0, 10));
-  }
-  return { unit, starts, of: (day) => new Date(startOf(Date.parse(day))).toISOString().slice(0, 10) };
+  if (days.length === 0) return { starts, of: (day) => day };
+  for (let ms = first; ms <= last; ms += DAY_MS) starts.push(new Date(ms).toISOString().slice(0, 10));
+  return { starts, of: (day) => day };
 }
 
 /** Series by name over the buckets; the smallest beyond MAX_SERIES are summed as "other". */
 function seriesOf(byDay: Map<string, Map<string, number>>, buckets: ReturnType<typeof bucketsOf>): Series[] {
+  const shown = new Set(buckets.starts);
   const totals = new Map<string, number>();
-  for (const row of byDay.values()) {
+  for (const [day, row] of byDay) {
+    if (!shown.has(day)) continue;
     for (const [name, count] of row) totals.set(name, (totals.get(name) ?? 0) + count);
   }
   const ranked = [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
@@ -318,7 +320,12 @@ export function createReportAccumulator(config: PolicyConfig, now: Date, source:
     },
     finish() {
       const days = [...new Set([...suppressionsByDay.keys(), ...blocksByDay.keys()])];
-      const buckets = bucketsOf(days);
+      const buckets = bucketsOf(days, now);
+      const first = buckets.starts[0] ?? "";
+      const before = (byDay: Map<string, Map<string, number>>) =>
+        [...byDay]
+          .filter(([day]) => day < first)
+          .reduce((sum, [, row]) => sum + [...row.values()].reduce((a, b) => a + b, 0), 0);
       const rankedDomains = [...domains]
         .map(([domain, counts]) => ({
           domain,
@@ -357,8 +364,8 @@ export function createReportAccumulator(config: PolicyConfig, now: Date, source:
         },
         addresses,
         timeline: {
-          unit: buckets.unit,
           buckets: buckets.starts,
+          earlier: { suppressions: before(suppressionsByDay), blocks: before(blocksByDay) },
           suppressions: seriesOf(suppressionsByDay, buckets),
           blocks: seriesOf(blocksByDay, buckets),
         },

@@ -3,7 +3,13 @@
 // system; every chart has a title, a description and its figures as a table.
 import { VERDICT_CLASSES, type VerdictClass } from "../../functions/core/types.ts";
 import { type ChartSeries, escapeXml, legend, stackedBars, stackedColumns } from "./charts.ts";
-import { type ReportFigures, type ScopeRates, STREAK_ENDINGS, type StreakEnding } from "./figures.ts";
+import {
+  type ReportFigures,
+  type ScopeRates,
+  STREAK_ENDINGS,
+  type StreakEnding,
+  TIMELINE_DAYS,
+} from "./figures.ts";
 
 /** Okabe–Ito hues (distinguishable with the common colour-vision deficiencies), per scheme. */
 const PALETTE = ["--c1", "--c2", "--c3", "--c4", "--c5", "--c6", "--c7"] as const;
@@ -20,10 +26,10 @@ const CLASS_COLOUR = {
 } as const satisfies Record<VerdictClass, string>;
 
 const ENDING_TEXT = {
-  delivered: "a delivery reset it",
-  threshold: "reached the threshold: suppressed",
-  "hard-or-complaint": "a hard bounce or complaint suppressed it",
-  lapsed: "no soft bounce for the memory period: forgotten",
+  delivered: "reset by a delivery",
+  threshold: "threshold reached: suppressed",
+  "hard-or-complaint": "hard bounce or complaint",
+  lapsed: "lapsed (memory period over)",
   open: "still open",
 } as const satisfies Record<StreakEnding, string>;
 
@@ -67,6 +73,11 @@ code, .diagnostic { font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
 .empty { background: var(--card); border: 1px dashed var(--rule); border-radius: 8px; padding: 14px; color: var(--muted); }
 `;
 
+/** Sisimai's "undefined" reason reads like a program's bug on a page: it means no reason could be told. */
+function reasonLabel(reason: string): string {
+  return reason === "undefined" ? "unclassified" : reason;
+}
+
 function table(
   headers: readonly string[],
   rows: readonly (readonly (string | number)[])[],
@@ -104,18 +115,21 @@ function timelineFigure(
   figures: ReportFigures,
   series: ReportFigures["timeline"]["suppressions"],
 ): string {
-  const { buckets, unit } = figures.timeline;
+  const { buckets } = figures.timeline;
   const total = series.reduce((sum, entry) => sum + entry.counts.reduce((a, b) => a + b, 0), 0);
-  if (total === 0) return empty(`No ${what} in the kept history.`);
+  const earlier =
+    what === "suppressions" ? figures.timeline.earlier.suppressions : figures.timeline.earlier.blocks;
+  const before = earlier > 0 ? ` ${earlier} earlier ${what} (before ${buckets[0]}) are not drawn.` : "";
+  if (total === 0) return empty(`No ${what} in the last ${TIMELINE_DAYS} days of the kept history.${before}`);
   const coloured: ChartSeries[] = series.map((entry, index) => ({
-    name: entry.name,
+    name: reasonLabel(entry.name),
     values: entry.counts,
     colour: colourAt(index),
   }));
-  const title = `${what} per ${unit}, by reason`;
+  const title = `${what} per day, by reason`;
   const description = `${total} ${what} from ${buckets[0]} to ${buckets.at(-1)}, stacked by reason: ${series
-    .map((entry) => `${entry.name} ${entry.counts.reduce((a, b) => a + b, 0)}`)
-    .join(", ")}.`;
+    .map((entry) => `${reasonLabel(entry.name)} ${entry.counts.reduce((a, b) => a + b, 0)}`)
+    .join(", ")}.${before}`;
   const chart = stackedColumns({ id, title, description, labels: buckets, series: coloured });
   const rows = buckets
     .map((bucket, index) => [bucket, ...series.map((entry) => entry.counts[index] ?? 0)])
@@ -123,7 +137,7 @@ function timelineFigure(
   return figure(
     title[0]?.toUpperCase() + title.slice(1),
     `${chart}${legend(coloured)}`,
-    table([unit, ...series.map((entry) => entry.name)], rows),
+    `${table(["day", ...series.map((entry) => entry.name)], rows)}${before !== "" ? `<p class="muted">${escapeXml(before.trim())}</p>` : ""}`,
   );
 }
 
@@ -229,9 +243,9 @@ function reasonsFigure(figures: ReportFigures): string {
   const chart = stackedBars({
     id: "reasons",
     title: "Top reasons",
-    description: `The ${figures.reasons.length} most frequent reasons of bounces, blocks and complaints: ${figures.reasons.map((reason) => `${reason.reason} ${reason.count}`).join(", ")}.`,
+    description: `The ${figures.reasons.length} most frequent reasons of bounces, blocks and complaints: ${figures.reasons.map((reason) => `${reasonLabel(reason.reason)} ${reason.count}`).join(", ")}.`,
     rows: figures.reasons.map((reason) => ({
-      label: `${reason.reason} (${reason.class})`,
+      label: `${reasonLabel(reason.reason)} (${reason.class})`,
       values: VERDICT_CLASSES.map((name) => (name === reason.class ? reason.count : 0)),
     })),
     series: VERDICT_CLASSES.map((name) => ({ name, colour: CLASS_COLOUR[name] })),
@@ -239,7 +253,7 @@ function reasonsFigure(figures: ReportFigures): string {
   const samples = figures.reasons
     .map(
       (reason) =>
-        `<tr><th scope="row">${escapeXml(reason.reason)}</th><td class="number">${reason.count}</td><td>${escapeXml(reason.sample?.status ?? "")}</td><td class="diagnostic">${escapeXml(reason.sample?.diagnostic ?? "(no diagnostic kept)")}</td></tr>`,
+        `<tr><th scope="row">${escapeXml(reasonLabel(reason.reason))}</th><td class="number">${reason.count}</td><td>${escapeXml(reason.sample?.status ?? "")}</td><td class="diagnostic">${escapeXml(reason.sample?.diagnostic ?? "(no diagnostic kept)")}</td></tr>`,
     )
     .join("");
   return `<figure>${chart}<figcaption>Top reasons, with what a receiving server said</figcaption><table><thead><tr><th scope="col">reason</th><th scope="col" class="number">events</th><th scope="col">status</th><th scope="col">a sample diagnostic (the latest)</th></tr></thead><tbody>${samples}</tbody></table></figure>`;
