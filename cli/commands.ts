@@ -242,7 +242,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     options: { ...QUEUE_OPTIONS, json: { type: "boolean", description: "the counts as one JSON object" } },
     examples: ["bounce-guard redrive", "bounce-guard redrive --stack BounceGuard --region eu-west-1"],
-    writes: true,
+    // Locally it makes the store the operator's only when a dead letter applies (see redrive.ts).
     load: () => import("./commands/redrive.ts"),
   },
   {

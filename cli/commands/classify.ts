@@ -2,6 +2,7 @@
 import { parseNotification } from "../../functions/core/parse.ts";
 import { verdictsOf } from "../../functions/core/verdicts.ts";
 import { type CommandRun, EXIT, type Io, readItems } from "../context.ts";
+import { printable } from "../printable.ts";
 
 async function classify(files: readonly string[], io: Io): Promise<number> {
   const { items, problems } = await readItems(files, io);
@@ -21,7 +22,7 @@ async function classify(files: readonly string[], io: Io): Promise<number> {
       io.stdout(`${JSON.stringify(verdict)}\n`);
     }
   }
-  for (const problem of problems) io.stderr(`${problem.origin}: ${problem.message}\n`);
+  for (const problem of problems) io.stderr(`${printable(`${problem.origin}: ${problem.message}`)}\n`);
   return exitCode;
 }
 

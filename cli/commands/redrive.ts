@@ -31,6 +31,7 @@ import {
   writeDeadLetters,
 } from "../local/dead-letters.ts";
 import { sqsRecordOf } from "../local/sqs.ts";
+import { claimStore } from "../local/store-folder.ts";
 import { printable, shorten } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { formatTable } from "../table.ts";
@@ -218,6 +219,8 @@ async function redriveLocally(options: CommandOptions, io: Io): Promise<number> 
       kept,
       file.problems.map((problem) => problem.text),
     );
+    // What was applied is the operator's now: the demo will not reset this store any more.
+    if (processed > 0) claimStore(options.data);
   } finally {
     await close();
   }
@@ -274,7 +277,8 @@ async function redrive(args: readonly string[], options: CommandOptions, io: Io)
     progress.finish();
     release();
   }
-  for (const failure of report.failed) io.stderr(`${failure.messageId}: not moved (${failure.error})\n`);
+  for (const failure of report.failed)
+    io.stderr(`${printable(`${failure.messageId}: not moved (${failure.error})`)}\n`);
   if (report.notDeleted > 0) {
     io.stderr(
       `${report.notDeleted} moved but not deleted from the DLQ: they will be processed twice (harmless)\n`,

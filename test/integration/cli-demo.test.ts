@@ -89,6 +89,8 @@ describe("the local dead-letter queue", () => {
       /poison: a body that is not JSON \(goes to the DLQ\): still fails: SQS body is not valid JSON/,
     );
     expect(readDeadLetters(store).letters.map((letter) => letter.receives)).toEqual([6, 6]);
+    // Nothing applied, so the store is still only the demo's.
+    expect(folderContents(store)).toEqual({ kind: "demo" });
   });
 
   it("applies a dead letter that reads well now and takes it off the file", async () => {
@@ -128,6 +130,8 @@ describe("the local dead-letter queue", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ tried: 3, processed: 1, left: 2 });
     expect(ndjson(status.stdout)[0]).toMatchObject({ status: "suppressed", reason: "userunknown" });
     expect(readDeadLetters(store).letters.map((letter) => letter.messageId)).not.toContain("fixed-1");
+    // What applied is the operator's data: the demo will not reset the store without asking.
+    expect(folderContents(store)).toEqual({ kind: "store" });
   });
 });
 
