@@ -80,7 +80,9 @@ export function stackedColumns(options: {
         `<rect x="${x.toFixed(1)}" y="${base.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${barHeight.toFixed(1)}" style="fill:${series.colour}"><title>${escapeXml(`${label}: ${series.name} ${value}`)}</title></rect>`,
       );
     }
-    if (index % every === 0) {
+    // Every few days, and always the last one (today) unless a label sits right next to it.
+    const last = index === options.labels.length - 1 && index % every >= every / 2;
+    if (index % every === 0 || last) {
       marks.push(
         `<text x="${(left + index * slot + slot / 2).toFixed(1)}" y="${top + plotHeight + 16}" text-anchor="middle" ${FONT}>${escapeXml(label.slice(5))}</text>`,
       );
