@@ -11,8 +11,6 @@ import {
   UsageError,
 } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
-import { resolveSettings } from "./config.ts";
-import { describeFailure } from "./failures.ts";
 
 export { EXIT, type Io } from "./command.ts";
 
@@ -161,6 +159,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (chosen === undefined) return EXIT.ok;
   const { spec, args, values } = chosen;
   try {
+    // Loaded only when a command runs, so --version and help stay light.
+    const { resolveSettings } = await import("./config.ts");
     const settings = resolveSettings(spec, values, io.env ?? {});
     const options: CommandOptions = {
       command: spec.name,
@@ -175,6 +175,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(usageLine(spec.name, error.message));
       return EXIT.usage;
     }
+    const { describeFailure } = await import("./failures.ts");
     io.stderr(`${PROGRAM} ${spec.name}: ${describeFailure(error, io.env ?? {})}\n`);
     return EXIT.badInput;
   }

@@ -1,6 +1,5 @@
 // Wires the command line to the real process: arguments, standard streams, clock, environment,
 // questions at the terminal and the exit code.
-import { describeFailure } from "./failures.ts";
 import { main } from "./main.ts";
 
 async function readStdin(): Promise<string> {
@@ -31,7 +30,8 @@ export async function runCli(): Promise<void> {
     throw error;
   });
   // An emulator or SDK error raised outside any command's promise still ends in one line and exit 1.
-  const fail = (error: unknown) => {
+  const fail = async (error: unknown) => {
+    const { describeFailure } = await import("./failures.ts");
     process.stderr.write(`bounce-guard: ${describeFailure(error, process.env)}\n`);
     process.exit(1);
   };
@@ -50,6 +50,6 @@ export async function runCli(): Promise<void> {
     });
   } catch (error) {
     // main answers every failure itself; this is the last guard, still one line and a documented code.
-    fail(error);
+    await fail(error);
   }
 }
