@@ -17,6 +17,10 @@ const PACKAGE = JSON.parse(readFileSync(new URL("../../package.json", import.met
 
 let workDirectory: string;
 
+function hasShell(name: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+}
+
 beforeAll(() => {
   workDirectory = mkdtempSync(join(tmpdir(), "bounce-guard-usage-"));
 });
@@ -181,6 +185,31 @@ describe("shell completion", () => {
     }
     expect(script).toContain(shell === "zsh" ? "#compdef bounce-guard" : "complete -c bounce-guard");
   });
+
+  it.skipIf(!hasShell("zsh"))("writes a zsh script zsh accepts (where zsh is installed)", () => {
+    const path = join(workDirectory, "_bounce-guard.zsh");
+    writeFileSync(path, completionScript("zsh"));
+
+    expect(() => execFileSync("zsh", ["-n", path])).not.toThrow();
+  });
+
+  it.skipIf(!hasShell("fish"))(
+    "writes a fish script that completes commands and choices (where fish is installed)",
+    () => {
+      const path = join(workDirectory, "bounce-guard.fish");
+      writeFileSync(path, completionScript("fish"));
+
+      const offered = execFileSync(
+        "fish",
+        ["-c", `source ${path}; complete -C "bounce-guard list --status d"`],
+        {
+          encoding: "utf8",
+        },
+      );
+
+      expect(offered.split("\n")[0]).toMatch(/^deferred\t/);
+    },
+  );
 
   it("prints the script through the command", async () => {
     const result = await runCommand(["completion", "fish"]);
