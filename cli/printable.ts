@@ -24,3 +24,18 @@ export function shorten(text: string, width: number): string {
   const space = cut.lastIndexOf(" ");
   return `${(space > width / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:]+$/, "")}…`;
 }
+
+/** What JSON.stringify leaves as it is but a terminal may act on: DEL, C1 controls, bidi overrides. */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON for a line of --json output: the same value, with the characters a terminal may act on
+ * written as \u escapes (JSON.stringify already escapes C0 controls), so a script reads what the
+ * table holds and a person who prints it sees nothing move.
+ */
+export function printableJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    UNSAFE_IN_JSON,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

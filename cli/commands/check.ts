@@ -16,6 +16,7 @@ import {
   stringOption,
   UsageError,
 } from "../context.ts";
+import { printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { formatTable } from "../table.ts";
 
@@ -95,7 +96,7 @@ async function check(addresses: readonly string[], options: CommandOptions, io: 
       }
       answers.push(...response.results);
       progress.advance(response.results.length);
-      if (json) progress.print(response.results.map((answer) => `${JSON.stringify(answer)}\n`).join(""));
+      if (json) progress.print(response.results.map((answer) => `${printableJson(answer)}\n`).join(""));
     }
   } finally {
     progress.finish();

@@ -2,7 +2,7 @@
 import { parseNotification } from "../../functions/core/parse.ts";
 import { verdictsOf } from "../../functions/core/verdicts.ts";
 import { type CommandRun, EXIT, type Io, readItems } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable, printableJson } from "../printable.ts";
 
 async function classify(files: readonly string[], io: Io): Promise<number> {
   const { items, problems } = await readItems(files, io);
@@ -19,7 +19,7 @@ async function classify(files: readonly string[], io: Io): Promise<number> {
       continue;
     }
     for (const verdict of verdictsOf(parsed.notification)) {
-      io.stdout(`${JSON.stringify(verdict)}\n`);
+      io.stdout(`${printableJson(verdict)}\n`);
     }
   }
   for (const problem of problems) io.stderr(`${printable(`${problem.origin}: ${problem.message}`)}\n`);

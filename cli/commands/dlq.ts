@@ -15,7 +15,7 @@ import {
   UsageError,
 } from "../context.ts";
 import { DEAD_LETTERS_FILE, readDeadLetters } from "../local/dead-letters.ts";
-import { printable, shorten } from "../printable.ts";
+import { printable, printableJson, shorten } from "../printable.ts";
 import { formatTable } from "../table.ts";
 import { shortTime } from "./list.ts";
 import { deployedQueues, maxOf } from "./redrive.ts";
@@ -40,7 +40,7 @@ function showLocal(options: CommandOptions, io: Io): number {
   }
   const shown = letters.slice(0, max);
   if (booleanOption(options, "json")) {
-    for (const letter of shown) io.stdout(`${JSON.stringify(letter)}\n`);
+    for (const letter of shown) io.stdout(`${printableJson(letter)}\n`);
     return problems.length > 0 ? EXIT.badInput : EXIT.ok;
   }
   if (letters.length === 0) {
@@ -103,7 +103,7 @@ async function showDeployed(options: CommandOptions, io: Io): Promise<number> {
   if (booleanOption(options, "json")) {
     for (const message of messages) {
       io.stdout(
-        `${JSON.stringify({
+        `${printableJson({
           messageId: message.MessageId,
           receives: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
           sentAt: sentAt(message),

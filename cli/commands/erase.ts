@@ -3,6 +3,7 @@ import type { AuditEntry } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
 import { booleanOption, type CommandOptions, type CommandRun, type Io, openStore } from "../context.ts";
 import { actorOf } from "../operator.ts";
+import { printableJson } from "../printable.ts";
 import { formatTable } from "../table.ts";
 import { requiredReason } from "./suppress.ts";
 
@@ -25,7 +26,7 @@ async function erase(args: readonly string[], options: CommandOptions, io: Io): 
     for (const address of addresses) {
       const audit: AuditEntry = { at: now.toISOString(), action: "erase", actor, reason };
       const outcome = await store.erase(address, audit, now);
-      if (json) io.stdout(`${JSON.stringify({ address, outcome })}\n`);
+      if (json) io.stdout(`${printableJson({ address, outcome })}\n`);
       else rows.push([address, OUTCOME_TEXT[outcome]]);
     }
   } finally {

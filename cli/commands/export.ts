@@ -2,6 +2,7 @@
 // streamed a scan page at a time.
 import { type CommandOptions, type CommandRun, EXIT, type Io, openStore, UsageError } from "../context.ts";
 import { csvLine } from "../csv.ts";
+import { printable, printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { CSV_COLUMNS, csvFieldsOf, formatOf, listedPages, listFilterOf } from "../suppression-list.ts";
 
@@ -18,7 +19,7 @@ async function exportList(args: readonly string[], options: CommandOptions, io: 
       if (page.length === 0) continue;
       exported += page.length;
       const lines = page.map((listed) =>
-        format === "csv" ? csvLine(csvFieldsOf(listed)) : JSON.stringify(listed),
+        format === "csv" ? csvLine(csvFieldsOf(listed).map(printable)) : printableJson(listed),
       );
       progress.print(`${lines.join("\n")}\n`);
     }

@@ -37,7 +37,7 @@ import {
 } from "../context.ts";
 import { createLineReader, type ImportRecord } from "../import-records.ts";
 import { actorOf } from "../operator.ts";
-import { printable } from "../printable.ts";
+import { printable, printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { formatOf, type ListFormat } from "../suppression-list.ts";
 
@@ -322,7 +322,7 @@ async function importAddresses(args: readonly string[], options: CommandOptions,
   for (const invalid of summary.invalid) io.stderr(`${printable(`${invalid.origin}: ${invalid.message}`)}\n`);
   const source = file ?? "the SES account suppression list";
   if (booleanOption(options, "json")) {
-    io.stdout(`${JSON.stringify({ source, completed, ...summary })}\n`);
+    io.stdout(`${printableJson({ source, completed, ...summary })}\n`);
   } else {
     const parts = [
       `${summary.added} added`,

@@ -11,6 +11,7 @@ import {
   openStore,
   UsageError,
 } from "../context.ts";
+import { printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { type ListedAddress, listedPages, listFilterOf } from "../suppression-list.ts";
 import { createTableWriter, type StreamingColumn } from "../table.ts";
@@ -67,7 +68,7 @@ async function list(args: readonly string[], options: CommandOptions, io: Io): P
       if (page.length === 0) continue;
       listed += page.length;
       if (json) {
-        progress.print(page.map((row) => `${JSON.stringify(row)}\n`).join(""));
+        progress.print(page.map((row) => `${printableJson(row)}\n`).join(""));
         continue;
       }
       progress.print(

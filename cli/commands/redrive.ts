@@ -32,7 +32,7 @@ import {
 } from "../local/dead-letters.ts";
 import { sqsRecordOf } from "../local/sqs.ts";
 import { claimStore } from "../local/store-folder.ts";
-import { printable, shorten } from "../printable.ts";
+import { printable, printableJson, shorten } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { formatTable } from "../table.ts";
 
@@ -227,7 +227,7 @@ async function redriveLocally(options: CommandOptions, io: Io): Promise<number> 
   const tried = Math.min(letters.length, max);
   if (json) {
     io.stdout(
-      `${JSON.stringify({ local: true, tried, processed, stillFailing: stillFailing.map(({ messageId, error }) => ({ messageId, error })), left: kept.length })}\n`,
+      `${printableJson({ local: true, tried, processed, stillFailing: stillFailing.map(({ messageId, error }) => ({ messageId, error })), left: kept.length })}\n`,
     );
   } else if (letters.length === 0) {
     io.stdout(`no dead letters in ${options.data}: nothing to redrive\n`);
@@ -285,7 +285,7 @@ async function redrive(args: readonly string[], options: CommandOptions, io: Io)
     );
   }
   if (booleanOption(options, "json")) {
-    io.stdout(`${JSON.stringify(report)}\n`);
+    io.stdout(`${printableJson(report)}\n`);
   } else {
     const rows = [
       ["received from the DLQ", String(report.received)],

@@ -17,7 +17,7 @@ import {
 } from "../context.ts";
 import type { InputProblem } from "../input.ts";
 import { sqsRecordOf } from "../local/sqs.ts";
-import { printable } from "../printable.ts";
+import { printable, printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { formatTable } from "../table.ts";
 
@@ -91,7 +91,7 @@ async function replay(files: readonly string[], options: CommandOptions, io: Io)
   for (const failure of counts.failed) io.stderr(`${printable(`${failure.origin}: ${failure.message}`)}\n`);
   const { failed, ...totals } = counts;
   if (booleanOption(options, "json")) {
-    io.stdout(`${JSON.stringify({ ...totals, failed })}\n`);
+    io.stdout(`${printableJson({ ...totals, failed })}\n`);
   } else {
     const rows = [
       ["records read", String(totals.records)],

@@ -13,6 +13,7 @@ import {
   stringOption,
   UsageError,
 } from "../context.ts";
+import { printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { createReportAccumulator } from "../report/figures.ts";
 import { renderReport } from "../report/html.ts";
@@ -47,7 +48,7 @@ async function report(args: readonly string[], options: CommandOptions, io: Io):
   }
   const result = figures.finish();
   if (json) {
-    io.stdout(`${JSON.stringify(result)}\n`);
+    io.stdout(`${printableJson(result)}\n`);
     return EXIT.ok;
   }
   mkdirSync(out, { recursive: true });

@@ -4,7 +4,7 @@ import { assess, DEFAULT_POLICY } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
 import { booleanOption, type CommandOptions, type CommandRun, type Io, openStore } from "../context.ts";
 import { describeStatus } from "../describe-status.ts";
-import { printable } from "../printable.ts";
+import { printable, printableJson } from "../printable.ts";
 
 async function status(
   addresses: readonly string[],
@@ -21,7 +21,7 @@ async function status(
       const assessment = assess(state, DEFAULT_POLICY, io.now());
       if (json) {
         io.stdout(
-          `${JSON.stringify({ address: address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,
+          `${printableJson({ address: address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,
         );
         continue;
       }

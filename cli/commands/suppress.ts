@@ -12,6 +12,7 @@ import {
   UsageError,
 } from "../context.ts";
 import { actorOf } from "../operator.ts";
+import { printableJson } from "../printable.ts";
 import { formatTable } from "../table.ts";
 
 /** --reason is the operator's own words for the audit; suppress and unsuppress both require it. */
@@ -45,7 +46,7 @@ async function suppress(args: readonly string[], options: CommandOptions, io: Io
           ? "already-suppressed"
           : "suppressed";
       if (json) {
-        io.stdout(`${JSON.stringify({ address, outcome, actor, reason, suppression: earlier })}\n`);
+        io.stdout(`${printableJson({ address, outcome, actor, reason, suppression: earlier })}\n`);
       } else {
         rows.push([
           address,

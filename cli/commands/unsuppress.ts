@@ -17,6 +17,7 @@ import {
   UsageError,
 } from "../context.ts";
 import { actorOf } from "../operator.ts";
+import { printableJson } from "../printable.ts";
 import { formatTable } from "../table.ts";
 import { requiredReason } from "./suppress.ts";
 
@@ -66,7 +67,7 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
   const rows: { cells: string[]; outcome: Outcome }[] = [];
   const report = (address: string, outcome: Outcome, detail: string) => {
     if (OUTCOME_FAILS[outcome]) exitCode = EXIT.badInput;
-    if (json) io.stdout(`${JSON.stringify({ address, outcome, detail })}\n`);
+    if (json) io.stdout(`${printableJson({ address, outcome, detail })}\n`);
     else rows.push({ cells: [address, outcome, detail], outcome });
   };
   try {

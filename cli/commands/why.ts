@@ -12,7 +12,7 @@ import { NEVER_RELEASED, type StoredWindow } from "../../functions/core/retry-wi
 import { addressArguments } from "../address-arguments.ts";
 import { painterFor, STATUS_STYLE } from "../colour.ts";
 import { booleanOption, type CommandOptions, type CommandRun, type Io, openStore } from "../context.ts";
-import { printable } from "../printable.ts";
+import { printable, printableJson } from "../printable.ts";
 import { formatTable } from "../table.ts";
 
 const HISTORY_SHOWN = 20;
@@ -129,7 +129,7 @@ async function why(args: readonly string[], options: CommandOptions, io: Io): Pr
       const answer = answerFor(address, { normalized: address }, assessment);
       if (json) {
         io.stdout(
-          `${JSON.stringify({
+          `${printableJson({
             address,
             verdict: answer.verdict,
             explanation: answer.explanation,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../cli/main.ts";
-import { printable } from "../../cli/printable.ts";
+import { printable, printableJson } from "../../cli/printable.ts";
 import { decide } from "../../functions/core/policy.ts";
 import { verdictOf } from "../fixtures/scenarios/feedback.ts";
 import { NOW, ndjson, type OpsTable, startOpsTable } from "./ops-support.ts";
@@ -188,6 +188,15 @@ describe("stored text shown escaped", () => {
   it("escapes control characters and bidirectional overrides", () => {
     expect(printable("a\u001b[2Jb\r\n\u0007\u202etxt.exe")).toBe("a\\x1b[2Jb\\r\\n\\x07\\u202etxt.exe");
     expect(printable("plain text, ünïcödé")).toBe("plain text, ünïcödé");
+  });
+
+  it("writes --json lines a terminal cannot act on, with the same values", () => {
+    const value = { address: "a\u009b31mb@example.com", note: "\u202etxt.exe\u001b" };
+
+    const line = printableJson(value);
+
+    expect(line).toBe('{"address":"a\\u009b31mb@example.com","note":"\\u202etxt.exe\\u001b"}');
+    expect(JSON.parse(line)).toEqual(value);
   });
 
   it("why, status and list print a hostile diagnostic and operator note escaped", async () => {
