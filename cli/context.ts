@@ -1,4 +1,4 @@
-// What every command shares: streams and clock, exit codes, option access, input and the store.
+// What the commands share beyond cli/command.ts: reading input files, the stack's outputs and the store.
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { loadAddressKeys } from "../functions/adapters/address-key-secret.ts";

@@ -55,7 +55,7 @@ function camelCase(name: string): string {
   return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-/** What the parser chose: the command, its arguments and options, and where each option came from. */
+/** What the parser chose: the command, its arguments and its options by their names in cli/commands.ts. */
 interface Chosen {
   readonly spec: CommandSpec;
   readonly args: string[];
