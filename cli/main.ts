@@ -98,7 +98,8 @@ function buildProgram(io: Io, choose: (chosen: Chosen) => void, failed: (command
   for (const spec of COMMANDS) {
     const command = program
       .command(spec.name)
-      .description([spec.summary, ...(spec.details ?? [])].join("\n"))
+      .summary(spec.summary)
+      .description([spec.summary, ...(spec.details !== undefined ? ["", ...spec.details] : [])].join("\n"))
       .helpOption("-h, --help", "this help")
       .configureOutput({ outputError: () => failed(spec.name) });
     const argument = argumentOf(spec);
@@ -148,12 +149,23 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stderr(program.helpInformation());
     return EXIT.usage;
   }
+  const [first, second] = argv;
+  if (first === "help" && second !== undefined && !COMMANDS.some((command) => command.name === second)) {
+    io.stderr(usageLine(undefined, `unknown command '${second}'`));
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     if (!parserFailed) return EXIT.ok; // --help, help COMMAND, --version: already printed
-    io.stderr(usageLine(errorCommand, oneLine(error.message)));
+    const named = argv.find((word) => COMMANDS.some((command) => command.name === word));
+    // `bounce-guard --data DIR list`: the options belong after the command.
+    const hint =
+      errorCommand === undefined && error.code === "commander.unknownOption" && named !== undefined
+        ? `; options go after the command: bounce-guard ${named} ${argv.filter((word) => word !== named).join(" ")}`
+        : "";
+    io.stderr(usageLine(errorCommand, `${oneLine(error.message)}${hint}`));
     return EXIT.usage;
   }
   if (chosen === undefined) return EXIT.ok;

@@ -92,6 +92,11 @@ describe("usage errors", () => {
       "bounce-guard unsuppress: unknown option '--forse' (did you mean --force?) (see 'bounce-guard help unsuppress')",
     ],
     [["chek"], "bounce-guard: unknown command 'chek' (did you mean check?) (see 'bounce-guard --help')"],
+    [["help", "frob"], "bounce-guard: unknown command 'frob' (see 'bounce-guard --help')"],
+    [
+      ["--data", "somewhere", "list"],
+      "bounce-guard: unknown option '--data'; options go after the command: bounce-guard list --data somewhere (see 'bounce-guard --help')",
+    ],
     [
       ["suppress"],
       "bounce-guard suppress: missing required argument 'ADDRESS' (see 'bounce-guard help suppress')",
