@@ -61,7 +61,9 @@ async function suppress(args: readonly string[], options: CommandOptions, io: Io
   }
   if (!json && rows.length > 0) {
     io.stdout(`${formatTable(["address", "result"], rows, { paint })}\n`);
-    io.stdout(`${paint(`${rows.length} ${rows.length === 1 ? "address" : "addresses"}; audited as ${actor}: ${reason}`, "dim")}\n`);
+    io.stdout(
+      `${paint(`${rows.length} ${rows.length === 1 ? "address" : "addresses"}; audited as ${actor}: ${reason}`, "dim")}\n`,
+    );
   }
   return exitCode;
 }
