@@ -95,7 +95,7 @@ export function outcomeOf(outcome: RecipientOutcome, config: PolicyConfig): stri
  * emptied; a store with the operator's data is emptied only when they say yes at the terminal; any
  * other file stops the demo, untouched.
  */
-async function prepareScenarioFolder(directory: string, io: Io): Promise<void> {
+export async function prepareScenarioFolder(directory: string, io: Io): Promise<void> {
   const contents = folderContents(directory);
   switch (contents.kind) {
     case "empty":
