@@ -1,4 +1,5 @@
 // Turns the ready app's CDK context (cdk.json or `-c key=value`) into typed stack props, failing fast.
+import { editDistance } from "../functions/core/edit-distance.ts";
 import type { BounceGuardStackProps } from "../lib/bounce-guard-stack.ts";
 
 /** A context value the app cannot use; the message names the key and the value. */
@@ -21,6 +22,42 @@ export const CONTEXT_KEYS = [
   "keyedAddresses",
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/**
+ * Context keys that belong to the CDK toolkit or a library rather than to this app: the feature
+ * flags (`@aws-cdk/…`), the toolkit's own (`aws:cdk:…`), context lookups (`availability-zones:…`)
+ * all hold a ":" or start with "@"; these few do not.
+ */
+const FRAMEWORK_KEYS = new Set(["acknowledged-issue-numbers", "cli-telemetry", "cdk-nag"]);
+
+/** A suggestion is made only when the key is this close to a known one. */
+const SUGGESTION_DISTANCE = 3;
+
+function isFrameworkKey(key: string): boolean {
+  return key.startsWith("@") || key.includes(":") || key.includes("/") || FRAMEWORK_KEYS.has(key);
+}
+
+/**
+ * Every context key given to the app must be one it reads (or the framework's), so a misspelt
+ * `-c identitites=…` stops the synth instead of deploying without it.
+ */
+export function checkContextKeys(keys: readonly string[]): void {
+  const unknown = keys.filter(
+    (key) => !isFrameworkKey(key) && !(CONTEXT_KEYS as readonly string[]).includes(key),
+  );
+  const [first] = unknown;
+  if (first === undefined) return;
+  const closest = [...CONTEXT_KEYS]
+    .map((known) => ({ known, distance: editDistance(first.toLowerCase(), known.toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const suggestion =
+    closest !== undefined && closest.distance <= SUGGESTION_DISTANCE
+      ? ` (did you mean "${closest.known}"?)`
+      : "";
+  throw new InvalidContextError(
+    `unknown context key "${first}"${suggestion}; the app reads ${CONTEXT_KEYS.join(", ")}${unknown.length > 1 ? ` (also unknown: ${unknown.slice(1).join(", ")})` : ""}`,
+  );
+}
 
 export type AppConfig = Pick<
   BounceGuardStackProps,

@@ -3,10 +3,11 @@ import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import { BounceGuardStack } from "../lib/bounce-guard-stack.ts";
 import { InvalidPropsError } from "../lib/errors.ts";
-import { appConfigFromContext, InvalidContextError } from "./app-config.ts";
+import { appConfigFromContext, checkContextKeys, InvalidContextError } from "./app-config.ts";
 
 const app = new App();
 try {
+  checkContextKeys(Object.keys(app.node.getAllContext()));
   const config = appConfigFromContext((key) => app.node.tryGetContext(key));
   new BounceGuardStack(app, "BounceGuard", {
     ...config,

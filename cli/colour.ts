@@ -1,9 +1,10 @@
-// Minimal ANSI colour for people at a terminal; nothing is coloured when stdout is not one.
+// Colour for people at a terminal (picocolors): none when stdout is not a terminal, when NO_COLOR
+// is set (no-color.org) or when TERM is dumb.
+import picocolors from "picocolors";
 import type { AddressStatus } from "../functions/core/policy.ts";
-import type { Io } from "./context.ts";
+import type { Io } from "./command.ts";
 
-const CODES = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
-export type Style = keyof typeof CODES;
+export type Style = "red" | "green" | "yellow" | "bold" | "dim";
 
 export const STATUS_STYLE = {
   suppressed: "red",
@@ -11,8 +12,14 @@ export const STATUS_STYLE = {
   active: "green",
 } as const satisfies Record<AddressStatus, Style>;
 
-/** A painter bound to the invocation: identity unless stdout is a terminal. */
+/** Whether this invocation's stdout gets colour. */
+export function colourOn(io: Io): boolean {
+  const noColour = io.env?.NO_COLOR;
+  return io.isTTY?.stdout === true && (noColour === undefined || noColour === "") && io.env?.TERM !== "dumb";
+}
+
+/** A painter bound to the invocation: identity unless colourOn. */
 export function painterFor(io: Io): (text: string, style: Style | undefined) => string {
-  if (io.isTTY?.stdout !== true) return (text) => text;
-  return (text, style) => (style === undefined ? text : `\u001b[${CODES[style]}m${text}\u001b[0m`);
+  const colours = picocolors.createColors(colourOn(io));
+  return (text, style) => (style === undefined ? text : colours[style](text));
 }

@@ -1,67 +1,30 @@
-// What every command shares: streams and clock, exit codes, option access, input and the store.
-import { mkdirSync, readFileSync } from "node:fs";
+// What the commands share beyond cli/command.ts: reading input files, the stack's outputs and the store.
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { loadAddressKeys } from "../functions/adapters/address-key-secret.ts";
 import { DynamoDbSuppressionStore } from "../functions/adapters/dynamodb-store.ts";
 import { type AddressKeys, hmacKeys, PLAIN_KEYS } from "../functions/core/address-key.ts";
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
 import { type AwsClients, borrowClient, readStackOutputs, type StackOutputs } from "./aws.ts";
+import { CommandFailure, type CommandOptions, type Io, stringOption, UsageError } from "./command.ts";
 import { type InputItem, type InputProblem, splitInput } from "./input.ts";
-import { startLocalDynamoDb } from "./local/dynamodb.ts";
+import { type LocalDynamoDb, startLocalDynamoDb } from "./local/dynamodb.ts";
+import { claimStore, folderContents } from "./local/store-folder.ts";
+import { lockStore } from "./local/store-lock.ts";
 
-/**
- * Exit codes: 0 success, 1 some input was bad or refused (the rest was still handled), 2 usage
- * error.
- */
-export const EXIT = { ok: 0, badInput: 1, usage: 2 } as const;
-
-export interface Io {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly readStdin: () => Promise<string>;
-  readonly now: () => Date;
-  /** Which streams are terminals: colour only on a stdout terminal, progress only on a stderr one. */
-  readonly isTTY?: { readonly stdout: boolean; readonly stderr: boolean };
-  /** AWS clients to use instead of ones made with the standard credential chain (tests, tools). */
-  readonly aws?: Partial<AwsClients>;
-}
-
-export const DEFAULT_DATA_DIRECTORY = ".bounce-guard/data";
-
-/** A mistake in how the command was called: usage is printed and the exit code is 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-/** The parsed options of one invocation; each command reads the ones it declared. */
-export interface CommandOptions {
-  readonly data: string;
-  readonly values: Readonly<Record<string, string | boolean | undefined>>;
-}
-
-export function stringOption(options: CommandOptions, name: string): string | undefined {
-  const value = options.values[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-export function booleanOption(options: CommandOptions, name: string): boolean {
-  return options.values[name] === true;
-}
-
-export interface OptionSpec {
-  readonly type: "string" | "boolean";
-  readonly short?: string;
-  /** One line for the usage text, e.g. "--reason TEXT  why (required)". */
-  readonly help: string;
-}
-
-export interface Command {
-  readonly name: string;
-  /** Usage lines: the synopsis first, then any detail, without leading indentation. */
-  readonly usage: readonly string[];
-  readonly options?: Readonly<Record<string, OptionSpec>>;
-  run(args: readonly string[], options: CommandOptions, io: Io): Promise<number>;
-}
+export {
+  booleanOption,
+  CommandFailure,
+  type CommandOptions,
+  type CommandRun,
+  DEFAULT_DATA_DIRECTORY,
+  DEPLOYMENT_OPTIONS,
+  EXIT,
+  type Io,
+  stringOption,
+  TABLE_OPTIONS,
+  UsageError,
+} from "./command.ts";
 
 export async function readItems(
   files: readonly string[],
@@ -83,36 +46,29 @@ export async function readItems(
   return { items, problems };
 }
 
+/** A file this command will read: a folder or an unreadable file is a failure said in one line. */
+export function requireReadableFile(path: string, what: string): void {
+  if (statSync(path).isDirectory()) throw new CommandFailure(`${path} is a folder; give ${what}`);
+  closeSync(openSync(path, "r"));
+}
+
+const READ_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file",
+  EISDIR: "it is a folder, not a file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+};
+
 export function readFileOrProblem(name: string): { name: string; text: string } | { problem: InputProblem } {
   try {
     return { name, text: readFileSync(name, "utf8") };
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
     return {
-      problem: {
-        origin: name,
-        message: `cannot read file (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      },
+      problem: { origin: name, message: `cannot read file: ${READ_PROBLEMS[code] ?? "failed"} (${code})` },
     };
   }
 }
-
-/** Options naming a deployed Bounce Guard: its stack (whose outputs name the table and queues), its region. */
-export const DEPLOYMENT_OPTIONS = {
-  stack: {
-    type: "string",
-    help: "--stack NAME       a deployed Bounce Guard stack (its outputs name the table and queues)",
-  },
-  region: {
-    type: "string",
-    help: "--region REGION    the deployed resources' region (standard AWS credential chain)",
-  },
-} as const satisfies Record<string, OptionSpec>;
-
-/** Options that point status, check and the operations commands at a deployed table. */
-export const TABLE_OPTIONS = {
-  table: { type: "string", help: "--table NAME       a deployed table instead of the local store" },
-  ...DEPLOYMENT_OPTIONS,
-} as const satisfies Record<string, OptionSpec>;
 
 /** The outputs of the stack named by --stack (undefined without it); an unknown stack is a usage error. */
 export async function stackOutputsOf(
@@ -152,7 +108,8 @@ async function addressKeysOf(
  * The local store by default, or the deployed table named by --table or by the outputs of
  * --stack (in --region).
  */
-export async function openStore(options: CommandOptions, aws?: Partial<AwsClients>) {
+export async function openStore(options: CommandOptions, io: Io) {
+  const aws = io.aws;
   const stack = await stackOutputsOf(options, aws);
   const keys = await addressKeysOf(options, stack?.addressKeySecretArn);
   let table = stringOption(options, "table");
@@ -172,12 +129,40 @@ export async function openStore(options: CommandOptions, aws?: Partial<AwsClient
       close: async () => release(),
     };
   }
-  mkdirSync(options.data, { recursive: true });
-  const dynamo = await startLocalDynamoDb({ path: options.data });
+  const dynamo = await openLocalDynamoDb(options, io);
   return {
     store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, DEFAULT_POLICY, keys),
     client: dynamo.client,
     tableName: dynamo.tableName,
     close: dynamo.close,
   };
+}
+
+/**
+ * The local store's embedded DynamoDB, held by this command alone (see store-lock.ts) until
+ * `close`. A command that writes makes the folder the operator's: the demo will not reset it.
+ */
+export async function openLocalDynamoDb(options: CommandOptions, io: Io): Promise<LocalDynamoDb> {
+  if (folderContents(options.data).kind === "not-a-folder") {
+    throw new CommandFailure(`${options.data} is a file, not a folder; give --data a folder`);
+  }
+  mkdirSync(options.data, { recursive: true });
+  const lock = await lockStore(options.data, options.command, io);
+  try {
+    if (options.writes === true) claimStore(options.data);
+    const dynamo = await startLocalDynamoDb({ path: options.data });
+    return {
+      ...dynamo,
+      close: async () => {
+        try {
+          await dynamo.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }

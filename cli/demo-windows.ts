@@ -80,6 +80,25 @@ export interface WindowDemoReport {
 
 const DYNAMODB_STATES = new Set(["Release", "Inspect", "CloseWindow", "RecordFailure"]);
 
+/** The demo's lines stay within this many columns. */
+const DEMO_LINE_WIDTH = 100;
+
+/** Text broken at spaces into lines of at most `width` columns, each indented by `indent`. */
+function wrapped(text: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && indent + line.length + 1 + word.length > width) {
+      lines.push(`${" ".repeat(indent)}${line}`);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(`${" ".repeat(indent)}${line}`);
+  return lines;
+}
+
 /** How an execution ended, in words: a stopped one was stopped by the classifier when an event closed its window. */
 function endOf(execution: { status: string; stopCause?: string | undefined } | undefined): string {
   if (execution === undefined) return "none";
@@ -117,7 +136,7 @@ export async function runWindowDemo(
       const sender = CAST.find((member) => member.address === address)?.sender;
       say(
         address,
-        `RetryDue (due ${String(event.detail.retryDueAt).slice(11, 23)}, last reason ${String(event.detail.lastReason)}): sender ${sender ?? "?"}`,
+        `RetryDue (due ${String(event.detail.retryDueAt).slice(11, 21)}): the sender ${sender ?? "?"}`,
       );
       if (sender === "delivers on retry") send(() => delivery(address));
       if (sender === "still full on every retry") send(() => softBounce(address));
@@ -142,12 +161,13 @@ export async function runWindowDemo(
           if (outcome.kind !== "applied") continue;
           for (const { verdict, result } of outcome.recipients) {
             if (result.kind === "skipped" || result.assessment === undefined) continue;
-            const opened =
-              result.window !== undefined
-                ? `, window opened (execution ${result.window.name.slice(0, 15)}…)`
-                : "";
+            const opened = result.window !== undefined ? ", window opened" : "";
             const what = verdict.class === "soft" ? `soft bounce (${verdict.reason})` : verdict.event;
-            const status = describeStatus(result.assessment).replace(/T(\d\d:\d\d:\d\d\.\d+)Z/, " $1");
+            // Times within the run: the clock's seconds to a tenth are enough.
+            const status = describeStatus(result.assessment).replace(
+              /\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d\.\d)\d*Z/,
+              "$1",
+            );
             say(verdict.address, `${what} → ${status}${opened}`);
           }
         }
@@ -181,9 +201,10 @@ export async function runWindowDemo(
       putEvents: states.filter((name) => name === "PublishRetryDue").length,
     });
     lines.push(
-      `  ${address.padEnd(20)} sender ${sender}: ${describeStatus(state)}; execution ${endOf(execution)} after ${execution?.transitions ?? 0} transitions`,
+      `  ${address.padEnd(20)} the sender ${sender}: ${describeStatus(state)}`,
+      `  ${"".padEnd(20)} execution ${endOf(execution)} after ${execution?.transitions ?? 0} transitions:`,
+      ...wrapped(execution?.states.join(" › ") ?? "", DEMO_LINE_WIDTH, 25),
     );
-    lines.push(`  ${"".padEnd(20)} ${execution?.states.join(" › ") ?? ""}`);
   }
   return { lines, executions: machine.list().length, retryDue: machine.events.length, transitions, windows };
 }

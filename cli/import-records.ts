@@ -1,6 +1,7 @@
 // Reading an import file line by line: CSV with a header naming an address column (export's CSV
 // among them), or NDJSON objects with an "address" field (export's NDJSON among them).
 import { normaliseAddress } from "../functions/core/address.ts";
+import { COUNTERS, type Counter } from "../functions/core/policy.ts";
 import { parseCsvLine } from "./csv.ts";
 import type { ListFormat } from "./suppression-list.ts";
 
@@ -13,6 +14,8 @@ export interface ImportRecord {
   readonly status?: string;
   readonly since?: string;
   readonly by?: string;
+  /** The exported counters, restored on import. */
+  readonly counts?: Readonly<Partial<Record<Counter, number>>>;
 }
 
 export type ImportLine =
@@ -24,7 +27,36 @@ export type ImportLine =
 
 type OptionalField = "reason" | "status" | "since" | "by";
 
-function recordOf(line: number, rawAddress: unknown, field: (name: OptionalField) => unknown): ImportLine {
+/** Counts as export writes them: whole numbers of at least 0, or nothing. */
+function countsOf(
+  line: number,
+  count: (counter: Counter) => unknown,
+): { counts: Partial<Record<Counter, number>> } | { invalid: ImportLine } {
+  const counts: Partial<Record<Counter, number>> = {};
+  for (const counter of COUNTERS) {
+    const raw = count(counter);
+    if (raw === undefined || raw === null || raw === "") continue;
+    const value = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw.trim()) : Number.NaN;
+    if (!Number.isInteger(value) || value < 0) {
+      return {
+        invalid: {
+          kind: "invalid",
+          line,
+          message: `${counter} must be a whole number, got ${JSON.stringify(raw)}`,
+        },
+      };
+    }
+    if (value > 0) counts[counter] = value;
+  }
+  return { counts };
+}
+
+function recordOf(
+  line: number,
+  rawAddress: unknown,
+  field: (name: OptionalField) => unknown,
+  count: (counter: Counter) => unknown,
+): ImportLine {
   if (typeof rawAddress !== "string" || rawAddress.trim() === "") {
     return { kind: "invalid", line, message: "no address" };
   }
@@ -35,6 +67,8 @@ function recordOf(line: number, rawAddress: unknown, field: (name: OptionalField
     return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
   };
   const [reason, status, since, by] = [text("reason"), text("status"), text("since"), text("by")];
+  const counted = countsOf(line, count);
+  if ("invalid" in counted) return counted.invalid;
   return {
     kind: "record",
     record: {
@@ -44,6 +78,7 @@ function recordOf(line: number, rawAddress: unknown, field: (name: OptionalField
       ...(status !== undefined ? { status } : {}),
       ...(since !== undefined ? { since } : {}),
       ...(by !== undefined ? { by } : {}),
+      ...(Object.keys(counted.counts).length > 0 ? { counts: counted.counts } : {}),
     },
   };
 }
@@ -73,7 +108,13 @@ export function createLineReader(given: ListFormat | undefined): (text: string, 
         return { kind: "invalid", line, message: 'not a JSON object with an "address"' };
       }
       const object = value as Record<string, unknown>;
-      return recordOf(line, object.address, (name) => object[name]);
+      const counts = typeof object.counts === "object" && object.counts !== null ? object.counts : {};
+      return recordOf(
+        line,
+        object.address,
+        (name) => object[name],
+        (counter) => (counts as Record<string, unknown>)[counter],
+      );
     }
     const parsed = parseCsvLine(text);
     if (!parsed.ok) return { kind: "invalid", line, message: parsed.message };
@@ -89,6 +130,6 @@ export function createLineReader(given: ListFormat | undefined): (text: string, 
       const index = header.get(name);
       return index === undefined ? undefined : parsed.fields[index];
     };
-    return recordOf(line, field("address"), field);
+    return recordOf(line, field("address"), field, field);
   };
 }

@@ -9,15 +9,11 @@ import {
   DEFAULT_POLICY,
   type SuppressedBy,
 } from "../functions/core/policy.ts";
-import { type CommandOptions, type OptionSpec, stringOption, UsageError } from "./context.ts";
+import { type CommandOptions, stringOption, UsageError } from "./command.ts";
+import { LIST_FORMATS, LIST_STATUSES } from "./commands.ts";
 
 /** The file formats export writes and import reads. */
-export const LIST_FORMATS = ["csv", "ndjson"] as const;
 export type ListFormat = (typeof LIST_FORMATS)[number];
-
-export const FORMAT_OPTION = {
-  format: { type: "string", help: "--format FORMAT    csv (default) or ndjson" },
-} as const satisfies Record<string, OptionSpec>;
 
 /** --format, validated; undefined when not given (export writes CSV, import looks at the file). */
 export function formatOf(options: CommandOptions): ListFormat | undefined {
@@ -29,7 +25,6 @@ export function formatOf(options: CommandOptions): ListFormat | undefined {
   return format as ListFormat;
 }
 
-export const LIST_STATUSES = ["suppressed", "deferred", "active", "all"] as const;
 export type ListStatus = (typeof LIST_STATUSES)[number];
 
 export interface ListFilter {
@@ -39,15 +34,6 @@ export interface ListFilter {
   /** Epoch milliseconds: only addresses whose current status began at or after it. */
   readonly sinceMs?: number;
 }
-
-export const LIST_FILTER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  status: { type: "string", help: "--status STATUS    suppressed (default), deferred, active or all" },
-  reason: {
-    type: "string",
-    help: "--reason R         only this reason or suppressed-by (userunknown, feedback, manual, complaint…)",
-  },
-  since: { type: "string", help: "--since DATE       only addresses in their status since DATE (ISO 8601)" },
-};
 
 export function listFilterOf(options: CommandOptions): ListFilter {
   const status = stringOption(options, "status") ?? "suppressed";

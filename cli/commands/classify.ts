@@ -1,7 +1,8 @@
 // bounce-guard classify: one JSON verdict per recipient, for scripts and for checking rules.
 import { parseNotification } from "../../functions/core/parse.ts";
 import { verdictsOf } from "../../functions/core/verdicts.ts";
-import { type Command, EXIT, type Io, readItems } from "../context.ts";
+import { type CommandRun, EXIT, type Io, readItems } from "../context.ts";
+import { printable, printableJson } from "../printable.ts";
 
 async function classify(files: readonly string[], io: Io): Promise<number> {
   const { items, problems } = await readItems(files, io);
@@ -18,15 +19,11 @@ async function classify(files: readonly string[], io: Io): Promise<number> {
       continue;
     }
     for (const verdict of verdictsOf(parsed.notification)) {
-      io.stdout(`${JSON.stringify(verdict)}\n`);
+      io.stdout(`${printableJson(verdict)}\n`);
     }
   }
-  for (const problem of problems) io.stderr(`${problem.origin}: ${problem.message}\n`);
+  for (const problem of problems) io.stderr(`${printable(`${problem.origin}: ${problem.message}`)}\n`);
   return exitCode;
 }
 
-export const classifyCommand: Command = {
-  name: "classify",
-  usage: ["classify [FILE...]", "print one JSON verdict per recipient (NDJSON); stdin without files"],
-  run: (args, _options, io) => classify(args, io),
-};
+export const run: CommandRun = (args, _options, io) => classify(args, io);

@@ -1,68 +1,176 @@
 // bounce-guard demo (what `npm start` runs): the whole pipeline on this machine.
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
 import { silentLogger } from "../../functions/adapters/logger.ts";
 import { discardMetrics } from "../../functions/adapters/metrics.ts";
-import { createClassifier, type RecordOutcome } from "../../functions/classifier.ts";
+import { createClassifier, type RecipientOutcome, type RecordOutcome } from "../../functions/classifier.ts";
 import { assess, DEFAULT_POLICY, type PolicyConfig } from "../../functions/core/policy.ts";
-import { type Command, EXIT, type Io, readItems } from "../context.ts";
+import {
+  CommandFailure,
+  type CommandOptions,
+  type CommandRun,
+  DEFAULT_DATA_DIRECTORY,
+  EXIT,
+  type Io,
+  readItems,
+} from "../context.ts";
 import { demoScenario } from "../demo-scenario.ts";
 import { DEMO_WINDOW, DEMO_WINDOW_POLICY, runWindowDemo } from "../demo-windows.ts";
 import { describeStatus } from "../describe-status.ts";
 import type { InputProblem } from "../input.ts";
+import { DEAD_LETTERS_FILE, keepDeadLetters } from "../local/dead-letters.ts";
 import { startLocalDynamoDb } from "../local/dynamodb.ts";
 import { countRequests } from "../local/request-counter.ts";
 import { synthesizeStack } from "../local/retry-window.ts";
-import { type OutgoingMessage, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../local/sqs.ts";
+import {
+  drainQueue,
+  type LocalQueues,
+  type OutgoingMessage,
+  pumpQueue,
+  sendMessages,
+  startLocalQueues,
+} from "../local/sqs.ts";
+import { claimStore, emptyStoreFolder, folderContents, markDemoStore } from "../local/store-folder.ts";
+import { lockStore } from "../local/store-lock.ts";
+import { printable, shorten } from "../printable.ts";
 import { formatTable } from "../table.ts";
 
-function actionOf(
-  outcome: Extract<RecordOutcome, { kind: "applied" }>["recipients"][number],
-  config: PolicyConfig,
-): string {
+/** The poison messages' errors are cut (at a word) to keep the lines of the demo short. */
+const ERROR_SHOWN = 56;
+const IGNORED_SHOWN = 44;
+
+/** "2026-11-26T16:00:00.000Z" as "16:00Z": the demo's times are all within a day of now. */
+function clockOf(text: string): string {
+  return text.replace(/\d{4}-\d\d-\d\dT(\d\d:\d\d):\d\d(?:\.\d+)?Z/g, "$1Z");
+}
+
+/** The verdict in few columns: "hard/userunknown", "delivered", "ignore" (no reason to show). */
+function verdictText(verdict: RecipientOutcome["verdict"]): string {
+  if (verdict.event === "delay") return `delay/${verdict.reason}`;
+  if (verdict.class === "ignore" || verdict.class === "delivered" || verdict.reason === "undefined") {
+    return verdict.class;
+  }
+  return `${verdict.class}/${verdict.reason}`;
+}
+
+/** What the event did and where the address now stands, in one phrase. */
+export function outcomeOf(outcome: RecipientOutcome, config: PolicyConfig): string {
   const { verdict, result } = outcome;
-  if (result.kind === "skipped") return "ignore";
-  if (result.kind === "duplicate")
+  if (result.kind === "skipped") {
+    return shorten(result.why.startsWith("ignored") ? result.why : `ignored: ${result.why}`, IGNORED_SHOWN);
+  }
+  if (result.kind === "duplicate") {
     return result.promoted ? "duplicate: finished an interrupted suppression" : "duplicate: no change";
+  }
+  const status = clockOf(describeStatus(result.assessment));
+  const suppressed = result.assessment.status === "suppressed";
   if (result.promoted) {
     return result.assessment.suppression?.by === "confirmed"
-      ? "suppress: a second permanent failure confirmed the first"
-      : `suppress: ${config.softBounceThreshold} soft bounces in a row`;
+      ? `second permanent failure: ${status}`
+      : `${config.softBounceThreshold} soft in a row: ${status}`;
   }
-  if (verdict.event === "delay") return "record (SES still retrying)";
+  // This event suppressed the address, or an earlier one had.
+  const earlier = suppressed && result.assessment.suppression?.at !== verdict.timestamp;
+  if (verdict.event === "delay") return `SES still retrying; ${status}`;
   switch (verdict.class) {
     case "hard":
     case "complaint":
-      return verdict.suppressedBySes ? "suppress (already on an SES list, not counted)" : "suppress";
+      if (earlier) return `recorded; stays ${status}`;
+      return verdict.suppressedBySes ? `${status}, SES's list (not counted)` : status;
     case "soft":
-      return `count soft ${result.assessment.streak.count}/${config.softBounceThreshold}, defer`;
+      return suppressed
+        ? `recorded; stays ${status}`
+        : `soft ${result.assessment.streak.count}/${config.softBounceThreshold}: ${status}`;
     case "block":
-      return `count block (${result.assessment.blockCount}), defer`;
+      return suppressed
+        ? `block recorded; stays ${status}`
+        : `block ${result.assessment.blockCount}: ${status}`;
     case "unconfirmed":
-      return "defer: permanent without a reason, suppressed if a second one confirms it";
+      return suppressed ? `recorded; stays ${status}` : `unconfirmed, a second confirms: ${status}`;
     case "delivered":
-      return "reset streak";
+      // A delivery resets a streak but never lifts a suppression.
+      return suppressed ? `delivery recorded; stays ${status}` : `delivery, streak reset: ${status}`;
     default:
-      return "record";
+      return `recorded, never counts: ${status}`;
   }
 }
 
-async function demo(files: readonly string[], dataDirectory: string, io: Io): Promise<number> {
-  const now = io.now();
-  let messages: OutgoingMessage[];
-  let problems: InputProblem[] = [];
-  if (files.length === 0) {
-    // The built-in scenario starts from an empty store so every run shows the same story.
-    rmSync(dataDirectory, { recursive: true, force: true });
-    messages = demoScenario(now);
-  } else {
-    const read = await readItems(files, io);
-    problems = read.problems;
-    messages = read.items.map((item) => ({ body: bodyOf(item.value), label: item.origin }));
+/**
+ * Make the store folder ready for the built-in scenario, which starts from an empty store so every
+ * run tells the same story. Only a folder that is empty or holds nothing but an earlier demo is
+ * emptied; a store with the operator's data is emptied only when they say yes at the terminal; any
+ * other file stops the demo, untouched.
+ */
+export async function prepareScenarioFolder(directory: string, io: Io): Promise<void> {
+  const contents = folderContents(directory);
+  switch (contents.kind) {
+    case "empty":
+      return;
+    case "demo":
+      emptyStoreFolder(directory);
+      return;
+    case "not-a-folder":
+      throw new CommandFailure(`${directory} is a file, not a folder; give --data a new or empty folder`);
+    case "foreign":
+      throw new CommandFailure(
+        `${directory} holds files that are not a Bounce Guard store (${contents.examples.join(", ")}); the demo leaves them alone: give --data a new or empty folder`,
+      );
+    case "store": {
+      const question = `${directory} holds a store with data the demo did not write (suppressions, imports…). Delete it and run the demo there?`;
+      if (io.confirm !== undefined && (await io.confirm(question))) {
+        emptyStoreFolder(directory);
+        return;
+      }
+      throw new CommandFailure(
+        `${directory} holds data the demo did not write (suppressions, imports…), left as it is; run the demo elsewhere: npm start -- --data .bounce-guard/demo`,
+      );
+    }
   }
+}
+
+async function demo(files: readonly string[], options: CommandOptions, io: Io): Promise<number> {
+  const dataDirectory = options.data;
+  const now = io.now();
+  const scenario = files.length === 0;
+  // Checked before anything is written to the folder, and again once it is locked.
+  const before = folderContents(dataDirectory);
+  if (before.kind === "not-a-folder") {
+    throw new CommandFailure(`${dataDirectory} is a file, not a folder; give --data a folder`);
+  }
+  if (scenario && before.kind === "foreign") await prepareScenarioFolder(dataDirectory, io);
   mkdirSync(dataDirectory, { recursive: true });
+  const lock = await lockStore(dataDirectory, options.command, io);
+  try {
+    let messages: OutgoingMessage[];
+    let problems: InputProblem[] = [];
+    if (scenario) {
+      await prepareScenarioFolder(dataDirectory, io);
+      messages = demoScenario(now);
+    } else {
+      // Your own notifications make the store yours: a later scenario run will not empty it.
+      claimStore(dataDirectory);
+      const read = await readItems(files, io);
+      problems = read.problems;
+      messages = read.items.map((item) => ({ body: bodyOf(item.value), label: item.origin }));
+    }
+    await runPipeline(messages, scenario, dataDirectory, now, io);
+    if (scenario) markDemoStore(dataDirectory, now);
+    for (const problem of problems) io.stderr(`${printable(`${problem.origin}: ${problem.message}`)}\n`);
+    return problems.length > 0 ? EXIT.badInput : EXIT.ok;
+  } finally {
+    lock.release();
+  }
+}
+
+async function runPipeline(
+  messages: readonly OutgoingMessage[],
+  scenario: boolean,
+  dataDirectory: string,
+  now: Date,
+  io: Io,
+): Promise<void> {
   // The retry-window part runs the state machine the stack synthesizes; synthesis starts now.
-  const template = files.length === 0 ? synthesizeStack() : undefined;
+  const template = scenario ? synthesizeStack() : undefined;
   template?.catch(() => undefined);
   const config = DEFAULT_POLICY;
   const dynamo = await startLocalDynamoDb({ path: dataDirectory });
@@ -89,7 +197,7 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
       });
       return response;
     });
-    const dlqDepth = await queueDepth(queues, queues.deadLetterQueueUrl);
+    const deadLetters = await keepLocalDeadLetters(queues, outcomes, dataDirectory, now);
     const intakeRequests = new Map(requests.counts);
     intakeRequests.delete("DescribeTableCommand");
     intakeRequests.delete("CreateTableCommand");
@@ -100,6 +208,7 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
     );
     const skipped = recipientEvents.filter(({ result }) => result.kind === "skipped").length;
     const written = recipientEvents.filter(({ result }) => result.kind === "applied").length;
+    const duplicates = recipientEvents.filter(({ result }) => result.kind === "duplicate").length;
     const byCommand = [...intakeRequests]
       .map(([name, count]) => `${name.replace(/Command$/, "")} ${count}`)
       .join(", ");
@@ -109,29 +218,82 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
       ),
     );
     const countStatus = (status: string) => finalStates.filter((state) => state.status === status).length;
+    const stored = recipientEvents.length - skipped;
+    const dataOption = dataDirectory === DEFAULT_DATA_DIRECTORY ? "" : ` --data ${dataDirectory}`;
     const summary = [
       "Summary",
       `  messages sent          ${messages.length} (${pumped.receives} receives in ${pumped.batches} batches)`,
-      `  recipient verdicts     ${recipientEvents.length} (${written} stored, ${recipientEvents.filter(({ result }) => result.kind === "duplicate").length} duplicates recognised)`,
+      `  recipient verdicts     ${recipientEvents.length} (${written} stored, ${duplicates} duplicates recognised)`,
       `  addresses              ${finalStates.length}: ${countStatus("suppressed")} suppressed, ${countStatus("deferred")} deferred, ${countStatus("active")} active`,
       `  ignored (control)      ${outcomes.filter(({ outcome }) => outcome.kind === "control").length}`,
-      `  failed receives        ${outcomes.filter(({ outcome }) => outcome.kind === "failed").length}; now in the DLQ: ${dlqDepth}`,
-      `  DynamoDB requests      ${intakeTotal} (${byCommand}) for ${recipientEvents.length - skipped} recipient events to store: ${(intakeTotal / Math.max(1, recipientEvents.length - skipped)).toFixed(2)} per event`,
-      `  local store            ${dataDirectory} (try: npx bounce-guard status jane@example.com)`,
+      `  failed receives        ${outcomes.filter(({ outcome }) => outcome.kind === "failed").length}; now in the DLQ: ${deadLetters}`,
+      `  DynamoDB requests      ${intakeTotal} for ${stored} recipient events to store: ${(intakeTotal / Math.max(1, stored)).toFixed(2)} per event`,
+      `                         (${byCommand})`,
+      `  local store            ${dataDirectory}`,
+      ...(deadLetters > 0 ? [`  dead letters kept      ${dataDirectory}/${DEAD_LETTERS_FILE}`] : []),
+      `  try                    npx bounce-guard why full.mailbox@example.net${dataOption}`,
+      ...(deadLetters > 0 ? [`                         npx bounce-guard dlq${dataOption}`] : []),
+      `                         npx bounce-guard report${dataOption}`,
     ];
     io.stdout(`${summary.join("\n")}\n`);
     if (template !== undefined) {
       const windows = await runWindowDemo(dynamo, queues, await template);
       io.stdout(
-        `\nRetry windows: the state machine synthesized from lib/ runs locally on the same table (aws-local-stepfunctions; EventBridge recorded in memory).\nWaits shortened, hours become seconds: retry interval ${DEMO_WINDOW_POLICY.retryIntervalSeconds} s, poll ${DEMO_WINDOW.pollSeconds} s, window ${DEMO_WINDOW.retryWindowSeconds} s, threshold ${DEMO_WINDOW_POLICY.softBounceThreshold}.\n\n${windows.lines.join("\n")}\n\n  ${windows.executions} windows (one execution each), ${windows.retryDue} RetryDue events, ${windows.transitions} state transitions\n`,
+        [
+          "",
+          "Retry windows: the state machine synthesized from lib/ runs locally on the same table",
+          "(aws-local-stepfunctions; EventBridge recorded in memory). Waits shortened, hours become",
+          `seconds: retry interval ${DEMO_WINDOW_POLICY.retryIntervalSeconds} s, poll ${DEMO_WINDOW.pollSeconds} s, window ${DEMO_WINDOW.retryWindowSeconds} s, threshold ${DEMO_WINDOW_POLICY.softBounceThreshold}.`,
+          "",
+          ...windows.lines,
+          "",
+          `  ${windows.executions} windows (one execution each), ${windows.retryDue} RetryDue events, ${windows.transitions} state transitions`,
+          "",
+        ].join("\n"),
       );
     }
   } finally {
     await queues.close();
     await dynamo.close();
   }
-  for (const problem of problems) io.stderr(`${problem.origin}: ${problem.message}\n`);
-  return problems.length > 0 ? EXIT.badInput : EXIT.ok;
+}
+
+/**
+ * The local SQS lives only as long as this run: what it dead-lettered is kept in the store's folder
+ * with the classifier's last error, for `dlq` and `redrive`. Returns how many it holds now.
+ */
+async function keepLocalDeadLetters(
+  queues: LocalQueues,
+  outcomes: readonly { label: string; outcome: RecordOutcome }[],
+  dataDirectory: string,
+  now: Date,
+): Promise<number> {
+  const drained = await drainQueue(queues, queues.deadLetterQueueUrl);
+  const failures = new Map<string, { error: string; receives: number }>();
+  for (const { outcome } of outcomes) {
+    if (outcome.kind !== "failed") continue;
+    const earlier = failures.get(outcome.messageId);
+    failures.set(outcome.messageId, { error: outcome.error, receives: (earlier?.receives ?? 0) + 1 });
+  }
+  const at = now.toISOString();
+  keepDeadLetters(
+    dataDirectory,
+    drained.map((message) => {
+      const id = message.MessageId ?? "";
+      const failure = failures.get(id);
+      const label = message.MessageAttributes?.label?.StringValue;
+      return {
+        messageId: id,
+        body: message.Body ?? "",
+        ...(label !== undefined ? { label } : {}),
+        receives: failure?.receives ?? Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+        firstFailedAt: at,
+        lastFailedAt: at,
+        error: failure?.error ?? "failed in the local run",
+      };
+    }),
+  );
+  return drained.length;
 }
 
 /** SQS records are replayed by their body; anything else is sent as it is. */
@@ -147,7 +309,8 @@ function reportOf(
   config: PolicyConfig,
   dataDirectory: string,
 ): string {
-  const rows: string[][] = [];
+  // Label lines and recipient rows interleaved; the rows of every message share one set of widths.
+  const entries: ({ label: string } | { row: string[] } | { line: string })[] = [];
   const failures = new Map<string, number>();
   for (const { outcome } of outcomes) {
     if (outcome.kind === "failed")
@@ -155,49 +318,38 @@ function reportOf(
   }
   for (const { label, outcome } of outcomes) {
     if (outcome.kind === "applied") {
+      entries.push({ label });
       for (const recipient of outcome.recipients) {
-        const { verdict, result } = recipient;
-        rows.push([
-          verdict.address,
-          verdict.event,
-          verdict.class,
-          verdict.reason,
-          actionOf(recipient, config),
-          result.kind === "skipped" || result.assessment === undefined
-            ? "-"
-            : describeStatus(result.assessment),
-          label,
-        ]);
+        entries.push({
+          row: [recipient.verdict.address, verdictText(recipient.verdict), outcomeOf(recipient, config)],
+        });
       }
     } else if (outcome.kind === "control") {
-      rows.push(["-", "-", "-", "-", `ignore SNS ${outcome.controlType}`, "-", label]);
+      entries.push({ label }, { line: `SNS ${outcome.controlType}: ignored (not mail feedback)` });
     } else if (failures.has(outcome.messageId)) {
-      // One row per failed message, however often it was received.
+      // One entry per failed message, however often it was received.
       const receives = failures.get(outcome.messageId) ?? 0;
       failures.delete(outcome.messageId);
-      rows.push([
-        "-",
-        "-",
-        "-",
-        "-",
-        `fail: ${outcome.error.slice(0, 60)}`,
-        `failed ${receives}x, then DLQ`,
-        label,
-      ]);
+      entries.push(
+        { label },
+        { line: `failed ${receives}x, then the DLQ: ${printable(shorten(outcome.error, ERROR_SHOWN))}` },
+      );
     }
   }
-  return `Bounce Guard local run (embedded DynamoDB at ${dataDirectory}, local SQS with DLQ)\n\n${formatTable(
-    ["address", "event", "class", "reason", "action", "status", "message"],
-    rows,
-  )}`;
+  const rows = entries.flatMap((entry) => ("row" in entry ? [entry.row] : []));
+  const formatted = formatTable(["address", "verdict", "outcome"], rows).split("\n").slice(2);
+  let next = 0;
+  const lines = entries.map((entry) => {
+    if ("label" in entry) return printable(entry.label);
+    if ("line" in entry) return `  ${entry.line}`;
+    next += 1;
+    return `  ${formatted[next - 1] ?? ""}`;
+  });
+  return [
+    `Bounce Guard local run: embedded DynamoDB in ${dataDirectory}, local SQS queue with a DLQ`,
+    "",
+    ...lines,
+  ].join("\n");
 }
 
-export const demoCommand: Command = {
-  name: "demo",
-  usage: [
-    "demo [FILE...]",
-    "run the bounce pipeline locally (what `npm start` does); with files, replay your own",
-    "notifications (JSON, NDJSON or an array; bare SES, SNS envelope or SQS form) instead",
-  ],
-  run: (args, options, io) => demo(args, options.data, io),
-};
+export const run: CommandRun = (args, options, io) => demo(args, options, io);

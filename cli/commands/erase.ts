@@ -1,15 +1,9 @@
 // bounce-guard erase: remove an address's personal data, keeping a tombstone if it is suppressed.
 import type { AuditEntry } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
-import {
-  booleanOption,
-  type Command,
-  type CommandOptions,
-  type Io,
-  openStore,
-  TABLE_OPTIONS,
-} from "../context.ts";
-import { ACTOR_OPTION, actorOf } from "../operator.ts";
+import { booleanOption, type CommandOptions, type CommandRun, type Io, openStore } from "../context.ts";
+import { actorOf } from "../operator.ts";
+import { printableJson } from "../printable.ts";
 import { formatTable } from "../table.ts";
 import { requiredReason } from "./suppress.ts";
 
@@ -25,13 +19,14 @@ async function erase(args: readonly string[], options: CommandOptions, io: Io): 
   const actor = actorOf(options);
   const json = booleanOption(options, "json");
   const now = io.now();
-  const { store, close } = await openStore(options, io.aws);
+  if (addresses.length === 0) return exitCode;
+  const { store, close } = await openStore(options, io);
   const rows: string[][] = [];
   try {
     for (const address of addresses) {
       const audit: AuditEntry = { at: now.toISOString(), action: "erase", actor, reason };
       const outcome = await store.erase(address, audit, now);
-      if (json) io.stdout(`${JSON.stringify({ address, outcome })}\n`);
+      if (json) io.stdout(`${printableJson({ address, outcome })}\n`);
       else rows.push([address, OUTCOME_TEXT[outcome]]);
     }
   } finally {
@@ -41,21 +36,4 @@ async function erase(args: readonly string[], options: CommandOptions, io: Io): 
   return exitCode;
 }
 
-export const eraseCommand: Command = {
-  name: "erase",
-  usage: [
-    "erase ADDRESS... --reason TEXT [--actor NAME]",
-    "remove an address's personal data (history, evidence, audit); a suppressed address keeps a",
-    "tombstone so it stays suppressed (keyed by HMAC in keyed mode), any other is deleted",
-  ],
-  options: {
-    ...TABLE_OPTIONS,
-    reason: {
-      type: "string",
-      help: "--reason TEXT      why, in your words (required; kept in the tombstone's audit)",
-    },
-    ...ACTOR_OPTION,
-    json: { type: "boolean", help: "--json             one JSON object per address (NDJSON)" },
-  },
-  run: (args, options, io) => erase(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => erase(args, options, io);

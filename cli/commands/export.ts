@@ -1,42 +1,27 @@
 // bounce-guard export: the suppression list as CSV or NDJSON for scripts and for import elsewhere,
 // streamed a scan page at a time.
-import {
-  type Command,
-  type CommandOptions,
-  EXIT,
-  type Io,
-  openStore,
-  TABLE_OPTIONS,
-  UsageError,
-} from "../context.ts";
+import { type CommandOptions, type CommandRun, EXIT, type Io, openStore, UsageError } from "../context.ts";
 import { csvLine } from "../csv.ts";
+import { printable, printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
-import {
-  CSV_COLUMNS,
-  csvFieldsOf,
-  FORMAT_OPTION,
-  formatOf,
-  LIST_FILTER_OPTIONS,
-  listedPages,
-  listFilterOf,
-} from "../suppression-list.ts";
+import { CSV_COLUMNS, csvFieldsOf, formatOf, listedPages, listFilterOf } from "../suppression-list.ts";
 
 async function exportList(args: readonly string[], options: CommandOptions, io: Io): Promise<number> {
   if (args.length > 0) throw new UsageError(`export takes no arguments, got "${args[0]}"`);
   const filter = listFilterOf(options);
   const format = formatOf(options) ?? "csv";
-  const { store, close } = await openStore(options, io.aws);
+  const { store, close } = await openStore(options, io);
   const progress = startProgress(io, "exporting");
   let exported = 0;
   try {
-    if (format === "csv") io.stdout(`${csvLine(CSV_COLUMNS)}\n`);
+    if (format === "csv") progress.print(`${csvLine(CSV_COLUMNS)}\n`);
     for await (const page of listedPages(store, filter, io.now(), (count) => progress.advance(count))) {
       if (page.length === 0) continue;
       exported += page.length;
       const lines = page.map((listed) =>
-        format === "csv" ? csvLine(csvFieldsOf(listed)) : JSON.stringify(listed),
+        format === "csv" ? csvLine(csvFieldsOf(listed).map(printable)) : printableJson(listed),
       );
-      io.stdout(`${lines.join("\n")}\n`);
+      progress.print(`${lines.join("\n")}\n`);
     }
   } finally {
     progress.finish();
@@ -46,13 +31,4 @@ async function exportList(args: readonly string[], options: CommandOptions, io: 
   return EXIT.ok;
 }
 
-export const exportCommand: Command = {
-  name: "export",
-  usage: [
-    "export [--format csv|ndjson] [filters]",
-    `the list for scripts and import (suppressed addresses unless --status); CSV columns:`,
-    CSV_COLUMNS.join(","),
-  ],
-  options: { ...TABLE_OPTIONS, ...FORMAT_OPTION, ...LIST_FILTER_OPTIONS },
-  run: (args, options, io) => exportList(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => exportList(args, options, io);

@@ -13,8 +13,11 @@ import { normaliseAddress } from "../../functions/core/address.ts";
 import {
   type AuditEntry,
   assess,
+  type Counter,
   DEFAULT_POLICY,
   MANUAL_REASON,
+  SUPPRESSED_BY,
+  type SuppressedBy,
   type Suppression,
   type SuppressionReason,
 } from "../../functions/core/policy.ts";
@@ -23,19 +26,20 @@ import { borrowClient, type SuppressionListReader } from "../aws.ts";
 import { mapWithLimit } from "../concurrency.ts";
 import {
   booleanOption,
-  type Command,
   type CommandOptions,
+  type CommandRun,
   EXIT,
   type Io,
   openStore,
+  requireReadableFile,
   stringOption,
-  TABLE_OPTIONS,
   UsageError,
 } from "../context.ts";
 import { createLineReader, type ImportRecord } from "../import-records.ts";
-import { ACTOR_OPTION, actorOf } from "../operator.ts";
+import { actorOf } from "../operator.ts";
+import { printable, printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
-import { FORMAT_OPTION, formatOf, type ListFormat } from "../suppression-list.ts";
+import { formatOf, type ListFormat } from "../suppression-list.ts";
 
 /**
  * DynamoDB has no batch form of UpdateItem, so "batched" writes are this many conditional updates
@@ -59,6 +63,7 @@ interface Candidate {
   readonly address: string;
   readonly suppression: Suppression;
   readonly audit: AuditEntry;
+  readonly counts?: Readonly<Partial<Record<Counter, number>>>;
 }
 
 interface Invalid {
@@ -83,28 +88,35 @@ function isoOr(value: string | undefined, fallback: Date): string {
   return new Date(Number.isNaN(ms) ? fallback.getTime() : ms).toISOString();
 }
 
+function isSuppressedBy(value: string | undefined): value is SuppressedBy {
+  return (SUPPRESSED_BY as readonly string[]).includes(value ?? "");
+}
+
 /**
- * A file row becomes an operator's suppression: its reason is kept when it is one of ours (so an
- * imported complaint keeps its --force lock), its since when it is a date; by is "manual".
+ * A file row becomes a suppression as export wrote it: its reason and who suppressed (by) are kept
+ * when they are ours (so an imported complaint keeps its --force lock), its since when it is a
+ * date, its counts; anything else becomes an operator's suppression ("manual") with a note.
  */
 function candidateOfRecord(record: ImportRecord, file: string, actor: string, now: Date): Candidate {
   const origin = `${file}:${record.line}`;
   const kept = isSuppressionReason(record.reason);
+  const by = isSuppressedBy(record.by) ? record.by : "manual";
   const details = [
     record.reason !== undefined && !kept ? `reason "${record.reason}"` : undefined,
-    record.by !== undefined ? `was suppressed by ${record.by}` : undefined,
+    record.by !== undefined && by !== record.by ? `was suppressed by ${record.by}` : undefined,
   ].filter((detail) => detail !== undefined);
   return {
     origin,
     address: record.address,
     suppression: {
       at: isoOr(record.since, now),
-      by: "manual",
+      by,
       reason: kept ? record.reason : MANUAL_REASON,
       actor,
       note: `imported from ${origin}${details.length > 0 ? ` (${details.join(", ")})` : ""}`,
     },
     audit: { at: now.toISOString(), action: "import", actor, reason: `imported from ${origin}` },
+    ...(record.counts !== undefined ? { counts: record.counts } : {}),
   };
 }
 
@@ -152,7 +164,7 @@ async function importChunk(
     return !duplicate && assess(states.get(candidate.address), DEFAULT_POLICY, now).status !== "suppressed";
   });
   await mapWithLimit(toWrite, WRITES_IN_FLIGHT, (candidate) =>
-    store.suppressManually(candidate.address, candidate.suppression, candidate.audit),
+    store.suppressManually(candidate.address, candidate.suppression, candidate.audit, candidate.counts),
   );
   summary.added += toWrite.length;
   summary.skipped += candidates.length - toWrite.length;
@@ -185,6 +197,11 @@ async function importFile(
     handle = await open(file);
   } catch (error) {
     io.stderr(`${file}: cannot read file (${(error as NodeJS.ErrnoException).code ?? "error"})\n`);
+    return false;
+  }
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    io.stderr(`${file} is a folder; give a CSV or NDJSON file\n`);
     return false;
   }
   // Counting the lines first costs a second read, so only when a progress bar is drawn.
@@ -289,9 +306,11 @@ async function importAddresses(args: readonly string[], options: CommandOptions,
     throw new UsageError("--format is for files, not --from-ses");
   }
   const format = formatOf(options);
+  // A file that cannot be read stops the import before the store is opened: one line, exit 1.
+  if (file !== undefined) requireReadableFile(file, "a CSV or NDJSON file");
   const now = io.now();
   const summary: Summary = { added: 0, skipped: 0, notSuppressed: 0, invalid: [] };
-  const { store, close } = await openStore(options, io.aws);
+  const { store, close } = await openStore(options, io);
   let completed = true;
   try {
     const write = (candidates: readonly Candidate[]) => importChunk(store, candidates, now, summary);
@@ -300,10 +319,10 @@ async function importAddresses(args: readonly string[], options: CommandOptions,
   } finally {
     await close();
   }
-  for (const invalid of summary.invalid) io.stderr(`${invalid.origin}: ${invalid.message}\n`);
+  for (const invalid of summary.invalid) io.stderr(`${printable(`${invalid.origin}: ${invalid.message}`)}\n`);
   const source = file ?? "the SES account suppression list";
   if (booleanOption(options, "json")) {
-    io.stdout(`${JSON.stringify({ source, completed, ...summary })}\n`);
+    io.stdout(`${printableJson({ source, completed, ...summary })}\n`);
   } else {
     const parts = [
       `${summary.added} added`,
@@ -318,24 +337,4 @@ async function importAddresses(args: readonly string[], options: CommandOptions,
   return completed && summary.invalid.length === 0 ? EXIT.ok : EXIT.badInput;
 }
 
-export const importCommand: Command = {
-  name: "import",
-  usage: [
-    "import FILE | import --from-ses",
-    "add suppressions from a CSV file with an address column (optional reason, status, since)",
-    "or NDJSON lines as export writes them, or from the SES account-level suppression list;",
-    "addresses already suppressed are skipped, so running it again changes nothing; invalid",
-    "lines are named on stderr with their numbers (exit 1) and the valid ones still imported",
-  ],
-  options: {
-    ...TABLE_OPTIONS,
-    ...FORMAT_OPTION,
-    "from-ses": {
-      type: "boolean",
-      help: "--from-ses         read the SES account-level suppression list (all pages) in --region",
-    },
-    ...ACTOR_OPTION,
-    json: { type: "boolean", help: "--json             the summary as one JSON object" },
-  },
-  run: (args, options, io) => importAddresses(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => importAddresses(args, options, io);

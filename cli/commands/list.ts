@@ -1,45 +1,56 @@
 // bounce-guard list: the suppression list for people, an aligned table written a scan page at a time.
+import { MANUAL_REASON, SUPPRESSED_BY } from "../../functions/core/policy.ts";
+import { REASONS } from "../../functions/core/types.ts";
 import { painterFor, STATUS_STYLE } from "../colour.ts";
 import {
   booleanOption,
-  type Command,
   type CommandOptions,
+  type CommandRun,
   EXIT,
   type Io,
   openStore,
-  TABLE_OPTIONS,
   UsageError,
 } from "../context.ts";
+import { printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
-import { createTableWriter } from "../streaming-table.ts";
-import { LIST_FILTER_OPTIONS, type ListedAddress, listedPages, listFilterOf } from "../suppression-list.ts";
+import { type ListedAddress, listedPages, listFilterOf } from "../suppression-list.ts";
+import { createTableWriter, type StreamingColumn } from "../table.ts";
 
-const HEADERS = [
-  "address",
-  "status",
-  "reason",
-  "by",
-  "since",
-  "retry at",
-  "hard",
-  "soft",
-  "block",
-  "complaint",
+const longest = (words: readonly string[]) => Math.max(...words.map((word) => word.length));
+/** "2026-11-26 10:00Z": minutes are enough for people; --json keeps the full timestamps. */
+const TIME_WIDTH = 17;
+
+/** Every width is known before the first page, so the pages of a long scan line up; the address goes last. */
+const COLUMNS: readonly StreamingColumn[] = [
+  { header: "status", width: longest(Object.keys(STATUS_STYLE)) },
+  { header: "reason", width: longest([...REASONS, MANUAL_REASON]) },
+  { header: "by", width: longest(SUPPRESSED_BY) },
+  { header: "since", width: TIME_WIDTH },
+  { header: "retry at", width: TIME_WIDTH },
+  { header: "hard", width: 4 },
+  { header: "soft", width: 4 },
+  { header: "block", width: 5 },
+  { header: "complaint", width: 9 },
+  { header: "address", width: 0 },
 ];
-const STATUS_COLUMN = 1;
+const STATUS_COLUMN = 0;
+
+export function shortTime(iso: string | undefined): string {
+  return iso === undefined ? "" : `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
+}
 
 function cellsOf(listed: ListedAddress): string[] {
   return [
-    listed.address,
     listed.status,
     listed.reason ?? "",
     listed.by ?? "",
-    listed.since ?? "",
-    listed.retryAt ?? "",
+    shortTime(listed.since),
+    shortTime(listed.retryAt),
     String(listed.counts.hard),
     String(listed.counts.soft),
     String(listed.counts.block),
     String(listed.counts.complaint),
+    listed.address,
   ];
 }
 
@@ -48,21 +59,24 @@ async function list(args: readonly string[], options: CommandOptions, io: Io): P
   const filter = listFilterOf(options);
   const json = booleanOption(options, "json");
   const paint = painterFor(io);
-  const table = createTableWriter(HEADERS, io.stdout, paint);
-  const { store, close } = await openStore(options, io.aws);
+  const table = createTableWriter(COLUMNS, paint);
+  const { store, close } = await openStore(options, io);
   const progress = startProgress(io, "scanning");
   let listed = 0;
   try {
     for await (const page of listedPages(store, filter, io.now(), (count) => progress.advance(count))) {
+      if (page.length === 0) continue;
       listed += page.length;
       if (json) {
-        if (page.length > 0) io.stdout(page.map((row) => `${JSON.stringify(row)}\n`).join(""));
+        progress.print(page.map((row) => `${printableJson(row)}\n`).join(""));
         continue;
       }
-      table.rows(page.map(cellsOf), (row, column) => {
-        const status = page[row]?.status;
-        return column === STATUS_COLUMN && status !== undefined ? STATUS_STYLE[status] : undefined;
-      });
+      progress.print(
+        table.rows(page.map(cellsOf), (row, column) => {
+          const status = page[row]?.status;
+          return column === STATUS_COLUMN && status !== undefined ? STATUS_STYLE[status] : undefined;
+        }),
+      );
     }
   } finally {
     progress.finish();
@@ -75,16 +89,4 @@ async function list(args: readonly string[], options: CommandOptions, io: Io): P
   return EXIT.ok;
 }
 
-export const listCommand: Command = {
-  name: "list",
-  usage: [
-    "list [filters]",
-    "the suppression list as a table for people (suppressed addresses unless --status)",
-  ],
-  options: {
-    ...TABLE_OPTIONS,
-    ...LIST_FILTER_OPTIONS,
-    json: { type: "boolean", help: "--json             one JSON object per address (NDJSON, as export)" },
-  },
-  run: (args, options, io) => list(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => list(args, options, io);

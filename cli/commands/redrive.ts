@@ -1,5 +1,6 @@
-// bounce-guard redrive: after a fix, move the messages the classifier gave up on from the DLQ back
-// to the feedback queue. A message leaves the DLQ only once the queue has accepted its copy.
+// bounce-guard redrive: after a fix, send the messages the classifier gave up on through again.
+// Deployed: from the DLQ back to the feedback queue; a message leaves the DLQ only once the queue
+// has accepted its copy. Locally: the dead letters the demo kept go through the classifier again.
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -8,18 +9,30 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { silentLogger } from "../../functions/adapters/logger.ts";
+import { discardMetrics } from "../../functions/adapters/metrics.ts";
+import { createClassifier } from "../../functions/classifier.ts";
 import { borrowClient } from "../aws.ts";
 import {
   booleanOption,
-  type Command,
   type CommandOptions,
-  DEPLOYMENT_OPTIONS,
+  type CommandRun,
   EXIT,
   type Io,
+  openStore,
   stackOutputsOf,
   stringOption,
   UsageError,
 } from "../context.ts";
+import {
+  DEAD_LETTERS_FILE,
+  type DeadLetter,
+  readDeadLetters,
+  writeDeadLetters,
+} from "../local/dead-letters.ts";
+import { sqsRecordOf } from "../local/sqs.ts";
+import { claimStore } from "../local/store-folder.ts";
+import { printable, printableJson, shorten } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { formatTable } from "../table.ts";
 
@@ -37,6 +50,11 @@ interface RedriveReport {
   readonly failed: { readonly messageId: string; readonly error: string }[];
 }
 
+/** Whether the command is pointed at deployed queues; without any of these it works locally. */
+export function deployedQueues(options: CommandOptions): boolean {
+  return ["stack", "queue-url", "dlq-url"].some((name) => stringOption(options, name) !== undefined);
+}
+
 async function queueUrlsOf(
   options: CommandOptions,
   io: Io,
@@ -50,7 +68,7 @@ async function queueUrlsOf(
   return { queueUrl, deadLetterQueueUrl };
 }
 
-function maxOf(options: CommandOptions): number {
+export function maxOf(options: CommandOptions): number {
   const max = stringOption(options, "max");
   if (max === undefined) return Number.POSITIVE_INFINITY;
   const value = Number(max);
@@ -139,8 +157,99 @@ async function moveBatch(
   return sent.length;
 }
 
+const LOCAL_QUEUE_ARN = "arn:aws:sqs:local:000000000000:bounce-guard-feedback";
+
+/**
+ * The local dead letters through the classifier again, up to --max: those that now apply leave the
+ * file, those that still fail stay with their receive count raised and the new error.
+ */
+async function redriveLocally(options: CommandOptions, io: Io): Promise<number> {
+  const max = maxOf(options);
+  const json = booleanOption(options, "json");
+  const { store, close } = await openStore(options, io);
+  const kept: DeadLetter[] = [];
+  const stillFailing: DeadLetter[] = [];
+  let processed = 0;
+  let letters: DeadLetter[] = [];
+  try {
+    const file = readDeadLetters(options.data);
+    letters = file.letters;
+    for (const problem of file.problems) {
+      io.stderr(`${options.data}/${DEAD_LETTERS_FILE}:${problem.line}: ${problem.message} (left as it is)\n`);
+    }
+    const classifier = createClassifier({
+      store,
+      logger: silentLogger,
+      metrics: discardMetrics,
+      now: io.now,
+    });
+    for (const [index, letter] of letters.entries()) {
+      if (index >= max) {
+        kept.push(letter);
+        continue;
+      }
+      const outcome = await classifier.processRecord(
+        sqsRecordOf(
+          {
+            MessageId: letter.messageId,
+            Body: letter.body,
+            ...(letter.label !== undefined
+              ? { MessageAttributes: { label: { DataType: "String", StringValue: letter.label } } }
+              : {}),
+          },
+          LOCAL_QUEUE_ARN,
+          letter.receives + 1,
+        ),
+      );
+      if (outcome.kind === "failed") {
+        const failing = {
+          ...letter,
+          receives: letter.receives + 1,
+          lastFailedAt: io.now().toISOString(),
+          error: outcome.error,
+        };
+        stillFailing.push(failing);
+        kept.push(failing);
+      } else {
+        processed += 1;
+      }
+    }
+    writeDeadLetters(
+      options.data,
+      kept,
+      file.problems.map((problem) => problem.text),
+    );
+    // What was applied is the operator's now: the demo will not reset this store any more.
+    if (processed > 0) claimStore(options.data);
+  } finally {
+    await close();
+  }
+  const tried = Math.min(letters.length, max);
+  if (json) {
+    io.stdout(
+      `${printableJson({ local: true, tried, processed, stillFailing: stillFailing.map(({ messageId, error }) => ({ messageId, error })), left: kept.length })}\n`,
+    );
+  } else if (letters.length === 0) {
+    io.stdout(`no dead letters in ${options.data}: nothing to redrive\n`);
+  } else {
+    const rows = [
+      ["dead letters tried", String(tried)],
+      ["processed now (left the DLQ)", String(processed)],
+      ["still failing (stay in the DLQ)", String(stillFailing.length)],
+    ];
+    io.stdout(`${formatTable(["redrive (local)", "count"], rows)}\n`);
+    for (const letter of stillFailing) {
+      io.stderr(
+        `${printable(letter.label ?? letter.messageId)}: still fails: ${printable(shorten(letter.error, 120))}\n`,
+      );
+    }
+  }
+  return stillFailing.length > 0 ? EXIT.badInput : EXIT.ok;
+}
+
 async function redrive(args: readonly string[], options: CommandOptions, io: Io): Promise<number> {
   if (args.length > 0) throw new UsageError(`redrive takes no arguments, got "${args[0]}"`);
+  if (!deployedQueues(options)) return redriveLocally(options, io);
   const max = maxOf(options);
   const urls = await queueUrlsOf(options, io);
   const { client: sqs, release } = borrowClient(io.aws, "sqs", stringOption(options, "region"));
@@ -168,14 +277,15 @@ async function redrive(args: readonly string[], options: CommandOptions, io: Io)
     progress.finish();
     release();
   }
-  for (const failure of report.failed) io.stderr(`${failure.messageId}: not moved (${failure.error})\n`);
+  for (const failure of report.failed)
+    io.stderr(`${printable(`${failure.messageId}: not moved (${failure.error})`)}\n`);
   if (report.notDeleted > 0) {
     io.stderr(
       `${report.notDeleted} moved but not deleted from the DLQ: they will be processed twice (harmless)\n`,
     );
   }
   if (booleanOption(options, "json")) {
-    io.stdout(`${JSON.stringify(report)}\n`);
+    io.stdout(`${printableJson(report)}\n`);
   } else {
     const rows = [
       ["received from the DLQ", String(report.received)],
@@ -187,19 +297,4 @@ async function redrive(args: readonly string[], options: CommandOptions, io: Io)
   return report.failed.length > 0 ? EXIT.badInput : EXIT.ok;
 }
 
-export const redriveCommand: Command = {
-  name: "redrive",
-  usage: [
-    "redrive [--stack NAME | --queue-url URL --dlq-url URL] [--max N]",
-    "move messages from the DLQ back to the feedback queue (after a fix), until the DLQ is empty",
-    "or N were received; a message leaves the DLQ only once the queue accepted it",
-  ],
-  options: {
-    ...DEPLOYMENT_OPTIONS,
-    "queue-url": { type: "string", help: "--queue-url URL    the feedback queue" },
-    "dlq-url": { type: "string", help: "--dlq-url URL      its dead-letter queue" },
-    max: { type: "string", help: "--max N            move at most N messages" },
-    json: { type: "boolean", help: "--json             the counts as one JSON object" },
-  },
-  run: (args, options, io) => redrive(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => redrive(args, options, io);

@@ -7,17 +7,17 @@ import { createClassifier, type RecordOutcome } from "../../functions/classifier
 import { mapWithLimit } from "../concurrency.ts";
 import {
   booleanOption,
-  type Command,
   type CommandOptions,
+  type CommandRun,
   EXIT,
   type Io,
   openStore,
   readItems,
-  TABLE_OPTIONS,
   UsageError,
 } from "../context.ts";
 import type { InputProblem } from "../input.ts";
 import { sqsRecordOf } from "../local/sqs.ts";
+import { printable, printableJson } from "../printable.ts";
 import { startProgress } from "../progress.ts";
 import { formatTable } from "../table.ts";
 
@@ -69,7 +69,7 @@ async function replay(files: readonly string[], options: CommandOptions, io: Io)
   if (files.length === 0) throw new UsageError("replay needs at least one FILE");
   const { items, problems } = await readItems(files, io);
   const counts: ReplayCounts = { records: 0, applied: 0, duplicates: 0, ignored: 0, failed: [...problems] };
-  const { store, close } = await openStore(options, io.aws);
+  const { store, close } = await openStore(options, io);
   const progress = startProgress(io, "replaying", items.length);
   try {
     const classifier = createClassifier({
@@ -88,10 +88,10 @@ async function replay(files: readonly string[], options: CommandOptions, io: Io)
     progress.finish();
     await close();
   }
-  for (const failure of counts.failed) io.stderr(`${failure.origin}: ${failure.message}\n`);
+  for (const failure of counts.failed) io.stderr(`${printable(`${failure.origin}: ${failure.message}`)}\n`);
   const { failed, ...totals } = counts;
   if (booleanOption(options, "json")) {
-    io.stdout(`${JSON.stringify({ ...totals, failed })}\n`);
+    io.stdout(`${printableJson({ ...totals, failed })}\n`);
   } else {
     const rows = [
       ["records read", String(totals.records)],
@@ -105,16 +105,4 @@ async function replay(files: readonly string[], options: CommandOptions, io: Io)
   return failed.length > 0 ? EXIT.badInput : EXIT.ok;
 }
 
-export const replayCommand: Command = {
-  name: "replay",
-  usage: [
-    "replay FILE...",
-    "feed saved notifications (JSON, NDJSON or arrays; bare SES, SNS envelope or SQS form) through",
-    "the classifier into the store; counts applied, duplicates, ignored and failed (with origin)",
-  ],
-  options: {
-    ...TABLE_OPTIONS,
-    json: { type: "boolean", help: "--json             the counts as one JSON object" },
-  },
-  run: (args, options, io) => replay(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => replay(args, options, io);

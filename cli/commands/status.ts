@@ -2,15 +2,9 @@
 
 import { assess, DEFAULT_POLICY } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
-import {
-  booleanOption,
-  type Command,
-  type CommandOptions,
-  type Io,
-  openStore,
-  TABLE_OPTIONS,
-} from "../context.ts";
+import { booleanOption, type CommandOptions, type CommandRun, type Io, openStore } from "../context.ts";
 import { describeStatus } from "../describe-status.ts";
+import { printable, printableJson } from "../printable.ts";
 
 async function status(
   addresses: readonly string[],
@@ -19,14 +13,15 @@ async function status(
   io: Io,
 ): Promise<number> {
   const { addresses: normalisedAddresses, exitCode } = addressArguments(addresses, "status", io);
-  const { store, close } = await openStore(options, io.aws);
+  if (normalisedAddresses.length === 0) return exitCode;
+  const { store, close } = await openStore(options, io);
   try {
     for (const address of normalisedAddresses) {
       const state = await store.get(address);
       const assessment = assess(state, DEFAULT_POLICY, io.now());
       if (json) {
         io.stdout(
-          `${JSON.stringify({ address: address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,
+          `${printableJson({ address: address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,
         );
         continue;
       }
@@ -53,7 +48,8 @@ async function status(
           );
         }
       }
-      io.stdout(`${lines.join("\n")}\n`);
+      // Stored text (diagnostics, notes) is shown escaped: it came from outside.
+      io.stdout(`${lines.map(printable).join("\n")}\n`);
     }
   } finally {
     await close();
@@ -61,12 +57,5 @@ async function status(
   return exitCode;
 }
 
-export const statusCommand: Command = {
-  name: "status",
-  usage: ["status ADDRESS...", "the stored state of each address: status, reason, since, evidence, history"],
-  options: {
-    ...TABLE_OPTIONS,
-    json: { type: "boolean", help: "--json             one JSON object per address (NDJSON)" },
-  },
-  run: (args, options, io) => status(args, options, booleanOption(options, "json"), io),
-};
+export const run: CommandRun = (args, options, io) =>
+  status(args, options, booleanOption(options, "json"), io);

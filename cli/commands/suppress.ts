@@ -4,15 +4,15 @@ import { addressArguments } from "../address-arguments.ts";
 import { painterFor } from "../colour.ts";
 import {
   booleanOption,
-  type Command,
   type CommandOptions,
+  type CommandRun,
   type Io,
   openStore,
   stringOption,
-  TABLE_OPTIONS,
   UsageError,
 } from "../context.ts";
-import { ACTOR_OPTION, actorOf } from "../operator.ts";
+import { actorOf } from "../operator.ts";
+import { printableJson } from "../printable.ts";
 import { formatTable } from "../table.ts";
 
 /** --reason is the operator's own words for the audit; suppress and unsuppress both require it. */
@@ -31,7 +31,8 @@ async function suppress(args: readonly string[], options: CommandOptions, io: Io
   const json = booleanOption(options, "json");
   const paint = painterFor(io);
   const now = io.now();
-  const { store, close } = await openStore(options, io.aws);
+  if (addresses.length === 0) return exitCode;
+  const { store, close } = await openStore(options, io);
   const rows: string[][] = [];
   try {
     for (const address of addresses) {
@@ -45,7 +46,7 @@ async function suppress(args: readonly string[], options: CommandOptions, io: Io
           ? "already-suppressed"
           : "suppressed";
       if (json) {
-        io.stdout(`${JSON.stringify({ address, outcome, actor, reason, suppression: earlier })}\n`);
+        io.stdout(`${printableJson({ address, outcome, actor, reason, suppression: earlier })}\n`);
       } else {
         rows.push([
           address,
@@ -59,23 +60,12 @@ async function suppress(args: readonly string[], options: CommandOptions, io: Io
     await close();
   }
   if (!json && rows.length > 0) {
-    io.stdout(`${formatTable(["address", "result"], rows)}\n`);
-    io.stdout(`${paint(`${rows.length} addresses; audited as ${actor}: ${reason}`, "dim")}\n`);
+    io.stdout(`${formatTable(["address", "result"], rows, { paint })}\n`);
+    io.stdout(
+      `${paint(`${rows.length} ${rows.length === 1 ? "address" : "addresses"}; audited as ${actor}: ${reason}`, "dim")}\n`,
+    );
   }
   return exitCode;
 }
 
-export const suppressCommand: Command = {
-  name: "suppress",
-  usage: [
-    "suppress ADDRESS... --reason TEXT [--actor NAME]",
-    "suppress addresses by hand; who, when and why are kept in the audit on each address",
-  ],
-  options: {
-    ...TABLE_OPTIONS,
-    reason: { type: "string", help: "--reason TEXT      why, in your words (required)" },
-    ...ACTOR_OPTION,
-    json: { type: "boolean", help: "--json             one JSON object per address (NDJSON)" },
-  },
-  run: (args, options, io) => suppress(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => suppress(args, options, io);

@@ -8,15 +8,16 @@ import { borrowClient } from "../aws.ts";
 import { painterFor, type Style } from "../colour.ts";
 import {
   booleanOption,
-  type Command,
   type CommandOptions,
+  type CommandRun,
   EXIT,
   type Io,
   openStore,
   stringOption,
-  TABLE_OPTIONS,
+  UsageError,
 } from "../context.ts";
-import { ACTOR_OPTION, actorOf } from "../operator.ts";
+import { actorOf } from "../operator.ts";
+import { printableJson } from "../printable.ts";
 import { formatTable } from "../table.ts";
 import { requiredReason } from "./suppress.ts";
 
@@ -47,17 +48,26 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
   const json = booleanOption(options, "json");
   const paint = painterFor(io);
   const now = io.now();
-  const { store, close } = await openStore(options, io.aws);
+  const sesSync = booleanOption(options, "ses-sync");
+  if (
+    sesSync &&
+    stringOption(options, "stack") === undefined &&
+    stringOption(options, "table") === undefined
+  ) {
+    throw new UsageError(
+      "--ses-sync needs a deployed stack (--stack or --table): the local store has no SES list",
+    );
+  }
+  if (addresses.length === 0) return readExitCode;
+  const { store, close } = await openStore(options, io);
   // With sesSuppressionListSync on, our suppressions are mirrored on SES's list: remove them there too.
-  const writer = booleanOption(options, "ses-sync")
-    ? borrowClient(io.aws, "sesv2Writer", stringOption(options, "region"))
-    : undefined;
+  const writer = sesSync ? borrowClient(io.aws, "sesv2Writer", stringOption(options, "region")) : undefined;
   const sync = writer !== undefined ? createSesSuppressionSync(writer.client) : undefined;
   let exitCode = readExitCode;
   const rows: { cells: string[]; outcome: Outcome }[] = [];
   const report = (address: string, outcome: Outcome, detail: string) => {
     if (OUTCOME_FAILS[outcome]) exitCode = EXIT.badInput;
-    if (json) io.stdout(`${JSON.stringify({ address, outcome, detail })}\n`);
+    if (json) io.stdout(`${printableJson({ address, outcome, detail })}\n`);
     else rows.push({ cells: [address, outcome, detail], outcome });
   };
   try {
@@ -116,37 +126,17 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
     const table = formatTable(
       ["address", "result", "detail"],
       rows.map((row) => row.cells),
-    ).split("\n");
-    // Whole lines are coloured so the alignment stays as formatTable made it.
-    const painted = table.map((line, index) => {
-      const row = rows[index - 2];
-      return row === undefined ? line : paint(line, OUTCOME_STYLE[row.outcome]);
-    });
-    io.stdout(`${painted.join("\n")}\n`);
+      {
+        paint,
+        styleOf: (row, column) => {
+          const outcome = rows[row]?.outcome;
+          return column === 1 && outcome !== undefined ? OUTCOME_STYLE[outcome] : undefined;
+        },
+      },
+    );
+    io.stdout(`${table}\n`);
   }
   return exitCode;
 }
 
-export const unsuppressCommand: Command = {
-  name: "unsuppress",
-  usage: [
-    "unsuppress ADDRESS... --reason TEXT [--force] [--actor NAME]",
-    "reactivate addresses: counters reset, earlier events stop counting, an audit entry keeps",
-    "what the suppression was; complaints are refused without --force (exit 1, others still done)",
-  ],
-  options: {
-    ...TABLE_OPTIONS,
-    reason: { type: "string", help: "--reason TEXT      why, in your words (required)" },
-    force: {
-      type: "boolean",
-      help: "--force            also reactivate addresses whose recipient complained",
-    },
-    "ses-sync": {
-      type: "boolean",
-      help: "--ses-sync         also remove them from the SES account-level list (stacks with sesSuppressionListSync)",
-    },
-    ...ACTOR_OPTION,
-    json: { type: "boolean", help: "--json             one JSON object per address (NDJSON)" },
-  },
-  run: (args, options, io) => unsuppress(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => unsuppress(args, options, io);

@@ -11,14 +11,8 @@ import { answerFor, type PresendAnswer } from "../../functions/core/presend.ts";
 import { NEVER_RELEASED, type StoredWindow } from "../../functions/core/retry-window.ts";
 import { addressArguments } from "../address-arguments.ts";
 import { painterFor, STATUS_STYLE } from "../colour.ts";
-import {
-  booleanOption,
-  type Command,
-  type CommandOptions,
-  type Io,
-  openStore,
-  TABLE_OPTIONS,
-} from "../context.ts";
+import { booleanOption, type CommandOptions, type CommandRun, type Io, openStore } from "../context.ts";
+import { printable, printableJson } from "../printable.ts";
 import { formatTable } from "../table.ts";
 
 const HISTORY_SHOWN = 20;
@@ -47,7 +41,8 @@ function suppressionLines(suppression: Suppression): string[] {
   }
   if (suppression.feedbackId !== undefined) lines.push(`  feedback id ${suppression.feedbackId}`);
   if (suppression.messageId !== undefined) lines.push(`  message id  ${suppression.messageId}`);
-  return lines;
+  // Notes, diagnostics and actors are stored text from outside: shown escaped.
+  return lines.map(printable);
 }
 
 function describe(
@@ -57,7 +52,7 @@ function describe(
   paint: ReturnType<typeof painterFor>,
 ): string {
   const lines = [
-    `${paint(answer.address, "bold")}: ${paint(answer.verdict, STATUS_STYLE[assessment.status])} (${answer.explanation})`,
+    `${paint(printable(answer.address), "bold")}: ${paint(answer.verdict, STATUS_STYLE[assessment.status])} (${printable(answer.explanation)})`,
   ];
   if (assessment.reason !== undefined) lines.push(`  reason      ${assessment.reason}`);
   if (assessment.since !== undefined) lines.push(`  since       ${assessment.since}`);
@@ -82,7 +77,8 @@ function describe(
     lines.push(`  reactivated ${state.reactivatedAt} (events before this no longer count)`);
   }
   if (state.window !== undefined) lines.push(...windowLines(state.window));
-  if (state.windowFailure !== undefined) lines.push(`  last window failed: ${state.windowFailure}`);
+  if (state.windowFailure !== undefined)
+    lines.push(`  last window failed: ${printable(state.windowFailure)}`);
   const history = [...state.history].sort((a, b) => b.at.localeCompare(a.at)).slice(0, HISTORY_SHOWN);
   lines.push("", `  history (latest first, ${history.length} of ${state.history.length} kept):`);
   if (history.length > 0) {
@@ -132,9 +128,10 @@ function indent(text: string): string {
 
 async function why(args: readonly string[], options: CommandOptions, io: Io): Promise<number> {
   const { addresses, exitCode } = addressArguments(args, "why", io);
+  if (addresses.length === 0) return exitCode;
   const json = booleanOption(options, "json");
   const paint = painterFor(io);
-  const { store, close } = await openStore(options, io.aws);
+  const { store, close } = await openStore(options, io);
   try {
     for (const address of addresses) {
       const state = await store.get(address);
@@ -143,7 +140,7 @@ async function why(args: readonly string[], options: CommandOptions, io: Io): Pr
       const answer = answerFor(address, { normalized: address }, assessment);
       if (json) {
         io.stdout(
-          `${JSON.stringify({
+          `${printableJson({
             address,
             verdict: answer.verdict,
             explanation: answer.explanation,
@@ -166,16 +163,4 @@ async function why(args: readonly string[], options: CommandOptions, io: Io): Pr
   return exitCode;
 }
 
-export const whyCommand: Command = {
-  name: "why",
-  usage: [
-    "why ADDRESS...",
-    "why an address gets its verdict: reason, since, who or what suppressed it, evidence,",
-    "the recent history with diagnostics and the operator actions (audit) on it",
-  ],
-  options: {
-    ...TABLE_OPTIONS,
-    json: { type: "boolean", help: "--json             one JSON object per address (NDJSON)" },
-  },
-  run: (args, options, io) => why(args, options, io),
-};
+export const run: CommandRun = (args, options, io) => why(args, options, io);

@@ -337,23 +337,34 @@ export class DynamoDbSuppressionStore {
 
   /**
    * An operator's suppression: kept as the snapshot unless one is already there (the earlier
-   * suppression then stays the answer), with the action in the audit list either way.
+   * suppression then stays the answer), with the action in the audit list either way. `counts`
+   * (an import restoring an export) are set only on counters the item does not have yet.
    */
   async suppressManually(
     address: string,
     suppression: Suppression,
     audit: AuditEntry,
+    counts: Readonly<Partial<Record<Counter, number>>> = {},
   ): Promise<AddressState> {
+    const restored = COUNTERS.filter((counter) => (counts[counter] ?? 0) > 0);
+    const countValues = Object.fromEntries(restored.map((counter) => [`:${counter}Count`, counts[counter]]));
+    const countClause = restored
+      .map(
+        (counter) =>
+          `, ${ATTRIBUTES.counts[counter]} = if_not_exists(${ATTRIBUTES.counts[counter]}, :${counter}Count)`,
+      )
+      .join("");
     const updated = await this.update(this.keys.keyOf(address), {
       UpdateExpression:
         "SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, " +
-        "#audit = list_append(if_not_exists(#audit, :empty), :audit), #updated = :now",
+        `#audit = list_append(if_not_exists(#audit, :empty), :audit), #updated = :now${countClause}`,
       values: {
         ":sup": suppression,
         ":retained": RETAINED,
         ":audit": [audit],
         ":empty": [],
         ":now": audit.at,
+        ...countValues,
       },
     });
     if (updated === undefined) throw new Error("DynamoDB returned no item for an unconditional update");

@@ -1,6 +1,11 @@
 // The ready app's context, as given on the command line (strings) or in cdk.json (JSON values).
 import { describe, expect, it } from "vitest";
-import { type AppConfig, appConfigFromContext, InvalidContextError } from "../../bin/app-config.ts";
+import {
+  type AppConfig,
+  appConfigFromContext,
+  checkContextKeys,
+  InvalidContextError,
+} from "../../bin/app-config.ts";
 
 const configOf = (context: Record<string, unknown>): AppConfig => appConfigFromContext((key) => context[key]);
 
@@ -102,5 +107,33 @@ describe("appConfigFromContext", () => {
   ])("rejects %s", (_label, context, message) => {
     expect(() => configOf(context)).toThrow(InvalidContextError);
     expect(() => configOf(context)).toThrow(message);
+  });
+});
+
+describe("checkContextKeys", () => {
+  it("accepts the app's keys and the framework's (feature flags, toolkit keys, lookups)", () => {
+    expect(() =>
+      checkContextKeys([
+        "identities",
+        "keyedAddresses",
+        "@aws-cdk/core:enablePartitionLiterals",
+        "aws:cdk:bundling-stacks",
+        "availability-zones:account=111122223333:region=eu-west-1",
+        "acknowledged-issue-numbers",
+      ]),
+    ).not.toThrow();
+  });
+
+  it("stops on a misspelt key and suggests the one meant", () => {
+    expect(() => checkContextKeys(["identitites"])).toThrow(
+      'unknown context key "identitites" (did you mean "identities"?); the app reads identities, configurationSet',
+    );
+    expect(() => checkContextKeys(["softbouncethreshold"])).toThrow('(did you mean "softBounceThreshold"?)');
+  });
+
+  it("names an unknown key without a suggestion when nothing known is close, and the others it found", () => {
+    expect(() => checkContextKeys(["region", "tableName"])).toThrow(
+      /^unknown context key "region"; the app reads .* \(also unknown: tableName\)$/,
+    );
   });
 });

@@ -21,6 +21,11 @@ export interface RunOptions {
   readonly now?: Date;
   readonly isTTY?: { readonly stdout: boolean; readonly stderr: boolean };
   readonly aws?: Partial<AwsClients>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly confirm?: (question: string) => Promise<boolean>;
+  readonly stdin?: string;
+  /** Hears every write to either stream, in order, as a terminal showing both would. */
+  readonly onWrite?: (text: string) => void;
 }
 
 export interface OpsTable {
@@ -35,12 +40,20 @@ export async function runCommand(args: readonly string[], options: RunOptions = 
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    readStdin: async () => "",
+    stdout: (text) => {
+      out.push(text);
+      options.onWrite?.(text);
+    },
+    stderr: (text) => {
+      err.push(text);
+      options.onWrite?.(text);
+    },
+    readStdin: async () => options.stdin ?? "",
     now: () => options.now ?? NOW,
     ...(options.isTTY !== undefined ? { isTTY: options.isTTY } : {}),
     ...(options.aws !== undefined ? { aws: options.aws } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+    ...(options.confirm !== undefined ? { confirm: options.confirm } : {}),
   };
   const code = await main(args, io);
   return { code, stdout: out.join(""), stderr: err.join(""), stdoutWrites: out };
