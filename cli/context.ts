@@ -4,10 +4,11 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { loadAddressKeys } from "../functions/adapters/address-key-secret.ts";
 import { DynamoDbSuppressionStore } from "../functions/adapters/dynamodb-store.ts";
 import { type AddressKeys, hmacKeys, PLAIN_KEYS } from "../functions/core/address-key.ts";
-import { DEFAULT_POLICY } from "../functions/core/policy.ts";
+import type { PolicyConfig } from "../functions/core/policy.ts";
 import { type AwsClients, borrowClient, readStackOutputs, type StackOutputs } from "./aws.ts";
 import { type InputItem, type InputProblem, splitInput } from "./input.ts";
 import { startLocalDynamoDb } from "./local/dynamodb.ts";
+import { type EnvironmentPolicy, environmentPolicy, localStorePolicy, stackPolicy } from "./store-policy.ts";
 
 /**
  * Exit codes: 0 success, 1 some input was bad or refused (the rest was still handled), 2 usage
@@ -150,34 +151,68 @@ async function addressKeysOf(
 
 /**
  * The local store by default, or the deployed table named by --table or by the outputs of
- * --stack (in --region).
+ * --stack (in --region), with the policy its answers are assessed with (cli/store-policy.ts): the
+ * stack's Policy output, the functions' environment variables with --table alone (the defaults, with
+ * a notice on stderr, when none is set), or the local store's record.
  */
-export async function openStore(options: CommandOptions, aws?: Partial<AwsClients>) {
+export async function openStore(options: CommandOptions, io: Pick<Io, "aws" | "stderr">) {
+  const aws = io.aws;
+  const stackName = stringOption(options, "stack");
   const stack = await stackOutputsOf(options, aws);
   const keys = await addressKeysOf(options, stack?.addressKeySecretArn);
   let table = stringOption(options, "table");
+  let policy: PolicyConfig;
   if (stack !== undefined) {
     if (table !== undefined) throw new UsageError("give --table or --stack, not both");
     table = stack.tableName;
     if (table === undefined) {
-      throw new UsageError(`stack "${stringOption(options, "stack")}" has no TableName output`);
+      throw new UsageError(`stack "${stackName}" has no TableName output`);
     }
+    policy = policyOfStack(stack, stackName ?? "", io);
+  } else if (table !== undefined) {
+    policy = policyOfEnvironment("--table without --stack", io);
+  } else {
+    mkdirSync(options.data, { recursive: true });
+    policy = localStorePolicy(options.data);
   }
   if (table !== undefined) {
     const { client, release } = borrowClient(aws, "dynamodb", stringOption(options, "region"));
     return {
-      store: new DynamoDbSuppressionStore(client, table, DEFAULT_POLICY, keys),
+      store: new DynamoDbSuppressionStore(client, table, policy, keys),
+      policy,
       client,
       tableName: table,
       close: async () => release(),
     };
   }
-  mkdirSync(options.data, { recursive: true });
   const dynamo = await startLocalDynamoDb({ path: options.data });
   return {
-    store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, DEFAULT_POLICY, keys),
+    store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, policy, keys),
+    policy,
     client: dynamo.client,
     tableName: dynamo.tableName,
     close: dynamo.close,
   };
+}
+
+function policyOfStack(stack: StackOutputs, stackName: string, io: Pick<Io, "stderr">): PolicyConfig {
+  if (stack.policy === undefined) {
+    return policyOfEnvironment(`stack "${stackName}" has no Policy output`, io);
+  }
+  try {
+    return stackPolicy(stack.policy, stackName);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function policyOfEnvironment(why: string, io: Pick<Io, "stderr">): PolicyConfig {
+  let read: EnvironmentPolicy;
+  try {
+    read = environmentPolicy(process.env, why);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!read.fromEnvironment) io.stderr(`note: ${read.notice}\n`);
+  return read.policy;
 }

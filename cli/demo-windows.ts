@@ -6,7 +6,7 @@ import { discardMetrics } from "../functions/adapters/metrics.ts";
 import { createStepFunctionsScheduler } from "../functions/adapters/retry-scheduler.ts";
 import { createClassifier } from "../functions/classifier.ts";
 import { PLAIN_KEYS } from "../functions/core/address-key.ts";
-import { assess, DEFAULT_POLICY, type PolicyConfig } from "../functions/core/policy.ts";
+import { assess, type PolicyConfig, policyConfig } from "../functions/core/policy.ts";
 import type { RetryWindowConfig } from "../functions/core/retry-window.ts";
 import { demoBounce, demoDelivery } from "./demo-scenario.ts";
 import { describeStatus } from "./describe-status.ts";
@@ -21,11 +21,10 @@ import { LocalStepFunctions } from "./local/step-functions.ts";
  * (the defaults are 4 h, 4 h 15 min and 48 h; here 1 s, 2 s and 6 s, so two idle polls where the
  * defaults have ten). The threshold is 3 instead of 5 to keep the run short.
  */
-export const DEMO_WINDOW_POLICY: PolicyConfig = {
-  ...DEFAULT_POLICY,
-  retryIntervalSeconds: 1,
-  softBounceThreshold: 3,
-};
+export const DEMO_WINDOW_POLICY: PolicyConfig = policyConfig(
+  { retryIntervalSeconds: 1, softBounceThreshold: 3 },
+  { localRun: true },
+);
 export const DEMO_WINDOW: RetryWindowConfig = { retryWindowSeconds: 6, pollSeconds: 2 };
 
 type Sender = "delivers on retry" | "still full on every retry" | "never retries";

@@ -282,12 +282,15 @@ export class BounceGuard extends Construct {
   public readonly addressKeySecret?: secretsmanager.ISecret;
   /** The state machine that runs the retry windows. */
   public readonly retryWindow: RetryWindowStateMachine;
+  /** The suppression policy both functions run with: the props' settings over the defaults. */
+  public readonly policy: PolicyConfig;
 
   private readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: BounceGuardProps = {}) {
     super(scope, id);
     const policy = validatedPolicy(props);
+    this.policy = policy;
     const identities = validatedIdentities(props.identities ?? []);
     const metricsNamespace = validatedNamespace(props.metricsNamespace ?? "BounceGuard");
     const classifierTimeout = validatedTimeout(props.classifierTimeout ?? Duration.seconds(30));

@@ -1,7 +1,6 @@
 // bounce-guard check: the pre-send check against the local store or a deployed table.
 import { silentLogger } from "../../functions/adapters/logger.ts";
 import { createMxResolver } from "../../functions/adapters/mx-lookup.ts";
-import { DEFAULT_POLICY } from "../../functions/core/policy.ts";
 import { MAX_ADDRESSES, type PresendAnswer } from "../../functions/core/presend.ts";
 import { createPresendCheck } from "../../functions/presend-check.ts";
 import {
@@ -39,11 +38,11 @@ async function check(addresses: readonly string[], options: CommandOptions, io: 
     ?.split(",")
     .map((check) => check.trim())
     .filter(Boolean);
-  const { store, close } = await openStore(options, io.aws);
+  const { store, policy, close } = await openStore(options, io);
   try {
     const check = createPresendCheck({
       store,
-      policy: DEFAULT_POLICY,
+      policy,
       logger: silentLogger,
       resolver: createMxResolver(),
       now: io.now,

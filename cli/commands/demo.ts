@@ -14,7 +14,13 @@ import { startLocalDynamoDb } from "../local/dynamodb.ts";
 import { countRequests } from "../local/request-counter.ts";
 import { synthesizeStack } from "../local/retry-window.ts";
 import { type OutgoingMessage, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../local/sqs.ts";
+import { localStorePolicy, recordLocalPolicy } from "../store-policy.ts";
 import { formatTable } from "../table.ts";
+
+/** The retry windows' store: beside the scenario's, since it is written with another policy. */
+export function retryWindowsDirectory(dataDirectory: string): string {
+  return `${dataDirectory.replace(/[\\/]+$/, "")}-retry-windows`;
+}
 
 function actionOf(
   outcome: Extract<RecordOutcome, { kind: "applied" }>["recipients"][number],
@@ -45,20 +51,25 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
   const now = io.now();
   let messages: OutgoingMessage[];
   let problems: InputProblem[] = [];
+  const windowsDirectory = retryWindowsDirectory(dataDirectory);
+  let config: PolicyConfig;
   if (files.length === 0) {
-    // The built-in scenario starts from an empty store so every run shows the same story.
+    // The built-in scenario starts from empty stores so every run shows the same story.
     rmSync(dataDirectory, { recursive: true, force: true });
+    rmSync(windowsDirectory, { recursive: true, force: true });
     messages = demoScenario(now);
+    config = DEFAULT_POLICY;
+    recordLocalPolicy(dataDirectory, config);
   } else {
     const read = await readItems(files, io);
     problems = read.problems;
     messages = read.items.map((item) => ({ body: bodyOf(item.value), label: item.origin }));
+    config = localStorePolicy(dataDirectory);
   }
   mkdirSync(dataDirectory, { recursive: true });
   // The retry-window part runs the state machine the stack synthesizes; synthesis starts now.
   const template = files.length === 0 ? synthesizeStack() : undefined;
   template?.catch(() => undefined);
-  const config = DEFAULT_POLICY;
   const dynamo = await startLocalDynamoDb({ path: dataDirectory });
   const requests = countRequests(dynamo.client);
   const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 1 });
@@ -115,10 +126,17 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
     ];
     io.stdout(`${summary.join("\n")}\n`);
     if (template !== undefined) {
-      const windows = await runWindowDemo(dynamo, queues, await template);
-      io.stdout(
-        `\nRetry windows: the state machine synthesized from lib/ runs locally on the same table (aws-local-stepfunctions; EventBridge recorded in memory).\nWaits shortened, hours become seconds: retry interval ${DEMO_WINDOW_POLICY.retryIntervalSeconds} s, poll ${DEMO_WINDOW.pollSeconds} s, window ${DEMO_WINDOW.retryWindowSeconds} s, threshold ${DEMO_WINDOW_POLICY.softBounceThreshold}.\n\n${windows.lines.join("\n")}\n\n  ${windows.executions} windows (one execution each), ${windows.retryDue} RetryDue events, ${windows.transitions} state transitions\n`,
-      );
+      // Its own store with its own policy: a store is written with one policy, which the commands read back.
+      recordLocalPolicy(windowsDirectory, DEMO_WINDOW_POLICY);
+      const windowsDynamo = await startLocalDynamoDb({ path: windowsDirectory });
+      try {
+        const windows = await runWindowDemo(windowsDynamo, queues, await template);
+        io.stdout(
+          `\nRetry windows: the state machine synthesized from lib/ runs locally on a table of its own (aws-local-stepfunctions; EventBridge recorded in memory).\nWaits shortened, hours become seconds: retry interval ${DEMO_WINDOW_POLICY.retryIntervalSeconds} s, poll ${DEMO_WINDOW.pollSeconds} s, window ${DEMO_WINDOW.retryWindowSeconds} s, threshold ${DEMO_WINDOW_POLICY.softBounceThreshold}.\n\n${windows.lines.join("\n")}\n\n  ${windows.executions} windows (one execution each), ${windows.retryDue} RetryDue events, ${windows.transitions} state transitions\n  local store            ${windowsDirectory}, with the policy above (try: npx bounce-guard why full@retry.example --data ${windowsDirectory})\n`,
+        );
+      } finally {
+        await windowsDynamo.close();
+      }
     }
   } finally {
     await queues.close();

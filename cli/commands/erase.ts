@@ -25,7 +25,7 @@ async function erase(args: readonly string[], options: CommandOptions, io: Io): 
   const actor = actorOf(options);
   const json = booleanOption(options, "json");
   const now = io.now();
-  const { store, close } = await openStore(options, io.aws);
+  const { store, close } = await openStore(options, io);
   const rows: string[][] = [];
   try {
     for (const address of addresses) {

@@ -13,8 +13,8 @@ import { normaliseAddress } from "../../functions/core/address.ts";
 import {
   type AuditEntry,
   assess,
-  DEFAULT_POLICY,
   MANUAL_REASON,
+  type PolicyConfig,
   type Suppression,
   type SuppressionReason,
 } from "../../functions/core/policy.ts";
@@ -141,6 +141,7 @@ function candidateOfSes(
 async function importChunk(
   store: Pick<DynamoDbSuppressionStore, "getMany" | "suppressManually">,
   candidates: readonly Candidate[],
+  policy: PolicyConfig,
   now: Date,
   summary: Summary,
 ): Promise<void> {
@@ -149,7 +150,7 @@ async function importChunk(
   const toWrite = candidates.filter((candidate) => {
     const duplicate = seen.has(candidate.address);
     seen.add(candidate.address);
-    return !duplicate && assess(states.get(candidate.address), DEFAULT_POLICY, now).status !== "suppressed";
+    return !duplicate && assess(states.get(candidate.address), policy, now).status !== "suppressed";
   });
   await mapWithLimit(toWrite, WRITES_IN_FLIGHT, (candidate) =>
     store.suppressManually(candidate.address, candidate.suppression, candidate.audit),
@@ -291,10 +292,10 @@ async function importAddresses(args: readonly string[], options: CommandOptions,
   const format = formatOf(options);
   const now = io.now();
   const summary: Summary = { added: 0, skipped: 0, notSuppressed: 0, invalid: [] };
-  const { store, close } = await openStore(options, io.aws);
+  const { store, policy, close } = await openStore(options, io);
   let completed = true;
   try {
-    const write = (candidates: readonly Candidate[]) => importChunk(store, candidates, now, summary);
+    const write = (candidates: readonly Candidate[]) => importChunk(store, candidates, policy, now, summary);
     if (file === undefined) await importFromSes(options, io, write, summary);
     else completed = await importFile(file, format, options, io, write, summary);
   } finally {

@@ -69,7 +69,7 @@ async function replay(files: readonly string[], options: CommandOptions, io: Io)
   if (files.length === 0) throw new UsageError("replay needs at least one FILE");
   const { items, problems } = await readItems(files, io);
   const counts: ReplayCounts = { records: 0, applied: 0, duplicates: 0, ignored: 0, failed: [...problems] };
-  const { store, close } = await openStore(options, io.aws);
+  const { store, close } = await openStore(options, io);
   const progress = startProgress(io, "replaying", items.length);
   try {
     const classifier = createClassifier({

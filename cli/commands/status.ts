@@ -1,6 +1,6 @@
 // bounce-guard status: the stored state of addresses, and why.
 
-import { assess, DEFAULT_POLICY } from "../../functions/core/policy.ts";
+import { assess } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
 import {
   booleanOption,
@@ -19,11 +19,11 @@ async function status(
   io: Io,
 ): Promise<number> {
   const { addresses: normalisedAddresses, exitCode } = addressArguments(addresses, "status", io);
-  const { store, close } = await openStore(options, io.aws);
+  const { store, policy, close } = await openStore(options, io);
   try {
     for (const address of normalisedAddresses) {
       const state = await store.get(address);
-      const assessment = assess(state, DEFAULT_POLICY, io.now());
+      const assessment = assess(state, policy, io.now());
       if (json) {
         io.stdout(
           `${JSON.stringify({ address: address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,

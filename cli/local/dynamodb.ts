@@ -73,4 +73,11 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
       BillingMode: "PAY_PER_REQUEST",
     }),
   );
+  // dynalite answers CreateTable with CREATING and refuses item requests until a timer marks the table
+  // ACTIVE: on a busy machine the first request can come first.
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

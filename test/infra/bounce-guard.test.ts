@@ -3,6 +3,8 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readPolicy } from "../../functions/adapters/environment.ts";
+import { policyOfSettings } from "../../functions/core/policy.ts";
 import { BounceGuardStack } from "../../lib/bounce-guard-stack.ts";
 import {
   logGroupOf,
@@ -419,6 +421,20 @@ describe("outputs", () => {
         "ClassifierFunctionArn",
       ]),
     );
+  });
+
+  it("gives the policy the functions run with as JSON, so the command line assesses with it", () => {
+    const stack = new BounceGuardStack(testApp(), "PolicyOutput", { softBounceThreshold: 3 });
+    const policyTemplate = Template.fromStack(stack);
+    const classifier = Object.values(policyTemplate.findResources("AWS::Lambda::Function")).find((fn) =>
+      String(fn.Properties.Description).includes("classifies"),
+    );
+
+    const output = policyTemplate.findOutputs("Policy").Policy?.Value as string;
+
+    expect(policyOfSettings(JSON.parse(output))).toEqual(stack.bounceGuard.policy);
+    expect(readPolicy(classifier?.Properties.Environment.Variables)).toEqual(stack.bounceGuard.policy);
+    expect(stack.bounceGuard.policy.softBounceThreshold).toBe(3);
   });
 });
 
