@@ -542,6 +542,7 @@ export class BounceGuard extends Construct {
       monitoring.classifierErrorsAlarm,
       monitoring.presendCheckErrorsAlarm,
       monitoring.presendCheckDurationAlarm,
+      monitoring.presendUnavailableAlarm,
       monitoring.retryWindowFailuresAlarm,
       ...(monitoring.sesSyncFailuresAlarm === undefined ? [] : [monitoring.sesSyncFailuresAlarm]),
     ];

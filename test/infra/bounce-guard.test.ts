@@ -351,7 +351,7 @@ describe("observability", () => {
     const topic = alarmTopic();
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
 
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic.logicalId }]);
     expect(topic.resource.Properties.KmsMasterKeyId).toEqual(keyArn());
   });
@@ -476,6 +476,6 @@ describe("retry window monitoring", () => {
     }
     expect(
       stack.bounceGuard.alarms.map((each) => stack.resolve((each as { alarmArn: string }).alarmArn)),
-    ).toHaveLength(7);
+    ).toHaveLength(8);
   });
 });
