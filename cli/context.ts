@@ -7,7 +7,6 @@ import { type AddressKeys, hmacKeys, PLAIN_KEYS } from "../functions/core/addres
 import type { PolicyConfig } from "../functions/core/policy.ts";
 import { type AwsClients, borrowClient, readStackOutputs, type StackOutputs } from "./aws.ts";
 import { type InputItem, type InputProblem, splitInput } from "./input.ts";
-import { startLocalDynamoDb } from "./local/dynamodb.ts";
 import { type EnvironmentPolicy, environmentPolicy, localStorePolicy, stackPolicy } from "./store-policy.ts";
 
 /**
@@ -185,6 +184,7 @@ export async function openStore(options: CommandOptions, io: Pick<Io, "aws" | "s
       close: async () => release(),
     };
   }
+  const { startLocalDynamoDb } = await import("./local/dynamodb.ts");
   const dynamo = await startLocalDynamoDb({ path: options.data });
   return {
     store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, policy, keys),

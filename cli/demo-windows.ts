@@ -11,7 +11,7 @@ import type { RetryWindowConfig } from "../functions/core/retry-window.ts";
 import { demoBounce, demoDelivery } from "./demo-scenario.ts";
 import { describeStatus } from "./describe-status.ts";
 import type { LocalDynamoDb } from "./local/dynamodb.ts";
-import { retryWindowDefinition, SHORT_TASK_RETRIES_MS, type synthesizeStack } from "./local/retry-window.ts";
+import { retryWindowDefinition, SHORT_TASK_RETRIES_MS, type Template } from "./local/retry-window.ts";
 import { snsEnvelopeOf } from "./local/sns.ts";
 import { type LocalQueues, pumpQueue, sendMessages } from "./local/sqs.ts";
 import { LocalStepFunctions } from "./local/step-functions.ts";
@@ -93,7 +93,7 @@ function endOf(execution: { status: string; stopCause?: string | undefined } | u
 export async function runWindowDemo(
   dynamo: LocalDynamoDb,
   queues: LocalQueues,
-  template: Awaited<ReturnType<typeof synthesizeStack>>,
+  template: Template,
 ): Promise<WindowDemoReport> {
   const started = Date.now();
   const lines: string[] = [];

@@ -11,8 +11,9 @@ import { DEMO_WINDOW, DEMO_WINDOW_POLICY, runWindowDemo } from "../demo-windows.
 import { describeStatus } from "../describe-status.ts";
 import type { InputProblem } from "../input.ts";
 import { startLocalDynamoDb } from "../local/dynamodb.ts";
+import { isInstalled } from "../local/optional-dependency.ts";
 import { countRequests } from "../local/request-counter.ts";
-import { synthesizeStack } from "../local/retry-window.ts";
+import { defaultStackTemplate } from "../local/retry-window.ts";
 import { type OutgoingMessage, pumpQueue, queueDepth, sendMessages, startLocalQueues } from "../local/sqs.ts";
 import { localStorePolicy, recordLocalPolicy } from "../store-policy.ts";
 import { formatTable } from "../table.ts";
@@ -67,8 +68,12 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
     config = localStorePolicy(dataDirectory);
   }
   mkdirSync(dataDirectory, { recursive: true });
-  // The retry-window part runs the state machine the stack synthesizes; synthesis starts now.
-  const template = files.length === 0 ? synthesizeStack() : undefined;
+  // The retry-window part runs the state machine the stack synthesizes; synthesis starts now. Its
+  // executor declares Node.js 22, so installs on Node.js 20 leave that optional dependency out.
+  const windows =
+    files.length === 0 &&
+    (await isInstalled("aws-local-stepfunctions", () => import("aws-local-stepfunctions")));
+  const template = windows ? defaultStackTemplate() : undefined;
   template?.catch(() => undefined);
   const dynamo = await startLocalDynamoDb({ path: dataDirectory });
   const requests = countRequests(dynamo.client);
@@ -137,6 +142,10 @@ async function demo(files: readonly string[], dataDirectory: string, io: Io): Pr
       } finally {
         await windowsDynamo.close();
       }
+    } else if (files.length === 0) {
+      io.stdout(
+        "\nRetry windows: skipped. They run on aws-local-stepfunctions, an optional dependency that is not installed (it needs Node.js 22 or later: npm install aws-local-stepfunctions).\n",
+      );
     }
   } finally {
     await queues.close();

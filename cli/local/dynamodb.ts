@@ -6,9 +6,9 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
-import dynalite from "dynalite";
 import { TABLE_SCHEMA } from "../../functions/adapters/table-schema.ts";
 import { localClientConfig, quietSdkWarnings } from "./aws-clients.ts";
+import { loadOptional } from "./optional-dependency.ts";
 
 export interface LocalDynamoDb {
   readonly client: DynamoDBClient;
@@ -27,6 +27,7 @@ export interface LocalDynamoDbOptions {
 
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
   quietSdkWarnings();
+  const { default: dynalite } = await loadOptional("dynalite", () => import("dynalite"));
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,

@@ -14,6 +14,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { loadOptional } from "./optional-dependency.ts";
 
 // aws-local-stepfunctions is written for Node 22, which has Promise.withResolvers.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function") {
@@ -232,7 +233,10 @@ export class LocalStepFunctions {
   }
 
   private async execute(record: ExecutionRecord, finish: () => void): Promise<void> {
-    const { StateMachine } = await import("aws-local-stepfunctions");
+    const { StateMachine } = await loadOptional(
+      "aws-local-stepfunctions",
+      () => import("aws-local-stepfunctions"),
+    );
     const machine = new StateMachine(this.options.definition as never, {
       validationOptions: { checkArn: false },
     });
