@@ -12,9 +12,17 @@ import { MAX_RECEIVE_COUNT } from "../lib/bounce-guard.ts";
 import { type ChaosReport, runChaos, sameInstantReplay } from "../test/support/chaos-replay.ts";
 import { measureBundles } from "./bundles.ts";
 import { benchRecords, measureClassifySpeed, withAddressInDiagnostics } from "./classify-speed.ts";
+import { CLASSIFY_NOTIFICATIONS, measureCliProcess } from "./cli-process.ts";
 import { costPerMillionNotifications, FLOOR_USD, PRICES_DATE, PRICES_USD } from "./cost-model.ts";
 import { measureDynamoDbUsage } from "./dynamodb-usage.ts";
-import { type BenchResult, type GitState, goalVerdicts, renderBenchmarks, type Verdict } from "./report.ts";
+import {
+  type BenchResult,
+  type GitState,
+  GOALS,
+  goalVerdicts,
+  renderBenchmarks,
+  type Verdict,
+} from "./report.ts";
 import { measureWindowTransitionsApart } from "./retry-windows.ts";
 
 /** The chaos replay's size: the issue's 100,000 notifications; `--chaos-notifications N` runs another. */
@@ -53,6 +61,8 @@ const { values: flags } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
     "chaos-notifications": { type: "string" },
+    /** `--no-sisimai` skips Sisimai's minute-long run even when it is installed. */
+    sisimai: { type: "boolean", default: true },
     /** `--no-write` leaves BENCHMARKS.md as it is. */
     write: { type: "boolean", default: true },
   },
@@ -80,6 +90,13 @@ async function main(): Promise<void> {
   const classifyRecords = benchRecords(CLASSIFY_RECORDS, 3);
   const classify = measureClassifySpeed(classifyRecords);
   const classifyQuoting = measureClassifySpeed(withAddressInDiagnostics(classifyRecords));
+  progress(`  done in ${seconds(phase)} s`);
+
+  progress(
+    `the command line as a process: --version next to node -e 0, classify over ${CLASSIFY_NOTIFICATIONS} notifications next to Sisimai…`,
+  );
+  phase = performance.now();
+  const cli = await measureCliProcess({ sisimai: flags.sisimai });
   progress(`  done in ${seconds(phase)} s`);
 
   progress(`DynamoDB usage over a replay of ${REPLAY_NOTIFICATIONS} notifications…`);
@@ -155,6 +172,10 @@ async function main(): Promise<void> {
     classify_recipients_per_second: classify.recipientsPerSecond,
     classify_details: classify,
     classify_ratio_with_addresses_in_diagnostics: classifyQuoting.ratio,
+    cli_version_ratio_vs_node: cli.versionRatio,
+    classify_whole_process_recipients_per_second: cli.recipientsPerSecond,
+    classify_whole_process_ratio_vs_sisimai: cli.sisimai.measured ? cli.sisimai.ratio : null,
+    cli_process_details: cli,
     dynamodb_requests_per_recipient_event: usage.requestsPerRecipientEvent,
     dynamodb_requests_breakdown: usage.breakdown,
     intake_reads: usage.intakeReads,
@@ -298,6 +319,8 @@ function printSummary(result: BenchResult): void {
     "",
     `classify_ratio_vs_json_parse          ${result.classify_ratio_vs_json_parse}  (goal ≤ 2.0: ${goal(verdicts.classify_ratio_vs_json_parse)})`,
     `classify_recipients_per_second        ${result.classify_recipients_per_second}`,
+    `cli_version_ratio_vs_node             ${result.cli_version_ratio_vs_node}  (goal ≤ ${GOALS.cliVersionRatio}: ${goal(verdicts.cli_version_ratio_vs_node)})`,
+    `classify_whole_process_recipients_per_second ${result.classify_whole_process_recipients_per_second}; vs Sisimai ${result.classify_whole_process_ratio_vs_sisimai ?? `not measured (${result.cli_process_details.sisimai.measured ? "" : result.cli_process_details.sisimai.why})`}  (goal ≥ ${GOALS.classifyWholeProcessRatioVsSisimai}: ${verdicts.classify_whole_process_ratio_vs_sisimai === undefined ? "not measured" : goal(verdicts.classify_whole_process_ratio_vs_sisimai)})`,
     `dynamodb_requests_per_recipient_event ${result.dynamodb_requests_per_recipient_event}  (goal 1.0: ${goal(verdicts.dynamodb_requests_per_recipient_event)}) ${JSON.stringify(result.dynamodb_requests_breakdown)}`,
     `intake_reads                          ${result.intake_reads}  (goal 0: ${goal(verdicts.intake_reads)})`,
     `write units per recipient event       ${usage.write_units_per_recipient_event} (replay), ${usage.steady_state.writeUnitsPerEvent} (steady state, full history)`,

@@ -1,12 +1,11 @@
 // What every command shares: streams and clock, exit codes, option access, input and the store.
+// The AWS SDK and the store are imported when a command opens the store, so commands that never do
+// (classify) start without them.
 import { mkdirSync, readFileSync } from "node:fs";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { loadAddressKeys } from "../functions/adapters/address-key-secret.ts";
-import { DynamoDbSuppressionStore } from "../functions/adapters/dynamodb-store.ts";
 import { type AddressKeys, hmacKeys, PLAIN_KEYS } from "../functions/core/address-key.ts";
 import type { PolicyConfig } from "../functions/core/policy.ts";
-import { type AwsClients, borrowClient, readStackOutputs, type StackOutputs } from "./aws.ts";
-import { type InputItem, type InputProblem, splitInput } from "./input.ts";
+import type { AwsClients, StackOutputs } from "./aws.ts";
+import { type InputEntry, type InputItem, type InputProblem, inputEntries } from "./input.ts";
 import { type EnvironmentPolicy, environmentPolicy, localStorePolicy, stackPolicy } from "./store-policy.ts";
 
 /**
@@ -69,18 +68,24 @@ export async function readItems(
 ): Promise<{ items: InputItem[]; problems: InputProblem[] }> {
   const items: InputItem[] = [];
   const problems: InputProblem[] = [];
-  const sources =
-    files.length === 0 ? [{ name: "stdin", text: await io.readStdin() }] : files.map(readFileOrProblem);
-  for (const source of sources) {
-    if ("problem" in source) {
-      problems.push(source.problem);
-      continue;
-    }
-    const read = splitInput(source.text, source.name);
-    items.push(...read.items);
-    problems.push(...read.problems);
+  for await (const entry of readInputEntries(files, io)) {
+    if (entry.item !== undefined) items.push(entry.item);
+    else problems.push(entry.problem);
   }
   return { items, problems };
+}
+
+/** The items and problems of the files (stdin without files) one at a time, one file read at a time. */
+export async function* readInputEntries(files: readonly string[], io: Io): AsyncGenerator<InputEntry> {
+  if (files.length === 0) {
+    yield* inputEntries(await io.readStdin(), "stdin");
+    return;
+  }
+  for (const file of files) {
+    const source = readFileOrProblem(file);
+    if ("problem" in source) yield { problem: source.problem };
+    else yield* inputEntries(source.text, source.name);
+  }
 }
 
 export function readFileOrProblem(name: string): { name: string; text: string } | { problem: InputProblem } {
@@ -121,6 +126,7 @@ export async function stackOutputsOf(
 ): Promise<StackOutputs | undefined> {
   const stack = stringOption(options, "stack");
   if (stack === undefined) return undefined;
+  const { borrowClient, readStackOutputs } = await import("./aws.ts");
   const { client, release } = borrowClient(aws, "cloudFormation", stringOption(options, "region"));
   try {
     const lookup = await readStackOutputs(client, stack);
@@ -145,6 +151,10 @@ async function addressKeysOf(
   const secret = stringOption(options, "address-key-secret") ?? stackSecretArn;
   if (secret === undefined) return PLAIN_KEYS;
   const region = stringOption(options, "region");
+  const [{ loadAddressKeys }, { SecretsManagerClient }] = await Promise.all([
+    import("../functions/adapters/address-key-secret.ts"),
+    import("@aws-sdk/client-secrets-manager"),
+  ]);
   return loadAddressKeys(secret, new SecretsManagerClient(region !== undefined ? { region } : {}));
 }
 
@@ -160,6 +170,7 @@ export async function openStore(options: CommandOptions, io: Pick<Io, "aws" | "s
   const stack = await stackOutputsOf(options, aws);
   const keys = await addressKeysOf(options, stack?.addressKeySecretArn);
   let table = stringOption(options, "table");
+  const { DynamoDbSuppressionStore } = await import("../functions/adapters/dynamodb-store.ts");
   let policy: PolicyConfig;
   if (stack !== undefined) {
     if (table !== undefined) throw new UsageError("give --table or --stack, not both");
@@ -175,6 +186,7 @@ export async function openStore(options: CommandOptions, io: Pick<Io, "aws" | "s
     policy = localStorePolicy(options.data);
   }
   if (table !== undefined) {
+    const { borrowClient } = await import("./aws.ts");
     const { client, release } = borrowClient(aws, "dynamodb", stringOption(options, "region"));
     return {
       store: new DynamoDbSuppressionStore(client, table, policy, keys),
