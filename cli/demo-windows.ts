@@ -15,6 +15,7 @@ import { retryWindowDefinition, SHORT_TASK_RETRIES_MS, type Template } from "./l
 import { snsEnvelopeOf } from "./local/sns.ts";
 import { type LocalQueues, pumpQueue, sendMessages } from "./local/sqs.ts";
 import { LocalStepFunctions } from "./local/step-functions.ts";
+import type { VirtualClock } from "./local/virtual-clock.ts";
 
 /**
  * Hours become seconds, roughly: an interval, a poll a little longer, a window of several intervals
@@ -37,7 +38,7 @@ const CAST: readonly { address: string; sender: Sender }[] = [
 
 let sequence = 0;
 
-function softBounce(address: string): string {
+function softBounce(address: string, at: Date): string {
   sequence += 1;
   const bounce = demoBounce({
     address,
@@ -45,15 +46,30 @@ function softBounce(address: string): string {
     bounceSubType: "MailboxFull",
     status: "4.2.2",
     diagnosticCode: "smtp; 452 4.2.2 Mailbox full",
-    at: new Date(),
+    at,
     id: `window-${sequence}`,
   });
   return JSON.stringify(snsEnvelopeOf(bounce));
 }
 
-function delivery(address: string): string {
+function delivery(address: string, at: Date): string {
   sequence += 1;
-  return JSON.stringify(snsEnvelopeOf(demoDelivery(address, new Date(), `window-${sequence}`)));
+  return JSON.stringify(snsEnvelopeOf(demoDelivery(address, at, `window-${sequence}`)));
+}
+
+/**
+ * How long after a RetryDue event a simulated sender's re-send is answered (its delivery or its
+ * bounce), on a controlled clock: within the poll that follows the release, as the poll allows for.
+ */
+export const SENDER_ANSWER_MS = (DEMO_WINDOW_POLICY.retryIntervalSeconds * 1000) / 2;
+
+export interface WindowDemoOptions {
+  /**
+   * A controlled clock: the run takes no real time, and its transitions depend only on the
+   * instants of its events, not on how busy the machine is (the bench counts them so). Without
+   * one, the run waits in real time and the senders answer as soon as they can (the local run).
+   */
+  readonly clock?: VirtualClock;
 }
 
 export interface WindowRun {
@@ -94,11 +110,14 @@ export async function runWindowDemo(
   dynamo: LocalDynamoDb,
   queues: LocalQueues,
   template: Template,
+  options: WindowDemoOptions = {},
 ): Promise<WindowDemoReport> {
-  const started = Date.now();
+  const { clock } = options;
+  const now = () => clock?.now() ?? new Date();
+  const started = now().getTime();
   const lines: string[] = [];
-  const clock = () => `+${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(6);
-  const say = (address: string, text: string) => lines.push(`  ${clock()}  ${address.padEnd(20)} ${text}`);
+  const elapsed = () => `+${((now().getTime() - started) / 1000).toFixed(1)}s`.padStart(6);
+  const say = (address: string, text: string) => lines.push(`  ${elapsed()}  ${address.padEnd(20)} ${text}`);
   const store = new DynamoDbSuppressionStore(
     dynamo.client,
     dynamo.tableName,
@@ -111,6 +130,7 @@ export async function runWindowDemo(
     definition: retryWindowDefinition(template, dynamo.tableName),
     dynamodb: dynamo.client,
     retryIntervalOverridesMs: SHORT_TASK_RETRIES_MS,
+    ...(clock !== undefined ? { clock } : {}),
     onEvent: (event) => {
       const address = String(event.detail.address);
       const sender = CAST.find((member) => member.address === address)?.sender;
@@ -118,43 +138,53 @@ export async function runWindowDemo(
         address,
         `RetryDue (due ${String(event.detail.retryDueAt).slice(11, 23)}, last reason ${String(event.detail.lastReason)}): sender ${sender ?? "?"}`,
       );
-      if (sender === "delivers on retry") send(() => delivery(address));
-      if (sender === "still full on every retry") send(() => softBounce(address));
+      if (sender === "delivers on retry") send((at) => delivery(address, at));
+      if (sender === "still full on every retry") send((at) => softBounce(address, at));
     },
   });
   const classifier = createClassifier({
     store,
     logger: silentLogger,
     metrics: discardMetrics,
+    now,
     scheduler: createStepFunctionsScheduler(
       machine as never,
       "arn:aws:states:local-1:000000000000:stateMachine:retry-window",
     ),
   });
-  /** One message at a time through the queue; the notification is made (and timestamped) when its turn comes. */
-  function send(notification: () => string): void {
-    chain = chain.then(async () => {
-      await sendMessages(queues, [{ body: notification() }]);
-      await pumpQueue(queues, async (event) => {
-        const { response, outcomes } = await classifier.processEvent(event);
-        for (const outcome of outcomes) {
-          if (outcome.kind !== "applied") continue;
-          for (const { verdict, result } of outcome.recipients) {
-            if (result.kind === "skipped" || result.assessment === undefined) continue;
-            const opened =
-              result.window !== undefined
-                ? `, window opened (execution ${result.window.name.slice(0, 15)}…)`
-                : "";
-            const what = verdict.class === "soft" ? `soft bounce (${verdict.reason})` : verdict.event;
-            const status = describeStatus(result.assessment).replace(/T(\d\d:\d\d:\d\d\.\d+)Z/, " $1");
-            say(verdict.address, `${what} → ${status}${opened}`);
-          }
+  /**
+   * One message at a time through the queue; the notification is made (and timestamped) when its
+   * turn comes: at once in real time, or a sender's answer later on the controlled clock.
+   */
+  function send(notification: (at: Date) => string): void {
+    if (clock !== undefined) {
+      clock.schedule(new Date(clock.now().getTime() + SENDER_ANSWER_MS), () => deliver(notification));
+      return;
+    }
+    chain = chain.then(() => deliver(notification));
+  }
+  async function deliver(notification: (at: Date) => string): Promise<void> {
+    await sendMessages(queues, [{ body: notification(now()) }]);
+    await pumpQueue(queues, async (event) => {
+      const { response, outcomes } = await classifier.processEvent(event);
+      for (const outcome of outcomes) {
+        if (outcome.kind !== "applied") continue;
+        for (const { verdict, result } of outcome.recipients) {
+          if (result.kind === "skipped" || result.assessment === undefined) continue;
+          const opened =
+            result.window !== undefined
+              ? `, window opened (execution ${result.window.name.slice(0, 15)}…)`
+              : "";
+          const what = verdict.class === "soft" ? `soft bounce (${verdict.reason})` : verdict.event;
+          const status = describeStatus(result.assessment).replace(/T(\d\d:\d\d:\d\d\.\d+)Z/, " $1");
+          say(verdict.address, `${what} → ${status}${opened}`);
         }
-        return response;
-      });
+      }
+      return response;
     });
   }
-  for (const { address } of CAST) send(() => softBounce(address));
+  for (const { address } of CAST) send((at) => softBounce(address, at));
+  if (clock !== undefined) await clock.run();
   await chain;
   await machine.settle();
   await chain;
@@ -165,7 +195,7 @@ export async function runWindowDemo(
     const execution = machine
       .list()
       .find((candidate) => (candidate.input as { address?: string }).address === address);
-    const state = assess(await store.get(address), DEMO_WINDOW_POLICY, new Date());
+    const state = assess(await store.get(address), DEMO_WINDOW_POLICY, now());
     transitions += execution?.transitions ?? 0;
     const states = execution?.states ?? [];
     windows.push({
