@@ -44,6 +44,8 @@ export interface CliProcessFigures {
   readonly classifyRuns: number;
   /** Median wall time of the whole `classify` process. */
   readonly classifyMs: number;
+  /** Median CPU time (user and system) the `classify` process reported for itself. */
+  readonly classifyCpuMs: number;
   readonly recipientsPerSecond: number;
   readonly inputBytes: number;
   readonly outputBytes: number;
@@ -53,8 +55,12 @@ export interface CliProcessFigures {
         readonly measured: true;
         readonly version: string;
         readonly ms: number;
+        readonly cpuMs: number;
         readonly records: number;
+        /** Sisimai's wall time over ours: the ratio of the rates. */
         readonly ratio: number;
+        /** The same with each process's own CPU time, which a busy machine disturbs less. */
+        readonly cpuRatio: number;
       }
     | { readonly measured: false; readonly why: string };
 }
@@ -135,8 +141,22 @@ If you wish to stop receiving notifications from this topic, please click or vis
     .join("");
 }
 
+/**
+ * Printed by the measured process itself when it ends: its own CPU time (user and system), which a
+ * busy machine changes less than the wall time. Node and Perl each report theirs.
+ */
+const CPU_MARK = "BENCH_CPU_MS ";
+const NODE_CPU_REPORT = `data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write("\\n${CPU_MARK}"+(u.user+u.system)/1000+"\\n")})`;
+const PERL_CPU_REPORT = `END { my @t = times; print STDERR "\\n${CPU_MARK}", ($t[0] + $t[1]) * 1000, "\\n" }`;
+
+interface ProcessTime {
+  readonly wallMs: number;
+  /** The process's own CPU time, when it reported it. */
+  readonly cpuMs: number | undefined;
+}
+
 /** Wall time of a process, its stdout written to `stdout` (a file), failing when it fails. */
-function timeProcess(command: string, args: readonly string[], stdout: string): Promise<number> {
+function timeProcess(command: string, args: readonly string[], stdout: string): Promise<ProcessTime> {
   const out = openSync(stdout, "w");
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -147,9 +167,11 @@ function timeProcess(command: string, args: readonly string[], stdout: string): 
     });
     child.on("error", reject);
     child.on("exit", (code) => {
-      const elapsed = performance.now() - started;
+      const wallMs = performance.now() - started;
       closeSync(out);
-      if (code === 0) resolve(elapsed);
+      const cpu = stderr.split("\n").find((line) => line.startsWith(CPU_MARK));
+      if (code === 0)
+        resolve({ wallMs, cpuMs: cpu === undefined ? undefined : Number(cpu.slice(CPU_MARK.length)) });
       else reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr.slice(0, 500)}`));
     });
   });
@@ -183,18 +205,19 @@ export async function measureCliProcess(
     const node: number[] = [];
     const version: number[] = [];
     for (let round = 0; round < versionRuns; round += 1) {
-      node.push(await timeProcess(process.execPath, ["-e", "0"], sink));
-      version.push(await timeProcess(process.execPath, [BIN, "--version"], sink));
+      node.push((await timeProcess(process.execPath, ["-e", "0"], sink)).wallMs);
+      version.push((await timeProcess(process.execPath, [BIN, "--version"], sink)).wallMs);
     }
 
     const envelopes = benchNotifications(count);
     const input = join(directory, "notifications.ndjson");
     writeFileSync(input, `${envelopes.join("\n")}\n`);
     const output = join(directory, "verdicts.ndjson");
-    const classify = () => timeProcess(process.execPath, [BIN, "classify", input], output);
-    const classifyMs: number[] = [];
+    const classify = () =>
+      timeProcess(process.execPath, ["--import", NODE_CPU_REPORT, BIN, "classify", input], output);
+    const classifyTimes: ProcessTime[] = [];
     // Half the runs before Sisimai's and half after, so a slow stretch during its minute is not ours alone.
-    for (let run = 0; run < Math.ceil(classifyRuns / 2); run += 1) classifyMs.push(await classify());
+    for (let run = 0; run < Math.ceil(classifyRuns / 2); run += 1) classifyTimes.push(await classify());
     const outputText = readFileSync(output, "utf8");
     const recipients = outputText.split("\n").filter((line) => line !== "").length;
 
@@ -211,18 +234,29 @@ export async function measureCliProcess(
       const mbox = join(directory, "notifications.mbox");
       writeFileSync(mbox, asMbox(envelopes));
       const sisimaiOutput = join(directory, "sisimai.json");
-      const ms = await timeProcess(
+      const time = await timeProcess(
         "perl",
-        ["-MSisimai", "-e", "print Sisimai->dump($ARGV[0])", mbox],
+        ["-MSisimai", "-e", `print Sisimai->dump($ARGV[0]); ${PERL_CPU_REPORT}`, mbox],
         sisimaiOutput,
       );
       const records = (JSON.parse(readFileSync(sisimaiOutput, "utf8")) as unknown[]).length;
-      sisimai = { measured: true, version: installed, ms: round(ms, 0), records, ratio: 0 };
+      sisimai = {
+        measured: true,
+        version: installed,
+        ms: round(time.wallMs, 0),
+        cpuMs: round(time.cpuMs ?? Number.NaN, 0),
+        records,
+        ratio: 0,
+        cpuRatio: 0,
+      };
     }
-    for (let run = classifyMs.length; run < classifyRuns; run += 1) classifyMs.push(await classify());
+    for (let run = classifyTimes.length; run < classifyRuns; run += 1) classifyTimes.push(await classify());
 
-    const ms = median(classifyMs);
-    if (sisimai.measured) sisimai = { ...sisimai, ratio: round(sisimai.ms / ms, 1) };
+    const ms = median(classifyTimes.map((time) => time.wallMs));
+    const cpuMs = median(classifyTimes.map((time) => time.cpuMs ?? Number.NaN));
+    if (sisimai.measured) {
+      sisimai = { ...sisimai, ratio: round(sisimai.ms / ms, 1), cpuRatio: round(sisimai.cpuMs / cpuMs, 1) };
+    }
     return {
       versionRatio: round(pairedRatio(version, node), 2),
       versionMs: round(median(version), 1),
@@ -232,6 +266,7 @@ export async function measureCliProcess(
       recipients,
       classifyRuns,
       classifyMs: round(ms, 0),
+      classifyCpuMs: round(cpuMs, 0),
       recipientsPerSecond: Math.round(recipients / (ms / 1000)),
       inputBytes: Buffer.byteLength(envelopes.join("\n")) + 1,
       outputBytes: Buffer.byteLength(outputText),

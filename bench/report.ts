@@ -368,7 +368,7 @@ function summary(result: BenchResult, verdicts: Verdicts): string {
     [
       "classify_whole_process_ratio_vs_sisimai",
       cli.sisimai.measured
-        ? `**${fixed(cli.sisimai.ratio, 1)}** (Sisimai ${cli.sisimai.version}: ${formatNumber(cli.sisimai.ms)} ms)`
+        ? `**${fixed(cli.sisimai.ratio, 1)}** (Sisimai ${cli.sisimai.version}: ${formatNumber(cli.sisimai.ms)} ms; ${formatNumber(cli.sisimai.cpuRatio)} in CPU time)`
         : "not measured",
       `≥ ${GOALS.classifyWholeProcessRatioVsSisimai}`,
       verdicts.classify_whole_process_ratio_vs_sisimai === undefined
@@ -962,7 +962,9 @@ function cliProcessSection(result: BenchResult): string {
     ? `Sisimai ${cli.sisimai.version} (Debian's \`libsisimai-perl\`) read the same notifications once, as the mbox an SNS
 e-mail subscription would fill (each SNS envelope the body of one message), and dumped its ${formatNumber(cli.sisimai.records)} records as
 JSON (\`perl -MSisimai -e 'print Sisimai->dump($ARGV[0])'\`), in ${formatNumber(cli.sisimai.ms)} ms. Its rate over ours: **${fixed(cli.sisimai.ratio, 1)}**
-(Sisimai's time over our median; half our runs before its run and half after).`
+(Sisimai's time over our median; half our runs before its run and half after). Each process also
+reported its own CPU time (user and system), which a busy machine disturbs less: ${formatNumber(cli.sisimai.cpuMs)} ms for Sisimai
+and ${formatNumber(cli.classifyCpuMs)} ms for ours (median), a ratio of ${formatNumber(cli.sisimai.cpuRatio)}.`
     : `Sisimai was not measured: ${cli.sisimai.why}.`;
   return `### \`cli_version_ratio_vs_node\`, \`classify_whole_process_recipients_per_second\`, \`classify_whole_process_ratio_vs_sisimai\` (bench/cli-process.ts)
 Whole processes of the package's bin (\`cli/bounce-guard.js\`, which runs the compiled command line in
