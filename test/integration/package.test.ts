@@ -195,8 +195,18 @@ describe("the installed package", () => {
 
     const version = await run(bin, ["--version"], { cwd: app });
     const classified = await run(bin, ["classify", fixture], { cwd: app });
+    // Installed without the optional emulators: the local store says what to install.
+    const local = await run(bin, ["status", "jane@example.com"], { cwd: app }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
 
     expect(version.stdout.trim()).toBe(MANIFEST.version);
     expect(JSON.parse(classified.stdout)).toMatchObject({ address: "jane@example.com", class: "hard" });
+    expect(local).toMatchObject({
+      code: 70,
+      stderr: expect.stringContaining(
+        "the local mode needs dynalite, an optional dependency of bounce-guard",
+      ),
+    });
   });
 });
