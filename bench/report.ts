@@ -6,6 +6,7 @@ import { DEFAULT_RETRY_WINDOW } from "../functions/core/retry-window.ts";
 import { IDLE_INSPECTIONS_BEFORE_SLEEP } from "../lib/retry-window.ts";
 import { BUNDLES, type BundleFigures } from "./bundles.ts";
 import type { ClassifySpeed, LongDiagnosticSpeed } from "./classify-speed.ts";
+import type { CliProcessFigures } from "./cli-process.ts";
 import type { CostBreakdown, CostInputs, PRICES_USD } from "./cost-model.ts";
 import type { DynamoDbUsage } from "./dynamodb-usage.ts";
 import type { WindowScenario, WindowTransitions } from "./retry-windows.ts";
@@ -29,6 +30,11 @@ export interface BenchResult {
   readonly classify_long_diagnostic_ratio_256kb_vs_1kb: number;
   readonly classify_2mb_diagnostic_record_ms: number;
   readonly classify_long_diagnostic_details: LongDiagnosticSpeed;
+  readonly cli_version_ratio_vs_node: number;
+  readonly classify_whole_process_recipients_per_second: number;
+  /** Null when Sisimai was not measured (not installed, or --no-sisimai). */
+  readonly classify_whole_process_ratio_vs_sisimai: number | null;
+  readonly cli_process_details: CliProcessFigures;
   readonly dynamodb_requests_per_recipient_event: number;
   readonly dynamodb_requests_breakdown: Readonly<Record<string, number>>;
   readonly intake_reads: number;
@@ -131,6 +137,8 @@ export const GOALS = {
   longDiagnosticRatio: 1.5,
   /** "Well under a second" for a whole record with a 2 MB diagnostic. */
   longRecordMs: 100,
+  cliVersionRatio: 4,
+  classifyWholeProcessRatioVsSisimai: 100,
   requestsPerRecipientEvent: 1.0,
   intakeReads: 0,
   presendRequestsPer100Addresses: 1,
@@ -157,6 +165,9 @@ export interface Verdicts {
   readonly classify_ratio_vs_json_parse: Verdict;
   readonly classify_long_diagnostic_ratio_256kb_vs_1kb: Verdict;
   readonly classify_2mb_diagnostic_record_ms: Verdict;
+  readonly cli_version_ratio_vs_node: Verdict;
+  /** Undefined when Sisimai was not measured. */
+  readonly classify_whole_process_ratio_vs_sisimai: Verdict | undefined;
   readonly dynamodb_requests_per_recipient_event: Verdict;
   readonly intake_reads: Verdict;
   readonly presend_requests_per_100_addresses: Verdict;
@@ -181,6 +192,11 @@ export function goalVerdicts(result: BenchResult): Verdicts {
       GOALS.longDiagnosticRatio,
     ),
     classify_2mb_diagnostic_record_ms: atMost(result.classify_2mb_diagnostic_record_ms, GOALS.longRecordMs),
+    cli_version_ratio_vs_node: atMost(result.cli_version_ratio_vs_node, GOALS.cliVersionRatio),
+    classify_whole_process_ratio_vs_sisimai:
+      result.classify_whole_process_ratio_vs_sisimai === null
+        ? undefined
+        : atLeast(result.classify_whole_process_ratio_vs_sisimai, GOALS.classifyWholeProcessRatioVsSisimai),
     dynamodb_requests_per_recipient_event:
       result.intake_reads === GOALS.intakeReads
         ? atMost(result.dynamodb_requests_per_recipient_event, GOALS.requestsPerRecipientEvent)
@@ -336,6 +352,7 @@ function summary(result: BenchResult, verdicts: Verdicts): string {
   const [largestLabel, largestUsd] = costParts.reduce((a, b) => (b[1] > a[1] ? b : a));
   const windowCosts = windows.cost_per_million_windows_usd;
   const threshold = result.policy.soft_bounce_threshold;
+  const cli = result.cli_process_details;
   const rows: [string, string, string, string][] = [
     [
       "classify_ratio_vs_json_parse",
@@ -360,6 +377,30 @@ function summary(result: BenchResult, verdicts: Verdicts): string {
       `**${fixed(result.classify_2mb_diagnostic_record_ms, 1)}** ms (\`JSON.parse\` alone ${fixed(result.classify_long_diagnostic_details.median2MbJsonParseMs, 1)} ms)`,
       `≤ ${formatNumber(GOALS.longRecordMs)} ms`,
       cell(verdicts.classify_2mb_diagnostic_record_ms),
+    ],
+    [
+      "cli_version_ratio_vs_node",
+      `**${fixed(result.cli_version_ratio_vs_node, 2)}** (${formatNumber(cli.versionMs)} ms against ${formatNumber(cli.nodeMs)} ms)`,
+      `≤ ${GOALS.cliVersionRatio}`,
+      cell(verdicts.cli_version_ratio_vs_node),
+    ],
+    [
+      "classify_whole_process_recipients_per_second",
+      `**${formatNumber(result.classify_whole_process_recipients_per_second)}** (${formatNumber(cli.notifications)} notifications in ${formatNumber(cli.classifyMs)} ms, start-up and output included)`,
+      "for information",
+      "",
+    ],
+    [
+      "classify_whole_process_ratio_vs_sisimai",
+      cli.sisimai.measured
+        ? `**${fixed(cli.sisimai.ratio, 1)}** (Sisimai ${cli.sisimai.version}: ${formatNumber(cli.sisimai.ms)} ms; ${formatNumber(cli.sisimai.cpuRatio)} in CPU time)`
+        : "not measured",
+      `≥ ${GOALS.classifyWholeProcessRatioVsSisimai}`,
+      verdicts.classify_whole_process_ratio_vs_sisimai === undefined
+        ? cli.sisimai.measured
+          ? ""
+          : cli.sisimai.why
+        : cell(verdicts.classify_whole_process_ratio_vs_sisimai),
     ],
     [
       "dynamodb_requests_per_recipient_event",
@@ -744,7 +785,13 @@ the DynamoDB tasks run against dynalite and the EventBridge task publishes local
 feeds it through the local SQS, as in the stack. The waits are shortened: hours become seconds, in
 the proportions of the defaults, the soft-bounce threshold is 3, and a failing task is retried after
 10 ms. Each address gets a first soft bounce, which opens its window, and a simulated sender answers
-every RetryDue event. A transition is counted for every state entered and every retry of a state
+every RetryDue event half a retry interval later. Everything runs on a controlled clock
+(cli/local/virtual-clock.ts): \`$$.State.EnteredTime\`, the notifications' times and the classifier's
+"now" read it, each Wait state sleeps on it (run as a local task until the instant the Wait names), and
+it moves to the next instant only when every execution and every sender's answer has finished or waits.
+So the counts depend only on the scenarios: before the clock, a run on a loaded machine gave
+\`state_transitions_per_window\` 8 and \`state_transitions_per_retry\` −4 (answers landing after the
+next poll); \`bench-retry-windows.test.ts\` slows every DynamoDB request by 400 ms and gets the same counts. A transition is counted for every state entered and every retry of a state
 (the \`StateEntered\` and \`StateRetried\` events of the execution), which is what Step Functions bills;
 this run had ${formatNumber(taskRetries)} task ${taskRetries === 1 ? "retry" : "retries"} among them.
 
@@ -952,6 +999,29 @@ as a regression test.
 `;
 }
 
+function cliProcessSection(result: BenchResult): string {
+  const cli = result.cli_process_details;
+  const sisimai = cli.sisimai.measured
+    ? `Sisimai ${cli.sisimai.version} (Debian's \`libsisimai-perl\`) read the same notifications once, as the mbox an SNS
+e-mail subscription would fill (each SNS envelope the body of one message), and dumped its ${formatNumber(cli.sisimai.records)} records as
+JSON (\`perl -MSisimai -e 'print Sisimai->dump($ARGV[0])'\`), in ${formatNumber(cli.sisimai.ms)} ms. Its rate over ours: **${fixed(cli.sisimai.ratio, 1)}**
+(Sisimai's time over our median; half our runs before its run and half after). Each process also
+reported its own CPU time (user and system), which a busy machine disturbs less: ${formatNumber(cli.sisimai.cpuMs)} ms for Sisimai
+and ${formatNumber(cli.classifyCpuMs)} ms for ours (median), a ratio of ${formatNumber(cli.sisimai.cpuRatio)}.`
+    : `Sisimai was not measured: ${cli.sisimai.why}.`;
+  return `### \`cli_version_ratio_vs_node\`, \`classify_whole_process_recipients_per_second\`, \`classify_whole_process_ratio_vs_sisimai\` (bench/cli-process.ts)
+Whole processes of the package's bin (\`cli/bounce-guard.js\`, which runs the compiled command line in
+\`dist/\`), wall time from spawn to exit. \`--version\` and \`node -e 0\` ran in ${formatNumber(cli.versionRuns)} interleaved rounds: medians
+${formatNumber(cli.versionMs)} ms and ${formatNumber(cli.nodeMs)} ms, the median of the per-round ratios **${fixed(result.cli_version_ratio_vs_node, 2)}**.
+
+\`bounce-guard classify FILE\` read ${formatNumber(cli.notifications)} notifications (${formatNumber(cli.inputBytes)} bytes of NDJSON, SNS envelopes): every bounce
+case of \`test/fixtures/bounces/cases.json\` with a diagnostic in the three labellings the classification
+corpus is scored in (Undetermined, Permanent/General, Transient/General), repeated with fresh recipients
+and ids. It printed ${formatNumber(cli.recipients)} verdicts (${formatNumber(cli.outputBytes)} bytes) to a file; the median of ${formatNumber(cli.classifyRuns)} runs took
+${formatNumber(cli.classifyMs)} ms, **${formatNumber(result.classify_whole_process_recipients_per_second)}** recipients a second with start-up and output. ${sisimai}
+`;
+}
+
 const TESTS_SECTION = `### Tests
 - \`npx vitest run test/integration/chaos.test.ts\` replays about 2,000 notifications (17–18 s here when
   it was last timed, 18–28 s before the poller and the feed skipped the SDK). The test also holds the same-instant case and a
@@ -977,6 +1047,7 @@ export function renderBenchmarks(result: BenchResult, context: ReportContext): s
     summary(result, verdicts),
     "## Method, figure by figure\n",
     classifySection(result),
+    cliProcessSection(result),
     dynamoDbSection(result),
     bundlesSection(result),
     windowsSection(result, verdicts),

@@ -1,14 +1,19 @@
 // State transitions per retry window, counted on executions of the synthesized state machine
-// (the `npm start` window scenarios, waits shortened), and what they cost per million windows.
+// (the `npm start` window scenarios, waits shortened) on a controlled clock, and what they cost per
+// million windows. On the clock the counts depend only on the scenarios, never on the machine's load.
 import { runWindowDemo, type WindowRun } from "../cli/demo-windows.ts";
 import { startLocalDynamoDb } from "../cli/local/dynamodb.ts";
 import { synthesizeStack } from "../cli/local/retry-window.ts";
 import { startLocalQueues } from "../cli/local/sqs.ts";
+import { VirtualClock } from "../cli/local/virtual-clock.ts";
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
 import { DEFAULT_RETRY_WINDOW } from "../functions/core/retry-window.ts";
 import { IDLE_INSPECTIONS_BEFORE_SLEEP } from "../lib/retry-window.ts";
 import { isEntryPoint, spawnUnderTsx } from "../test/support/tsx-child.ts";
 import { PRICES_USD } from "./cost-model.ts";
+
+/** Where the controlled clock starts: any instant gives the same counts. */
+const CLOCK_START = new Date("2025-06-01T00:00:00.000Z");
 
 export interface WindowScenario {
   readonly transitions: number;
@@ -69,7 +74,7 @@ export async function measureWindowTransitions(writeUnitsPerWindowWrite: number)
   ]);
   let runs: readonly WindowRun[];
   try {
-    runs = (await runWindowDemo(dynamo, queues, template)).windows;
+    runs = (await runWindowDemo(dynamo, queues, template, { clock: new VirtualClock(CLOCK_START) })).windows;
   } finally {
     await queues.close();
     await dynamo.close();
@@ -94,6 +99,12 @@ export async function measureWindowTransitions(writeUnitsPerWindowWrite: number)
   const idlePolls = count(runOut.states, "Decide") - 1;
   const perIdlePoll = idlePollLength(runOut.states);
   const perWindowRunOut = runOut.transitions - perRetry * runOut.retryDue - perIdlePoll * idlePolls;
+  const derived = { perRetry, perWindowClosedByEvent, perIdlePoll, perWindowRunOut };
+  if (!Object.values(derived).every((value) => Number.isInteger(value) && value > 0)) {
+    throw new Error(
+      `the window runs do not decompose into retries, polls and ends: ${JSON.stringify(derived)} from ${JSON.stringify(runs)}`,
+    );
+  }
 
   const interval = DEFAULT_POLICY.retryIntervalSeconds;
   const { pollSeconds, retryWindowSeconds } = DEFAULT_RETRY_WINDOW;

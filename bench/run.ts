@@ -17,9 +17,17 @@ import {
   measureLongDiagnostics,
   withAddressInDiagnostics,
 } from "./classify-speed.ts";
+import { CLASSIFY_NOTIFICATIONS, measureCliProcess } from "./cli-process.ts";
 import { costPerMillionNotifications, FLOOR_USD, PRICES_DATE, PRICES_USD } from "./cost-model.ts";
 import { measureDynamoDbUsage } from "./dynamodb-usage.ts";
-import { type BenchResult, type GitState, goalVerdicts, renderBenchmarks, type Verdict } from "./report.ts";
+import {
+  type BenchResult,
+  type GitState,
+  GOALS,
+  goalVerdicts,
+  renderBenchmarks,
+  type Verdict,
+} from "./report.ts";
 import { measureWindowTransitionsApart } from "./retry-windows.ts";
 
 /** The chaos replay's size: the issue's 100,000 notifications; `--chaos-notifications N` runs another. */
@@ -58,6 +66,8 @@ const { values: flags } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
     "chaos-notifications": { type: "string" },
+    /** `--no-sisimai` skips Sisimai's minute-long run even when it is installed. */
+    sisimai: { type: "boolean", default: true },
     /** `--no-write` leaves BENCHMARKS.md as it is. */
     write: { type: "boolean", default: true },
   },
@@ -86,6 +96,13 @@ async function main(): Promise<void> {
   const classify = measureClassifySpeed(classifyRecords);
   const classifyQuoting = measureClassifySpeed(withAddressInDiagnostics(classifyRecords));
   const longDiagnostics = measureLongDiagnostics();
+  progress(`  done in ${seconds(phase)} s`);
+
+  progress(
+    `the command line as a process: --version next to node -e 0, classify over ${CLASSIFY_NOTIFICATIONS} notifications next to Sisimai…`,
+  );
+  phase = performance.now();
+  const cli = await measureCliProcess({ sisimai: flags.sisimai });
   progress(`  done in ${seconds(phase)} s`);
 
   progress(`DynamoDB usage over a replay of ${REPLAY_NOTIFICATIONS} notifications…`);
@@ -164,6 +181,10 @@ async function main(): Promise<void> {
     classify_long_diagnostic_ratio_256kb_vs_1kb: longDiagnostics.ratio256KbVs1Kb,
     classify_2mb_diagnostic_record_ms: longDiagnostics.median2MbRecordMs,
     classify_long_diagnostic_details: longDiagnostics,
+    cli_version_ratio_vs_node: cli.versionRatio,
+    classify_whole_process_recipients_per_second: cli.recipientsPerSecond,
+    classify_whole_process_ratio_vs_sisimai: cli.sisimai.measured ? cli.sisimai.ratio : null,
+    cli_process_details: cli,
     dynamodb_requests_per_recipient_event: usage.requestsPerRecipientEvent,
     dynamodb_requests_breakdown: usage.breakdown,
     intake_reads: usage.intakeReads,
@@ -308,6 +329,8 @@ function printSummary(result: BenchResult): void {
     `classify_ratio_vs_json_parse          ${result.classify_ratio_vs_json_parse}  (goal ≤ 2.0: ${goal(verdicts.classify_ratio_vs_json_parse)})`,
     `classify_recipients_per_second        ${result.classify_recipients_per_second}`,
     `classify_long_diagnostic_ratio        ${result.classify_long_diagnostic_ratio_256kb_vs_1kb} (256 KB against 1 KB; goal ≤ 1.5: ${goal(verdicts.classify_long_diagnostic_ratio_256kb_vs_1kb)}); a record with a 2 MB diagnostic ${result.classify_2mb_diagnostic_record_ms} ms (goal ≤ 100: ${goal(verdicts.classify_2mb_diagnostic_record_ms)})`,
+    `cli_version_ratio_vs_node             ${result.cli_version_ratio_vs_node}  (goal ≤ ${GOALS.cliVersionRatio}: ${goal(verdicts.cli_version_ratio_vs_node)})`,
+    `classify_whole_process_recipients_per_second ${result.classify_whole_process_recipients_per_second}; vs Sisimai ${result.classify_whole_process_ratio_vs_sisimai ?? `not measured (${result.cli_process_details.sisimai.measured ? "" : result.cli_process_details.sisimai.why})`}  (goal ≥ ${GOALS.classifyWholeProcessRatioVsSisimai}: ${verdicts.classify_whole_process_ratio_vs_sisimai === undefined ? "not measured" : goal(verdicts.classify_whole_process_ratio_vs_sisimai)})`,
     `dynamodb_requests_per_recipient_event ${result.dynamodb_requests_per_recipient_event}  (goal 1.0: ${goal(verdicts.dynamodb_requests_per_recipient_event)}) ${JSON.stringify(result.dynamodb_requests_breakdown)}`,
     `intake_reads                          ${result.intake_reads}  (goal 0: ${goal(verdicts.intake_reads)})`,
     `write units per recipient event       ${usage.write_units_per_recipient_event} (replay), ${usage.steady_state.writeUnitsPerEvent} (steady state, full history)`,

@@ -71,13 +71,13 @@ export function borrowClient<Kind extends keyof AwsClients>(
   };
 }
 
-/** The CfnOutput keys of lib/bounce-guard-stack.ts that the command line reads. */
-/** The outputs the command line reads, named as the stack names them. */
+/** The outputs the command line reads, named as the stack (lib/bounce-guard-stack.ts) names them. */
 export const STACK_OUTPUT_KEYS = {
   tableName: STACK_OUTPUTS.tableName,
   queueUrl: STACK_OUTPUTS.queueUrl,
   deadLetterQueueUrl: STACK_OUTPUTS.deadLetterQueueUrl,
   addressKeySecretArn: STACK_OUTPUTS.addressKeySecretArn,
+  policy: STACK_OUTPUTS.policy,
 } as const;
 
 export type StackOutputs = Partial<Record<keyof typeof STACK_OUTPUT_KEYS, string>>;

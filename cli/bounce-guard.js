@@ -1,7 +1,3 @@
 #!/usr/bin/env node
-// Entry point of the bounce-guard command: runs the TypeScript sources through tsx's loader.
-import { register } from "tsx/esm/api";
-
-register();
-const { runCli } = await import("./run.ts");
-await runCli();
+// The package's bin: the compiled command line in dist/ (`npm run build`; `npm ci` runs it).
+import "../dist/cli/entry.js";

@@ -34,7 +34,8 @@ export class UsageError extends Error {
  * folder the demo will not reset, a stack without the output needed): one line, exit code 1.
  */
 export class CommandFailure extends Error {
-  override readonly name = "CommandFailure";
+  // A string, so that a kind of failure (see MissingOptionalDependency) can name itself.
+  override readonly name: string = "CommandFailure";
 }
 
 /** The parsed options of one invocation; each command reads the ones it declared. */

@@ -1,16 +1,16 @@
 // What the commands share beyond cli/command.ts: reading input files, the stack's outputs and the store.
+// The AWS SDK and the store are imported when a command opens the store, so commands that never do
+// (classify) start without them.
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { loadAddressKeys } from "../functions/adapters/address-key-secret.ts";
-import { DynamoDbSuppressionStore } from "../functions/adapters/dynamodb-store.ts";
 import { type AddressKeys, hmacKeys, PLAIN_KEYS } from "../functions/core/address-key.ts";
-import { DEFAULT_POLICY } from "../functions/core/policy.ts";
-import { type AwsClients, borrowClient, readStackOutputs, type StackOutputs } from "./aws.ts";
+import type { PolicyConfig } from "../functions/core/policy.ts";
+import type { AwsClients, StackOutputs } from "./aws.ts";
 import { CommandFailure, type CommandOptions, type Io, stringOption, UsageError } from "./command.ts";
-import { type InputItem, type InputProblem, splitInput } from "./input.ts";
-import { type LocalDynamoDb, startLocalDynamoDb } from "./local/dynamodb.ts";
+import { type InputEntry, type InputItem, type InputProblem, inputEntries } from "./input.ts";
+import type { LocalDynamoDb } from "./local/dynamodb.ts";
 import { claimStore, folderContents } from "./local/store-folder.ts";
 import { lockStore } from "./local/store-lock.ts";
+import { type EnvironmentPolicy, environmentPolicy, localStorePolicy, stackPolicy } from "./store-policy.ts";
 
 export {
   booleanOption,
@@ -32,16 +32,9 @@ export async function readItems(
 ): Promise<{ items: InputItem[]; problems: InputProblem[] }> {
   const items: InputItem[] = [];
   const problems: InputProblem[] = [];
-  const sources =
-    files.length === 0 ? [{ name: "stdin", text: await io.readStdin() }] : files.map(readFileOrProblem);
-  for (const source of sources) {
-    if ("problem" in source) {
-      problems.push(source.problem);
-      continue;
-    }
-    const read = splitInput(source.text, source.name);
-    items.push(...read.items);
-    problems.push(...read.problems);
+  for await (const entry of readInputEntries(files, io)) {
+    if (entry.item !== undefined) items.push(entry.item);
+    else problems.push(entry.problem);
   }
   return { items, problems };
 }
@@ -58,6 +51,19 @@ const READ_PROBLEMS: Readonly<Record<string, string>> = {
   EACCES: "permission denied",
   EPERM: "permission denied",
 };
+
+/** The items and problems of the files (stdin without files) one at a time, one file read at a time. */
+export async function* readInputEntries(files: readonly string[], io: Io): AsyncGenerator<InputEntry> {
+  if (files.length === 0) {
+    yield* inputEntries(await io.readStdin(), "stdin");
+    return;
+  }
+  for (const file of files) {
+    const source = readFileOrProblem(file);
+    if ("problem" in source) yield { problem: source.problem };
+    else yield* inputEntries(source.text, source.name);
+  }
+}
 
 export function readFileOrProblem(name: string): { name: string; text: string } | { problem: InputProblem } {
   try {
@@ -77,6 +83,7 @@ export async function stackOutputsOf(
 ): Promise<StackOutputs | undefined> {
   const stack = stringOption(options, "stack");
   if (stack === undefined) return undefined;
+  const { borrowClient, readStackOutputs } = await import("./aws.ts");
   const { client, release } = borrowClient(aws, "cloudFormation", stringOption(options, "region"));
   try {
     const lookup = await readStackOutputs(client, stack);
@@ -101,37 +108,60 @@ async function addressKeysOf(
   const secret = stringOption(options, "address-key-secret") ?? stackSecretArn;
   if (secret === undefined) return PLAIN_KEYS;
   const region = stringOption(options, "region");
+  const [{ loadAddressKeys }, { SecretsManagerClient }] = await Promise.all([
+    import("../functions/adapters/address-key-secret.ts"),
+    import("@aws-sdk/client-secrets-manager"),
+  ]);
   return loadAddressKeys(secret, new SecretsManagerClient(region !== undefined ? { region } : {}));
 }
 
 /**
  * The local store by default, or the deployed table named by --table or by the outputs of
- * --stack (in --region).
+ * --stack (in --region), with the policy its answers are assessed with (cli/store-policy.ts): the
+ * stack's Policy output, the functions' environment variables with --table alone (the defaults, with
+ * a notice on stderr, when none is set), or the local store's record.
  */
 export async function openStore(options: CommandOptions, io: Io) {
   const aws = io.aws;
+  const stackName = stringOption(options, "stack");
   const stack = await stackOutputsOf(options, aws);
   const keys = await addressKeysOf(options, stack?.addressKeySecretArn);
   let table = stringOption(options, "table");
+  const { DynamoDbSuppressionStore } = await import("../functions/adapters/dynamodb-store.ts");
   if (stack !== undefined) {
     if (table !== undefined) throw new UsageError("give --table or --stack, not both");
     table = stack.tableName;
     if (table === undefined) {
-      throw new UsageError(`stack "${stringOption(options, "stack")}" has no TableName output`);
+      throw new UsageError(`stack "${stackName}" has no TableName output`);
     }
   }
   if (table !== undefined) {
+    const policy =
+      stack !== undefined
+        ? policyOfStack(stack, stackName ?? "", io)
+        : policyOfEnvironment("--table without --stack", io);
+    const { borrowClient } = await import("./aws.ts");
     const { client, release } = borrowClient(aws, "dynamodb", stringOption(options, "region"));
     return {
-      store: new DynamoDbSuppressionStore(client, table, DEFAULT_POLICY, keys),
+      store: new DynamoDbSuppressionStore(client, table, policy, keys),
+      policy,
       client,
       tableName: table,
       close: async () => release(),
     };
   }
   const dynamo = await openLocalDynamoDb(options, io);
+  let policy: PolicyConfig;
+  try {
+    // Read (or recorded, on first use) while the store is held, so no other command changes it meanwhile.
+    policy = localStorePolicy(options.data);
+  } catch (error) {
+    await dynamo.close();
+    throw error;
+  }
   return {
-    store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, DEFAULT_POLICY, keys),
+    store: new DynamoDbSuppressionStore(dynamo.client, dynamo.tableName, policy, keys),
+    policy,
     client: dynamo.client,
     tableName: dynamo.tableName,
     close: dynamo.close,
@@ -150,6 +180,7 @@ export async function openLocalDynamoDb(options: CommandOptions, io: Io): Promis
   const lock = await lockStore(options.data, options.command, io);
   try {
     if (options.writes === true) claimStore(options.data);
+    const { startLocalDynamoDb } = await import("./local/dynamodb.ts");
     const dynamo = await startLocalDynamoDb({ path: options.data });
     return {
       ...dynamo,
@@ -165,4 +196,27 @@ export async function openLocalDynamoDb(options: CommandOptions, io: Io): Promis
     lock.release();
     throw error;
   }
+}
+
+function policyOfStack(stack: StackOutputs, stackName: string, io: Io): PolicyConfig {
+  if (stack.policy === undefined) {
+    return policyOfEnvironment(`stack "${stackName}" has no Policy output`, io);
+  }
+  try {
+    return stackPolicy(stack.policy, stackName);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The deployed functions' policy variables as the operator set them (io.env), else the defaults with a note. */
+function policyOfEnvironment(why: string, io: Io): PolicyConfig {
+  let read: EnvironmentPolicy;
+  try {
+    read = environmentPolicy(io.env ?? {}, why);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!read.fromEnvironment) io.stderr(`note: ${read.notice}\n`);
+  return read.policy;
 }

@@ -16,34 +16,61 @@ export interface ReadInput {
   readonly problems: InputProblem[];
 }
 
+/** One thing read from an input: an item, or a problem naming where the input was bad. */
+export type InputEntry =
+  | { readonly item: InputItem; readonly problem?: undefined }
+  | { readonly problem: InputProblem; readonly item?: undefined };
+
 /**
  * Split a text into input items. A text that is one JSON document gives that document (an array
  * gives its elements, an SQS event its records); otherwise every non-empty line must be one JSON
  * document (NDJSON), and a line that is not is reported with its number, never skipped silently.
  */
 export function splitInput(text: string, name: string): ReadInput {
+  const items: InputItem[] = [];
+  const problems: InputProblem[] = [];
+  for (const entry of inputEntries(text, name)) {
+    if (entry.item !== undefined) items.push(entry.item);
+    else problems.push(entry.problem);
+  }
+  return { items, problems };
+}
+
+/** The items and problems of `splitInput`, one at a time, so a long input is never held parsed whole. */
+export function* inputEntries(text: string, name: string): Generator<InputEntry> {
   const trimmed = text.trim();
   if (trimmed === "") {
-    return { items: [], problems: [{ origin: name, message: "input is empty" }] };
+    yield { problem: { origin: name, message: "input is empty" } };
+    return;
   }
+  let whole: unknown;
   try {
-    const whole: unknown = JSON.parse(trimmed);
-    return { items: expand(whole, name), problems: [] };
+    whole = JSON.parse(trimmed);
   } catch {
     // not one document: read it line by line
   }
-  const items: InputItem[] = [];
-  const problems: InputProblem[] = [];
-  text.split(/\r?\n/).forEach((line, index) => {
-    if (line.trim() === "") return;
-    const origin = `${name}:${index + 1}`;
+  if (whole !== undefined) {
+    for (const item of expand(whole, name)) yield { item };
+    return;
+  }
+  let lineNumber = 0;
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf("\n", start);
+    const end = newline === -1 ? text.length : newline;
+    const line = text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    start = end + 1;
+    lineNumber += 1;
+    if (line.trim() === "") continue;
+    const origin = `${name}:${lineNumber}`;
+    let value: unknown;
     try {
-      items.push(...expand(JSON.parse(line), origin));
+      value = JSON.parse(line);
     } catch (error) {
-      problems.push({ origin, message: `not valid JSON (${(error as Error).message})` });
+      yield { problem: { origin, message: `not valid JSON (${(error as Error).message})` } };
+      continue;
     }
-  });
-  return { items, problems };
+    for (const item of expand(value, origin)) yield { item };
+  }
 }
 
 function expand(value: unknown, origin: string): InputItem[] {

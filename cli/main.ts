@@ -1,6 +1,5 @@
 // bounce-guard: the command line for the local run and for people running Bounce Guard. Parsing,
 // help and usage errors come from commander; each command's module is loaded only when it runs.
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import {
   type CommandOptions,
@@ -11,18 +10,12 @@ import {
   UsageError,
 } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
+import { packageVersion } from "./version.ts";
 
 export { EXIT, type Io } from "./command.ts";
 
 const PROGRAM = "bounce-guard";
 const HELP_WIDTH = 100;
-
-export function version(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return manifest.version;
-}
 
 const EXIT_CODES_LINE = "Exit codes: 0 ok, 1 a finding or a failure (said on stderr), 2 a usage error.";
 
@@ -80,7 +73,7 @@ function usageLine(command: string | undefined, message: string): string {
 function buildProgram(io: Io, choose: (chosen: Chosen) => void, failed: (command?: string) => void) {
   const program = new Command(PROGRAM)
     .description("Bounce Guard: SES bounce and complaint feedback to a suppression list, and a look at it.")
-    .version(version(), "-V, --version", "print the version")
+    .version(packageVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "this help")
     .helpCommand("help [COMMAND]", "a command's options and examples")
     .exitOverride()

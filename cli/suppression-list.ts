@@ -6,7 +6,7 @@ import {
   type Assessment,
   assess,
   type Counter,
-  DEFAULT_POLICY,
+  type PolicyConfig,
   type SuppressedBy,
 } from "../functions/core/policy.ts";
 import { type CommandOptions, stringOption, UsageError } from "./command.ts";
@@ -93,6 +93,7 @@ export function matchesFilter(listed: ListedAddress, filter: ListFilter): boolea
  */
 export async function* listedPages(
   store: Pick<DynamoDbSuppressionStore, "scan">,
+  policy: PolicyConfig,
   filter: ListFilter,
   now: Date,
   onScanned: (count: number) => void = () => {},
@@ -100,7 +101,7 @@ export async function* listedPages(
   for await (const page of store.scan()) {
     onScanned(page.length);
     yield page
-      .map((state) => listedAddressOf(state, assess(state, DEFAULT_POLICY, now)))
+      .map((state) => listedAddressOf(state, assess(state, policy, now)))
       .filter((listed) => matchesFilter(listed, filter));
   }
 }

@@ -13,6 +13,7 @@ import {
   type MailboxParser,
   type ValidationCheck,
 } from "./core/address-checks.ts";
+import { METRIC_NAMES } from "./core/contract.ts";
 import { type AddressState, assess, type PolicyConfig } from "./core/policy.ts";
 import { answerFor, type CheckError, type PresendAnswer, parseCheckRequest } from "./core/presend.ts";
 
@@ -124,7 +125,7 @@ async function presendCheck(): Promise<ReturnType<typeof createPresendCheck>> {
     logger: createLogger({ logAddresses: environment.logAddresses }),
     // The caller gets a structured answer, not a Lambda error, so the failure is counted here.
     onUnavailable: () =>
-      process.stdout.write(`${emfLine(environment.metricsNamespace, "PresendUnavailable", 1)}\n`),
+      process.stdout.write(`${emfLine(environment.metricsNamespace, METRIC_NAMES.presendUnavailable, 1)}\n`),
   });
 }
 

@@ -11,6 +11,7 @@ import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { METRIC_NAMES } from "../functions/core/contract.ts";
 
 export interface BounceGuardMonitoringProps {
   /** The classifier whose errors and duration are watched. */
@@ -72,6 +73,8 @@ export class BounceGuardMonitoring extends Construct {
   public readonly classifierErrorsAlarm: cloudwatch.IAlarm;
   public readonly presendCheckErrorsAlarm: cloudwatch.IAlarm;
   public readonly presendCheckDurationAlarm: cloudwatch.IAlarm;
+  /** Fires when the pre-send check could not read the table and answered `unavailable` (not a Lambda error). */
+  public readonly presendUnavailableAlarm: cloudwatch.IAlarm;
   /** Fires on one failed SES suppression-list put; only when `sesSuppressionListSync` is on. */
   public readonly sesSyncFailuresAlarm?: cloudwatch.IAlarm;
   public readonly retryWindowFailuresAlarm: cloudwatch.IAlarm;
@@ -186,6 +189,22 @@ export class BounceGuardMonitoring extends Construct {
         datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      // The check answers callers `unavailable` instead of failing, so its Errors alarm never sees this.
+      presendUnavailable: new cloudwatch.Alarm(this, "PresendUnavailableAlarm", {
+        alarmDescription:
+          "The pre-send check could not read the suppression table and answered 'unavailable': its callers got no verdict (the function did not fail, so its Errors alarm stays quiet). Check its logs for the DynamoDB error (AccessDenied, KMS, throttling).",
+        metric: new cloudwatch.Metric({
+          namespace: props.metricsNamespace,
+          metricName: METRIC_NAMES.presendUnavailable,
+          statistic: cloudwatch.Stats.SUM,
+          period: FIVE_MINUTES,
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // The check publishes the metric only when a read failed.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
     };
     // No label: a labelled metric would render the alarm as a metric-math alarm.
     const sesSyncFailures = new cloudwatch.Metric({
@@ -237,6 +256,7 @@ export class BounceGuardMonitoring extends Construct {
     this.classifierErrorsAlarm = alarms.classifierErrors;
     this.presendCheckErrorsAlarm = alarms.presendCheckErrors;
     this.presendCheckDurationAlarm = alarms.presendCheckDuration;
+    this.presendUnavailableAlarm = alarms.presendUnavailable;
     this.sesSyncFailuresAlarm = sesSyncFailuresAlarm;
     this.retryWindowFailuresAlarm = retryWindowFailuresAlarm;
 

@@ -62,6 +62,10 @@ export class BounceGuardStack extends Stack {
       ],
       [STACK_OUTPUTS.alarmTopicArn]: [bounceGuard.alarmTopic.topicArn, "SNS topic the alarms publish to"],
       [STACK_OUTPUTS.dashboardName]: [bounceGuard.dashboard.dashboardName, "CloudWatch dashboard"],
+      [STACK_OUTPUTS.policy]: [
+        JSON.stringify(bounceGuard.policy),
+        "the suppression policy both functions run with (JSON): the CLI assesses with it under --stack",
+      ],
     };
     if (bounceGuard.addressKeySecret !== undefined) {
       outputs[STACK_OUTPUTS.addressKeySecretArn] = [

@@ -1,6 +1,5 @@
 // The reusable Bounce Guard construct: SES feedback → SNS → SQS → classifier Lambda → DynamoDB suppression table,
 // and the pre-send check Lambda that senders invoke to read that table before mailing.
-import { fileURLToPath } from "node:url";
 import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
@@ -21,12 +20,7 @@ import { type RetryWindowConfig, retryWindowConfig } from "../functions/core/ret
 import type { Reason, VerdictClass } from "../functions/core/types.ts";
 import { BounceGuardMonitoring } from "./bounce-guard-monitoring.ts";
 import { InvalidPropsError } from "./errors.ts";
-import {
-  classifierBundling,
-  type FunctionBundling,
-  nodejsBundlingOf,
-  presendCheckBundling,
-} from "./function-bundling.ts";
+import { type FunctionCode, functionCode, nodejsBundlingOf } from "./function-bundling.ts";
 import { IdentityNotifications, type IdentityNotificationType } from "./identity-notifications.ts";
 import { RetryWindowStateMachine } from "./retry-window.ts";
 
@@ -220,21 +214,15 @@ const ADDRESS_KEY_LENGTH = 64;
 const PUT_SUPPRESSED_DESTINATION = "ses:PutSuppressedDestination";
 const DELETE_SUPPRESSED_DESTINATION = "ses:DeleteSuppressedDestination";
 
-const CLASSIFIER_ENTRY = fileURLToPath(new URL("../functions/classifier.ts", import.meta.url));
-const PRESEND_CHECK_ENTRY = fileURLToPath(new URL("../functions/presend-check.ts", import.meta.url));
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const LOCK_FILE = fileURLToPath(new URL("../package-lock.json", import.meta.url));
-
 /** What differs between the construct's functions; everything else they share (see `newFunction`). */
 interface FunctionSettings {
-  readonly entry: string;
+  /** The handler's code: bundled from the sources, or the compiled package's bundle. */
+  readonly code: FunctionCode;
   readonly description: string;
   /** Says what the function's own role may do. */
   readonly roleDescription: string;
   readonly memorySize: number;
   readonly timeout: Duration;
-  /** esbuild options beyond the shared ones: what the configuration leaves out, aliases, loaders. */
-  readonly bundling: FunctionBundling;
 }
 
 /** Settings both functions get alike: the configuration they read at cold start, and their log retention. */
@@ -282,12 +270,15 @@ export class BounceGuard extends Construct {
   public readonly addressKeySecret?: secretsmanager.ISecret;
   /** The state machine that runs the retry windows. */
   public readonly retryWindow: RetryWindowStateMachine;
+  /** The suppression policy both functions run with: the props' settings over the defaults. */
+  public readonly policy: PolicyConfig;
 
   private readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: BounceGuardProps = {}) {
     super(scope, id);
     const policy = validatedPolicy(props);
+    this.policy = policy;
     const identities = validatedIdentities(props.identities ?? []);
     const metricsNamespace = validatedNamespace(props.metricsNamespace ?? "BounceGuard");
     const classifierTimeout = validatedTimeout(props.classifierTimeout ?? Duration.seconds(30));
@@ -449,13 +440,12 @@ export class BounceGuard extends Construct {
     const { fn: classifier, role: classifierRole } = this.newFunction(
       "Classifier",
       {
-        entry: CLASSIFIER_ENTRY,
+        code: functionCode("classifier", bundleFeatures),
         description: "Bounce Guard: classifies SES feedback per recipient and updates the suppression table",
         roleDescription:
           "Bounce Guard classifier: its log group, the feedback queue, the suppression table, starting retry windows",
         memorySize: classifierMemorySize,
         timeout: classifierTimeout,
-        bundling: classifierBundling(bundleFeatures),
       },
       {
         ...shared,
@@ -479,14 +469,13 @@ export class BounceGuard extends Construct {
     const { fn: presendCheck } = this.newFunction(
       "PresendCheck",
       {
-        entry: PRESEND_CHECK_ENTRY,
+        // The disposable-domain list as a sorted data file: a third of the cold start of mailchecker's Set.
+        code: functionCode("presend-check", bundleFeatures),
         description: "Bounce Guard: answers send, defer, suppress or invalid per address before mail is sent",
         roleDescription:
           "Bounce Guard pre-send check: its log group, read-only access to the suppression table",
         memorySize: PRESEND_CHECK_MEMORY_SIZE,
         timeout: PRESEND_CHECK_TIMEOUT,
-        // The disposable-domain list as a sorted data file: a third of the cold start of mailchecker's Set.
-        bundling: presendCheckBundling(PROJECT_ROOT, bundleFeatures),
       },
       shared,
     );
@@ -539,6 +528,7 @@ export class BounceGuard extends Construct {
       monitoring.classifierErrorsAlarm,
       monitoring.presendCheckErrorsAlarm,
       monitoring.presendCheckDurationAlarm,
+      monitoring.presendUnavailableAlarm,
       monitoring.retryWindowFailuresAlarm,
       ...(monitoring.sesSyncFailuresAlarm === undefined ? [] : [monitoring.sesSyncFailuresAlarm]),
     ];
@@ -732,7 +722,7 @@ export class BounceGuard extends Construct {
     id: string,
     settings: FunctionSettings,
     shared: SharedFunctionSettings,
-  ): { fn: nodejs.NodejsFunction; role: iam.IRole } {
+  ): { fn: lambda.Function; role: iam.IRole } {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: shared.logRetention });
     // An own role instead of the default one with the AWS managed AWSLambdaBasicExecutionRole policy, which
     // may write to any log group: this one writes to its own log group only.
@@ -747,12 +737,8 @@ export class BounceGuard extends Construct {
         "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; every other statement of the function's policy names its log group, the table, or the queue, key and secret it uses",
       ],
     ]);
-    const fn = new nodejs.NodejsFunction(this, id, {
+    const common = {
       description: settings.description,
-      entry: settings.entry,
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memorySize,
@@ -761,8 +747,23 @@ export class BounceGuard extends Construct {
       role,
       tracing: lambda.Tracing.ACTIVE,
       environment: shared.environment,
-      bundling: nodejsBundlingOf(settings.bundling),
-    });
+    };
+    const { code } = settings;
+    const fn =
+      code.kind === "prebuilt"
+        ? new lambda.Function(this, id, {
+            ...common,
+            handler: "index.handler",
+            code: lambda.Code.fromAsset(code.directory),
+          })
+        : new nodejs.NodejsFunction(this, id, {
+            ...common,
+            entry: code.entry,
+            handler: "handler",
+            projectRoot: code.projectRoot,
+            depsLockFilePath: code.lockFile,
+            bundling: nodejsBundlingOf(code.bundling),
+          });
     return { fn, role };
   }
 

@@ -1,4 +1,9 @@
-// How each Lambda function is bundled for a configuration: the stack and the bench build alike.
+// How each Lambda function is bundled for a configuration: the stack, the package's build and the
+// bench build alike. Run from the sources, the stack bundles at synth; run from the compiled package,
+// it deploys the bundles the package's build made (scripts/build.ts) with the same options.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import type { BuildOptions } from "esbuild";
 import { BUNDLE_FLAGS } from "../functions/adapters/optional-adapters.ts";
@@ -98,5 +103,90 @@ export function esbuildOptionsOf(bundling: FunctionBundling): BuildOptions {
     define: { ...bundling.define },
     ...(bundling.alias !== undefined ? { alias: { ...bundling.alias } } : {}),
     ...(bundling.loader !== undefined ? { loader: { ...bundling.loader } } : {}),
+  };
+}
+
+export type FunctionName = "classifier" | "presend-check";
+
+/** The features a function's bundle can hold: the pre-send check never uses the SES list. */
+function featuresOf(name: FunctionName, features: BundleFeatures): BundleFeatures {
+  return name === "presend-check" ? { ...features, sesSuppressionList: false } : features;
+}
+
+/** The bundle a function gets for a configuration, by the features it holds: one per combination. */
+export function bundleName(name: FunctionName, features: BundleFeatures): string {
+  const held = featuresOf(name, features);
+  return [name, ...(held.keyedAddresses ? ["keyed"] : []), ...(held.sesSuppressionList ? ["ses"] : [])].join(
+    "-",
+  );
+}
+
+/** Every bundle the package ships: each function with each combination of the features it can hold. */
+export function everyBundle(): { readonly name: FunctionName; readonly features: BundleFeatures }[] {
+  const combinations = [false, true].flatMap((keyedAddresses) =>
+    [false, true].map((sesSuppressionList) => ({ keyedAddresses, sesSuppressionList })),
+  );
+  const bundles = (["classifier", "presend-check"] as const).flatMap((name) =>
+    combinations.map((features) => ({ name, features: featuresOf(name, features) })),
+  );
+  return bundles.filter(
+    (bundle, index) =>
+      bundles.findIndex(
+        (other) => bundleName(other.name, other.features) === bundleName(bundle.name, bundle.features),
+      ) === index,
+  );
+}
+
+/** The handler module of each function, under the project root. */
+export const FUNCTION_ENTRIES = {
+  classifier: "functions/classifier.ts",
+  "presend-check": "functions/presend-check.ts",
+} as const satisfies Record<FunctionName, string>;
+
+/** The esbuild options of a function's bundle; `projectRoot` is where the disposable-domain module is written. */
+export function bundlingOf(
+  name: FunctionName,
+  projectRoot: string,
+  features: BundleFeatures,
+): FunctionBundling {
+  return name === "classifier" ? classifierBundling(features) : presendCheckBundling(projectRoot, features);
+}
+
+/** Where a function's code comes from: bundled from the sources at synth, or a bundle the package's build made. */
+export type FunctionCode =
+  | { readonly kind: "prebuilt"; readonly directory: string }
+  | {
+      readonly kind: "sources";
+      readonly entry: string;
+      readonly projectRoot: string;
+      readonly lockFile: string;
+      readonly bundling: FunctionBundling;
+    };
+
+/** The compiled package keeps its bundles in dist/bundles, beside dist/lib where this module then is. */
+const COMPILED = import.meta.url.endsWith(".js");
+
+/**
+ * A function's code for a configuration. Compiled, the package deploys the bundle its build made
+ * (what was tested is what is deployed, and the app needs no esbuild); from the sources, the stack
+ * bundles them at synth with the project's lock file.
+ */
+export function functionCode(name: FunctionName, features: BundleFeatures): FunctionCode {
+  if (COMPILED) {
+    const directory = fileURLToPath(new URL(`../bundles/${bundleName(name, features)}/`, import.meta.url));
+    if (!existsSync(join(directory, "index.mjs"))) {
+      throw new Error(
+        `the package's bundle ${directory} is missing: reinstall bounce-guard or run its build`,
+      );
+    }
+    return { kind: "prebuilt", directory };
+  }
+  const projectRoot = fileURLToPath(new URL("..", import.meta.url));
+  return {
+    kind: "sources",
+    entry: join(projectRoot, FUNCTION_ENTRIES[name]),
+    projectRoot,
+    lockFile: join(projectRoot, "package-lock.json"),
+    bundling: bundlingOf(name, projectRoot, features),
   };
 }

@@ -13,6 +13,7 @@ export const STACK_OUTPUTS = {
   dashboardName: "DashboardName",
   addressKeySecretArn: "AddressKeySecretArn",
   configurationSetName: "ConfigurationSetName",
+  policy: "Policy",
 } as const;
 
 export type StackOutputName = keyof typeof STACK_OUTPUTS;

@@ -1,7 +1,6 @@
 // bounce-guard check: the pre-send check against the local store or a deployed table.
 import { silentLogger } from "../../functions/adapters/logger.ts";
 import { createMxResolver } from "../../functions/adapters/mx-lookup.ts";
-import { DEFAULT_POLICY } from "../../functions/core/policy.ts";
 import type { PresendAnswer, PresendVerdict } from "../../functions/core/presend.ts";
 import { createPresendCheck } from "../../functions/presend-check.ts";
 import { painterFor, type Style } from "../colour.ts";
@@ -70,13 +69,13 @@ async function check(addresses: readonly string[], options: CommandOptions, io: 
     .map((check) => check.trim())
     .filter(Boolean);
   const json = booleanOption(options, "json");
-  const { store, close } = await openStore(options, io);
+  const { store, policy, close } = await openStore(options, io);
   const progress = startProgress(io, "checking", all.length);
   const answers: PresendAnswer[] = [];
   try {
     const check = createPresendCheck({
       store,
-      policy: DEFAULT_POLICY,
+      policy,
       logger: silentLogger,
       resolver: createMxResolver(),
       now: io.now,

@@ -20,8 +20,9 @@ import { describeStatus } from "../describe-status.ts";
 import type { InputProblem } from "../input.ts";
 import { DEAD_LETTERS_FILE, keepDeadLetters } from "../local/dead-letters.ts";
 import { startLocalDynamoDb } from "../local/dynamodb.ts";
+import { isInstalled } from "../local/optional-dependency.ts";
 import { countRequests } from "../local/request-counter.ts";
-import { synthesizeStack } from "../local/retry-window.ts";
+import { defaultStackTemplate } from "../local/retry-window.ts";
 import {
   drainQueue,
   type LocalQueues,
@@ -31,9 +32,15 @@ import {
   startLocalQueues,
 } from "../local/sqs.ts";
 import { claimStore, emptyStoreFolder, folderContents, markDemoStore } from "../local/store-folder.ts";
-import { lockStore } from "../local/store-lock.ts";
+import { lockStore, type StoreLock } from "../local/store-lock.ts";
 import { printable, shorten } from "../printable.ts";
+import { localStorePolicy, recordLocalPolicy } from "../store-policy.ts";
 import { formatTable } from "../table.ts";
+
+/** The retry windows' store: beside the scenario's, since it is written with another policy. */
+export function retryWindowsDirectory(dataDirectory: string): string {
+  return `${dataDirectory.replace(/[\\/]+$/, "")}-retry-windows`;
+}
 
 /** The poison messages' errors are cut (at a word) to keep the lines of the demo short. */
 const ERROR_SHOWN = 56;
@@ -128,51 +135,91 @@ export async function prepareScenarioFolder(directory: string, io: Io): Promise<
   }
 }
 
+/**
+ * Whether the retry windows run: on the built-in scenario, when aws-local-stepfunctions (an optional
+ * dependency that declares Node.js 22) is installed.
+ */
+async function windowsRun(scenario: boolean): Promise<boolean> {
+  return scenario && (await isInstalled("aws-local-stepfunctions", () => import("aws-local-stepfunctions")));
+}
+
+/** A store folder the demo writes: not a file, and held by this command alone until released. */
+async function holdFolder(directory: string, options: CommandOptions, io: Io): Promise<StoreLock> {
+  if (folderContents(directory).kind === "not-a-folder") {
+    throw new CommandFailure(`${directory} is a file, not a folder; give --data a folder`);
+  }
+  mkdirSync(directory, { recursive: true });
+  return lockStore(directory, options.command, io);
+}
+
 async function demo(files: readonly string[], options: CommandOptions, io: Io): Promise<number> {
   const dataDirectory = options.data;
   const now = io.now();
   const scenario = files.length === 0;
-  // Checked before anything is written to the folder, and again once it is locked.
-  const before = folderContents(dataDirectory);
-  if (before.kind === "not-a-folder") {
-    throw new CommandFailure(`${dataDirectory} is a file, not a folder; give --data a folder`);
+  const windows = await windowsRun(scenario);
+  const windowsDirectory = windows ? retryWindowsDirectory(dataDirectory) : undefined;
+  // A folder holding other files stops the demo before anything is written there; checked again once locked.
+  if (scenario) {
+    for (const directory of [dataDirectory, ...(windowsDirectory !== undefined ? [windowsDirectory] : [])]) {
+      if (folderContents(directory).kind === "foreign") await prepareScenarioFolder(directory, io);
+    }
   }
-  if (scenario && before.kind === "foreign") await prepareScenarioFolder(dataDirectory, io);
-  mkdirSync(dataDirectory, { recursive: true });
-  const lock = await lockStore(dataDirectory, options.command, io);
+  const locks: StoreLock[] = [];
   try {
+    locks.push(await holdFolder(dataDirectory, options, io));
+    if (windowsDirectory !== undefined) locks.push(await holdFolder(windowsDirectory, options, io));
     let messages: OutgoingMessage[];
     let problems: InputProblem[] = [];
+    let config: PolicyConfig;
     if (scenario) {
+      // The windows' store first: refused, it leaves the scenario's store as it was.
+      if (windowsDirectory !== undefined) await prepareScenarioFolder(windowsDirectory, io);
       await prepareScenarioFolder(dataDirectory, io);
+      if (windowsDirectory !== undefined) {
+        // Its own store with its own policy: a store is written with one policy, which the commands read back.
+        recordLocalPolicy(windowsDirectory, DEMO_WINDOW_POLICY);
+      }
       messages = demoScenario(now);
+      // The scenario is told with the default policy, and its store records it.
+      config = DEFAULT_POLICY;
+      recordLocalPolicy(dataDirectory, config);
     } else {
-      // Your own notifications make the store yours: a later scenario run will not empty it.
+      // Your own notifications make the store yours: a later scenario run will not empty it. They are
+      // written with the policy the store already has (the defaults on first use).
       claimStore(dataDirectory);
       const read = await readItems(files, io);
       problems = read.problems;
       messages = read.items.map((item) => ({ body: bodyOf(item.value), label: item.origin }));
+      config = localStorePolicy(dataDirectory);
     }
-    await runPipeline(messages, scenario, dataDirectory, now, io);
+    await runPipeline(messages, { scenario, config, dataDirectory, windowsDirectory }, now, io);
     if (scenario) markDemoStore(dataDirectory, now);
+    if (windowsDirectory !== undefined) markDemoStore(windowsDirectory, now);
     for (const problem of problems) io.stderr(`${printable(`${problem.origin}: ${problem.message}`)}\n`);
     return problems.length > 0 ? EXIT.badInput : EXIT.ok;
   } finally {
-    lock.release();
+    for (const lock of locks) lock.release();
   }
+}
+
+interface DemoRun {
+  readonly scenario: boolean;
+  /** The policy the scenario's store is written with. */
+  readonly config: PolicyConfig;
+  readonly dataDirectory: string;
+  /** The retry windows' own store; absent when the windows do not run. */
+  readonly windowsDirectory: string | undefined;
 }
 
 async function runPipeline(
   messages: readonly OutgoingMessage[],
-  scenario: boolean,
-  dataDirectory: string,
+  { scenario, config, dataDirectory, windowsDirectory }: DemoRun,
   now: Date,
   io: Io,
 ): Promise<void> {
-  // The retry-window part runs the state machine the stack synthesizes; synthesis starts now.
-  const template = scenario ? synthesizeStack() : undefined;
+  // The retry-window part runs the state machine the stack synthesizes; its template is read now.
+  const template = windowsDirectory !== undefined ? defaultStackTemplate() : undefined;
   template?.catch(() => undefined);
-  const config = DEFAULT_POLICY;
   const dynamo = await startLocalDynamoDb({ path: dataDirectory });
   const requests = countRequests(dynamo.client);
   const queues = await startLocalQueues({ maxReceiveCount: 5, visibilityTimeoutSeconds: 1 });
@@ -236,18 +283,35 @@ async function runPipeline(
       `                         npx bounce-guard report${dataOption}`,
     ];
     io.stdout(`${summary.join("\n")}\n`);
-    if (template !== undefined) {
-      const windows = await runWindowDemo(dynamo, queues, await template);
+    if (template !== undefined && windowsDirectory !== undefined) {
+      const windowsDynamo = await startLocalDynamoDb({ path: windowsDirectory });
+      try {
+        const windows = await runWindowDemo(windowsDynamo, queues, await template);
+        io.stdout(
+          [
+            "",
+            "Retry windows: the state machine synthesized from lib/ runs locally on a table of its own",
+            "(aws-local-stepfunctions; EventBridge recorded in memory). Waits shortened, hours become",
+            `seconds: retry interval ${DEMO_WINDOW_POLICY.retryIntervalSeconds} s, poll ${DEMO_WINDOW.pollSeconds} s, window ${DEMO_WINDOW.retryWindowSeconds} s, threshold ${DEMO_WINDOW_POLICY.softBounceThreshold}.`,
+            "",
+            ...windows.lines,
+            "",
+            `  ${windows.executions} windows (one execution each), ${windows.retryDue} RetryDue events, ${windows.transitions} state transitions`,
+            `  local store            ${windowsDirectory}, written with the policy above`,
+            // Not in the summary's column: the command is too long for it in 100 columns.
+            `  try: npx bounce-guard why full@retry.example --data ${windowsDirectory}`,
+            "",
+          ].join("\n"),
+        );
+      } finally {
+        await windowsDynamo.close();
+      }
+    } else if (scenario) {
       io.stdout(
         [
           "",
-          "Retry windows: the state machine synthesized from lib/ runs locally on the same table",
-          "(aws-local-stepfunctions; EventBridge recorded in memory). Waits shortened, hours become",
-          `seconds: retry interval ${DEMO_WINDOW_POLICY.retryIntervalSeconds} s, poll ${DEMO_WINDOW.pollSeconds} s, window ${DEMO_WINDOW.retryWindowSeconds} s, threshold ${DEMO_WINDOW_POLICY.softBounceThreshold}.`,
-          "",
-          ...windows.lines,
-          "",
-          `  ${windows.executions} windows (one execution each), ${windows.retryDue} RetryDue events, ${windows.transitions} state transitions`,
+          "Retry windows: skipped. They run on aws-local-stepfunctions, an optional dependency that",
+          "is not installed (it needs Node.js 22 or later: npm install aws-local-stepfunctions).",
           "",
         ].join("\n"),
       );

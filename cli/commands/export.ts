@@ -10,12 +10,14 @@ async function exportList(args: readonly string[], options: CommandOptions, io: 
   if (args.length > 0) throw new UsageError(`export takes no arguments, got "${args[0]}"`);
   const filter = listFilterOf(options);
   const format = formatOf(options) ?? "csv";
-  const { store, close } = await openStore(options, io);
+  const { store, policy, close } = await openStore(options, io);
   const progress = startProgress(io, "exporting");
   let exported = 0;
   try {
     if (format === "csv") progress.print(`${csvLine(CSV_COLUMNS)}\n`);
-    for await (const page of listedPages(store, filter, io.now(), (count) => progress.advance(count))) {
+    for await (const page of listedPages(store, policy, filter, io.now(), (count) =>
+      progress.advance(count),
+    )) {
       if (page.length === 0) continue;
       exported += page.length;
       const lines = page.map((listed) =>

@@ -14,8 +14,8 @@ import {
   type AuditEntry,
   assess,
   type Counter,
-  DEFAULT_POLICY,
   MANUAL_REASON,
+  type PolicyConfig,
   SUPPRESSED_BY,
   type SuppressedBy,
   type Suppression,
@@ -153,6 +153,7 @@ function candidateOfSes(
 async function importChunk(
   store: Pick<DynamoDbSuppressionStore, "getMany" | "suppressManually">,
   candidates: readonly Candidate[],
+  policy: PolicyConfig,
   now: Date,
   summary: Summary,
 ): Promise<void> {
@@ -161,7 +162,7 @@ async function importChunk(
   const toWrite = candidates.filter((candidate) => {
     const duplicate = seen.has(candidate.address);
     seen.add(candidate.address);
-    return !duplicate && assess(states.get(candidate.address), DEFAULT_POLICY, now).status !== "suppressed";
+    return !duplicate && assess(states.get(candidate.address), policy, now).status !== "suppressed";
   });
   await mapWithLimit(toWrite, WRITES_IN_FLIGHT, (candidate) =>
     store.suppressManually(candidate.address, candidate.suppression, candidate.audit, candidate.counts),
@@ -310,10 +311,10 @@ async function importAddresses(args: readonly string[], options: CommandOptions,
   if (file !== undefined) requireReadableFile(file, "a CSV or NDJSON file");
   const now = io.now();
   const summary: Summary = { added: 0, skipped: 0, notSuppressed: 0, invalid: [] };
-  const { store, close } = await openStore(options, io);
+  const { store, policy, close } = await openStore(options, io);
   let completed = true;
   try {
-    const write = (candidates: readonly Candidate[]) => importChunk(store, candidates, now, summary);
+    const write = (candidates: readonly Candidate[]) => importChunk(store, candidates, policy, now, summary);
     if (file === undefined) await importFromSes(options, io, write, summary);
     else completed = await importFile(file, format, options, io, write, summary);
   } finally {

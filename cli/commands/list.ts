@@ -60,11 +60,13 @@ async function list(args: readonly string[], options: CommandOptions, io: Io): P
   const json = booleanOption(options, "json");
   const paint = painterFor(io);
   const table = createTableWriter(COLUMNS, paint);
-  const { store, close } = await openStore(options, io);
+  const { store, policy, close } = await openStore(options, io);
   const progress = startProgress(io, "scanning");
   let listed = 0;
   try {
-    for await (const page of listedPages(store, filter, io.now(), (count) => progress.advance(count))) {
+    for await (const page of listedPages(store, policy, filter, io.now(), (count) =>
+      progress.advance(count),
+    )) {
       if (page.length === 0) continue;
       listed += page.length;
       if (json) {

@@ -2,7 +2,6 @@
 // written as one self-contained HTML file, or printed as JSON with --json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_POLICY } from "../../functions/core/policy.ts";
 import {
   booleanOption,
   type CommandOptions,
@@ -34,8 +33,9 @@ async function report(args: readonly string[], options: CommandOptions, io: Io):
   if (json && stringOption(options, "out") !== undefined) {
     throw new UsageError("give --json (the figures on stdout) or --out DIR (the HTML report), not both");
   }
-  const { store, tableName, close } = await openStore(options, io);
-  const figures = createReportAccumulator(DEFAULT_POLICY, io.now(), sourceOf(options, tableName));
+  // Judged with the policy the store was written with, as every other command reads it.
+  const { store, policy, tableName, close } = await openStore(options, io);
+  const figures = createReportAccumulator(policy, io.now(), sourceOf(options, tableName));
   const progress = startProgress(io, "reading");
   try {
     for await (const page of store.scan()) {

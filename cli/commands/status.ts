@@ -1,6 +1,6 @@
 // bounce-guard status: the stored state of addresses, and why.
 
-import { assess, DEFAULT_POLICY } from "../../functions/core/policy.ts";
+import { assess } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
 import { booleanOption, type CommandOptions, type CommandRun, type Io, openStore } from "../context.ts";
 import { describeStatus } from "../describe-status.ts";
@@ -14,11 +14,11 @@ async function status(
 ): Promise<number> {
   const { addresses: normalisedAddresses, exitCode } = addressArguments(addresses, "status", io);
   if (normalisedAddresses.length === 0) return exitCode;
-  const { store, close } = await openStore(options, io);
+  const { store, policy, close } = await openStore(options, io);
   try {
     for (const address of normalisedAddresses) {
       const state = await store.get(address);
-      const assessment = assess(state, DEFAULT_POLICY, io.now());
+      const assessment = assess(state, policy, io.now());
       if (json) {
         io.stdout(
           `${printableJson({ address: address, ...assessment, counts: state?.counts, history: state?.history ?? [] })}\n`,

@@ -1,5 +1,5 @@
 // bounce-guard suppress: an operator suppresses addresses by hand, recorded with who, when and why.
-import { type AuditEntry, assess, DEFAULT_POLICY, manualSuppression } from "../../functions/core/policy.ts";
+import { type AuditEntry, assess, manualSuppression } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
 import { painterFor } from "../colour.ts";
 import {
@@ -32,13 +32,13 @@ async function suppress(args: readonly string[], options: CommandOptions, io: Io
   const paint = painterFor(io);
   const now = io.now();
   if (addresses.length === 0) return exitCode;
-  const { store, close } = await openStore(options, io);
+  const { store, policy, close } = await openStore(options, io);
   const rows: string[][] = [];
   try {
     for (const address of addresses) {
       const audit: AuditEntry = { at: now.toISOString(), action: "suppress", actor, reason };
       const state = await store.suppressManually(address, manualSuppression(now, actor, reason), audit);
-      const assessment = assess(state, DEFAULT_POLICY, now);
+      const assessment = assess(state, policy, now);
       const earlier = assessment.suppression;
       // An earlier suppression stays the answer; the operator's action is audited either way.
       const outcome =

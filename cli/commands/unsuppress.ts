@@ -2,7 +2,7 @@
 // then one write conditioned on the item being as it was read, so nothing landing in between is lost.
 
 import { createSesSuppressionSync } from "../../functions/adapters/ses-suppression-sync.ts";
-import { type AuditEntry, assess, checkReactivation, DEFAULT_POLICY } from "../../functions/core/policy.ts";
+import { type AuditEntry, assess, checkReactivation } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
 import { borrowClient } from "../aws.ts";
 import { painterFor, type Style } from "../colour.ts";
@@ -59,7 +59,7 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
     );
   }
   if (addresses.length === 0) return readExitCode;
-  const { store, close } = await openStore(options, io);
+  const { store, policy, close } = await openStore(options, io);
   // With sesSuppressionListSync on, our suppressions are mirrored on SES's list: remove them there too.
   const writer = sesSync ? borrowClient(io.aws, "sesv2Writer", stringOption(options, "region")) : undefined;
   const sync = writer !== undefined ? createSesSuppressionSync(writer.client) : undefined;
@@ -77,7 +77,7 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
         report(address, "not-found", "nothing recorded for this address; nothing to reactivate");
         continue;
       }
-      const check = checkReactivation(state, assess(state, DEFAULT_POLICY, now), force);
+      const check = checkReactivation(state, assess(state, policy, now), force);
       if (!check.ok) {
         report(address, "refused", check.why);
         continue;

@@ -1,12 +1,6 @@
 // bounce-guard why: why an address is (or is not) suppressed: the verdict, who or what decided
 // it and when, the evidence, the recent history and the operator actions on it.
-import {
-  type AddressState,
-  type Assessment,
-  assess,
-  DEFAULT_POLICY,
-  type Suppression,
-} from "../../functions/core/policy.ts";
+import { type AddressState, type Assessment, assess, type Suppression } from "../../functions/core/policy.ts";
 import { answerFor, type PresendAnswer } from "../../functions/core/presend.ts";
 import { NEVER_RELEASED, type StoredWindow } from "../../functions/core/retry-window.ts";
 import { addressArguments } from "../address-arguments.ts";
@@ -131,11 +125,11 @@ async function why(args: readonly string[], options: CommandOptions, io: Io): Pr
   if (addresses.length === 0) return exitCode;
   const json = booleanOption(options, "json");
   const paint = painterFor(io);
-  const { store, close } = await openStore(options, io);
+  const { store, policy, close } = await openStore(options, io);
   try {
     for (const address of addresses) {
       const state = await store.get(address);
-      const assessment = assess(state, DEFAULT_POLICY, io.now());
+      const assessment = assess(state, policy, io.now());
       // The pre-send check's own answer, so "why" and "check" can never disagree.
       const answer = answerFor(address, { normalized: address }, assessment);
       if (json) {

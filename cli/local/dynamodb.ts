@@ -6,9 +6,9 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
-import dynalite from "dynalite";
 import { TABLE_SCHEMA } from "../../functions/adapters/table-schema.ts";
 import { localClientConfig, quietSdkWarnings } from "./aws-clients.ts";
+import { loadOptional } from "./optional-dependency.ts";
 
 export interface LocalDynamoDb {
   readonly client: DynamoDBClient;
@@ -27,6 +27,7 @@ export interface LocalDynamoDbOptions {
 
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
   quietSdkWarnings();
+  const { default: dynalite } = await loadOptional("dynalite", () => import("dynalite"));
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -73,4 +74,11 @@ async function ensureTable(client: DynamoDBClient, tableName: string): Promise<v
       BillingMode: "PAY_PER_REQUEST",
     }),
   );
+  // dynalite answers CreateTable with CREATING and refuses item requests until a timer marks the table
+  // ACTIVE: on a busy machine the first request can come first.
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

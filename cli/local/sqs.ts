@@ -5,8 +5,8 @@ import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CreateQueueCommand, GetQueueAttributesCommand, type Message, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { createSqsServer } from "local-aws-sqs";
 import { LOCAL_REGION, localClientConfig, quietSdkWarnings } from "./aws-clients.ts";
+import { loadOptional } from "./optional-dependency.ts";
 
 export interface LocalQueues {
   /** The SDK's client, for what a test or an ops command does with the queues. */
@@ -132,6 +132,7 @@ async function arnOf(client: SQSClient, queueUrl: string): Promise<string> {
 
 /** Start a local SQS server (local-aws-sqs) on a free port of 127.0.0.1. */
 export async function startLocalSqsServer(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const { createSqsServer } = await loadOptional("local-aws-sqs", () => import("local-aws-sqs"));
   const server = await createSqsServer({
     port: 0,
     hostname: "127.0.0.1",

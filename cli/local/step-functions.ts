@@ -14,6 +14,8 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { loadOptional } from "./optional-dependency.ts";
+import type { VirtualClock } from "./virtual-clock.ts";
 
 // aws-local-stepfunctions is written for Node 22, which has Promise.withResolvers.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function") {
@@ -133,6 +135,64 @@ export interface LocalStepFunctionsOptions {
   readonly onState?: (execution: string, state: string) => void;
   /** Shorter waits between retries of a state's task, in milliseconds, by state name. */
   readonly retryIntervalOverridesMs?: Readonly<Record<string, number>>;
+  /**
+   * A controlled clock instead of this machine's: `$$.State.EnteredTime` and event times read it,
+   * and each Wait state waits on it (run as a local task that sleeps until the instant the Wait
+   * names), so figures counted on the executions do not depend on how busy the machine is.
+   */
+  readonly clock?: VirtualClock;
+}
+
+/** The local task a Wait state becomes under a controlled clock. */
+const CLOCK_WAIT_RESOURCE = "arn:aws:states:::bounce-guard-local:wait";
+
+/** A value at a simple reference path (`$.a.b`), the only kind the retry window's Wait states use. */
+function valueAt(path: string, input: Json): Json | undefined {
+  if (!/^\$(\.[A-Za-z_][\w]*)+$/.test(path)) throw new Error(`unsupported path for a Wait state: ${path}`);
+  let value: Json | undefined = input;
+  for (const key of path.slice(2).split(".")) {
+    value =
+      typeof value === "object" && value !== null && !Array.isArray(value)
+        ? (value as Record<string, Json>)[key]
+        : undefined;
+  }
+  return value;
+}
+
+/** A Wait state's field given as a value or as a path into its input (`Seconds`, `SecondsPath`). */
+function waitField(state: Record<string, unknown>, field: "Seconds" | "Timestamp", input: Json): unknown {
+  const path = state[`${field}Path`];
+  return typeof path === "string" ? valueAt(path, input) : state[field];
+}
+
+/** The instant a Wait state waits for, given its input and the time it was entered. */
+function waitTarget(state: Record<string, unknown>, input: Json, entered: Date): Date {
+  const seconds = waitField(state, "Seconds", input);
+  const at =
+    seconds !== undefined
+      ? entered.getTime() + Number(seconds) * 1000
+      : Date.parse(String(waitField(state, "Timestamp", input)));
+  if (Number.isNaN(at)) throw new Error(`a Wait state the local clock cannot read: ${JSON.stringify(state)}`);
+  return new Date(at);
+}
+
+/** The definition with each Wait state a local task of the same name, next state and end. */
+function withClockWaits(definition: Definition): Definition {
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => {
+      if (state.Type !== "Wait") return [name, state];
+      const {
+        Type: _type,
+        Seconds: _s,
+        SecondsPath: _sp,
+        Timestamp: _t,
+        TimestampPath: _tp,
+        ...rest
+      } = state;
+      return [name, { ...rest, Type: "Task", Resource: CLOCK_WAIT_RESOURCE }];
+    }),
+  );
+  return { ...definition, States: states };
 }
 
 /**
@@ -149,7 +209,16 @@ export class LocalStepFunctions {
   failNextPublishes = 0;
   startCalls = 0;
 
-  constructor(private readonly options: LocalStepFunctionsOptions) {}
+  /** What runs: the synthesized definition, its Wait states on the controlled clock when there is one. */
+  private readonly definition: Definition;
+
+  constructor(private readonly options: LocalStepFunctionsOptions) {
+    this.definition = options.clock === undefined ? options.definition : withClockWaits(options.definition);
+  }
+
+  private now(): Date {
+    return this.options.clock?.now() ?? new Date();
+  }
 
   /** StopExecution calls that fail (as if throttled), to exercise the fallback. */
   failNextStops = 0;
@@ -173,11 +242,11 @@ export class LocalStepFunctions {
     if (existing !== undefined) {
       const same = JSON.stringify(existing.input) === JSON.stringify(parsed);
       if (existing.status === "RUNNING" && same)
-        return { executionArn: `local:${name}`, startDate: new Date() };
+        return { executionArn: `local:${name}`, startDate: this.now() };
       throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${name}'`, $metadata: {} });
     }
     this.run(name, parsed);
-    return { executionArn: `local:${name}`, startDate: new Date() };
+    return { executionArn: `local:${name}`, startDate: this.now() };
   }
 
   private stop(command: StopExecutionCommand): { stopDate: Date } {
@@ -195,7 +264,7 @@ export class LocalStepFunctions {
     }
     execution.stopCause = command.input.cause;
     this.abortsByName.get(name)?.();
-    return { stopDate: new Date() };
+    return { stopDate: this.now() };
   }
 
   list(): ExecutionRecord[] {
@@ -228,27 +297,44 @@ export class LocalStepFunctions {
     });
     const record: ExecutionRecord = { name, input, status: "RUNNING", states, transitions: 0, done };
     this.executions.set(name, record);
-    void this.execute(record, finish);
+    // Taken now, while the work that started the execution still holds the clock.
+    const hold = this.options.clock?.hold();
+    void this.execute(
+      record,
+      () => {
+        hold?.release();
+        finish();
+      },
+      hold,
+    );
   }
 
-  private async execute(record: ExecutionRecord, finish: () => void): Promise<void> {
-    const { StateMachine } = await import("aws-local-stepfunctions");
-    const machine = new StateMachine(this.options.definition as never, {
+  private async execute(
+    record: ExecutionRecord,
+    finish: () => void,
+    hold?: ReturnType<VirtualClock["hold"]>,
+  ): Promise<void> {
+    const { StateMachine } = await loadOptional(
+      "aws-local-stepfunctions",
+      () => import("aws-local-stepfunctions"),
+    );
+    const now = () => this.now();
+    const machine = new StateMachine(this.definition as never, {
       validationOptions: { checkArn: false },
     });
     const execution = machine.run(record.input as never, {
       overrides: {
-        taskResourceLocalHandlers: this.handlers() as never,
+        taskResourceLocalHandlers: this.handlers(record, hold) as never,
         ...(this.options.retryIntervalOverridesMs !== undefined
           ? { retryIntervalOverrides: { ...this.options.retryIntervalOverridesMs } }
           : {}),
       },
       // The service sets $$.State.EnteredTime as each state is entered; the library does not,
-      // so it is read from this machine's clock whenever a state asks for it.
+      // so it is read from the clock (this machine's, or the controlled one) whenever a state asks.
       context: {
         State: {
           get EnteredTime() {
-            return new Date().toISOString();
+            return now().toISOString();
           },
         },
       },
@@ -282,12 +368,26 @@ export class LocalStepFunctions {
   }
 
   /** One local handler per Task state of the definition, chosen by its integration. */
-  private handlers(): Record<string, (input: Json) => Promise<Json>> {
+  private handlers(
+    record: ExecutionRecord,
+    hold: ReturnType<VirtualClock["hold"]> | undefined,
+  ): Record<string, (input: Json) => Promise<Json>> {
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
-    for (const [stateName, state] of Object.entries(this.options.definition.States)) {
+    for (const [stateName, state] of Object.entries(this.definition.States)) {
       if (state.Type !== "Task") continue;
       const resource = String(state.Resource);
-      if (resource.endsWith(":states:::dynamodb:updateItem")) {
+      const clock = this.options.clock;
+      if (resource === CLOCK_WAIT_RESOURCE && clock !== undefined && hold !== undefined) {
+        const wait = this.options.definition.States[stateName] ?? {};
+        handlers[stateName] = async (input) => {
+          await clock.sleepUntil(
+            waitTarget(wait, input, clock.now()),
+            hold,
+            () => record.status !== "RUNNING",
+          );
+          return input;
+        };
+      } else if (resource.endsWith(":states:::dynamodb:updateItem")) {
         handlers[stateName] = (input) => this.updateItem(input);
       } else if (resource.endsWith(":states:::events:putEvents")) {
         handlers[stateName] = async (input) => this.putEvents(input);
@@ -328,7 +428,7 @@ export class LocalStepFunctions {
         detailType: String(entry.DetailType),
         eventBusName: String(entry.EventBusName ?? "default"),
         detail: (typeof detail === "string" ? JSON.parse(detail) : detail) as Record<string, unknown>,
-        at: new Date().toISOString(),
+        at: this.now().toISOString(),
       };
       this.events.push(event);
       this.options.onEvent?.(event);

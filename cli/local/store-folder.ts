@@ -2,14 +2,32 @@
 // other command's work: the demo leaves a marker, and every command that writes removes it.
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { LOCAL_POLICY_FILE } from "../store-policy.ts";
+import { DEAD_LETTERS_FILE } from "./dead-letters.ts";
 import { LOCK_FILE } from "./store-lock.ts";
 
 /** Present while the folder holds nothing but what the built-in demo wrote. */
 export const DEMO_MARKER = "made-by-demo.json";
 
-/** The files of the embedded DynamoDB (LevelDB) and of the command line in a store's folder. */
-const STORE_FILE =
-  /^(?:CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(?:log|ldb|sst|dbtmp)|made-by-demo\.json|dead-letters\.ndjson|dead-letters\.ndjson\.tmp|bounce-guard\.lock)$/;
+/** The files of the embedded DynamoDB (LevelDB) in a store's folder. */
+const LEVELDB_FILE = /^(?:CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(?:log|ldb|sst|dbtmp))$/;
+
+/**
+ * The command line's own files there: the demo's marker, the dead letters, the lock and the record
+ * of the policy the store is written with (which every store gets on first use, the demo's and
+ * yours alike: only the marker tells them apart).
+ */
+const COMMAND_LINE_FILES: ReadonlySet<string> = new Set([
+  DEMO_MARKER,
+  DEAD_LETTERS_FILE,
+  `${DEAD_LETTERS_FILE}.tmp`,
+  LOCK_FILE,
+  LOCAL_POLICY_FILE,
+]);
+
+function isStoreFile(name: string): boolean {
+  return LEVELDB_FILE.test(name) || COMMAND_LINE_FILES.has(name);
+}
 
 export type FolderContents =
   /** Nothing there yet, or an empty folder. */
@@ -27,7 +45,7 @@ export function folderContents(directory: string): FolderContents {
   if (!statSync(directory).isDirectory()) return { kind: "not-a-folder" };
   const entries = readdirSync(directory).filter((name) => name !== LOCK_FILE);
   if (entries.length === 0) return { kind: "empty" };
-  const foreign = entries.filter((name) => !STORE_FILE.test(name));
+  const foreign = entries.filter((name) => !isStoreFile(name));
   if (foreign.length > 0) return { kind: "foreign", examples: foreign.slice(0, 3) };
   return entries.includes(DEMO_MARKER) ? { kind: "demo" } : { kind: "store" };
 }
@@ -38,7 +56,7 @@ export function folderContents(directory: string): FolderContents {
  */
 export function emptyStoreFolder(directory: string): void {
   for (const name of readdirSync(directory)) {
-    if (name === LOCK_FILE || !STORE_FILE.test(name)) continue;
+    if (name === LOCK_FILE || !isStoreFile(name)) continue;
     rmSync(join(directory, name), { force: true });
   }
 }

@@ -1,4 +1,5 @@
 // Lambda configuration: read from the environment once, at cold start, failing fast.
+import { POLICY_VARIABLES } from "../core/contract.ts";
 import { type PolicyConfig, policyConfig } from "../core/policy.ts";
 import { type RetryWindowConfig, retryWindowConfig } from "../core/retry-window.ts";
 
@@ -38,28 +39,27 @@ function booleanOf(environment: NodeJS.ProcessEnv, name: string): boolean {
   throw new ConfigurationError(`environment variable ${name} must be "true" or "false", got "${raw}"`);
 }
 
+/** The policy settings of the environment (POLICY_VARIABLES), over the defaults; bad values name the variable. */
+export function readPolicy(environment: NodeJS.ProcessEnv = process.env): PolicyConfig {
+  const overrides: Partial<Record<keyof PolicyConfig, number>> = {};
+  const { deferBlocks, ...integers } = POLICY_VARIABLES;
+  for (const [key, name] of Object.entries(integers) as [keyof typeof integers, string][]) {
+    const value = integerOf(environment, name);
+    if (value !== undefined) overrides[key] = value;
+  }
+  try {
+    return policyConfig({ ...overrides, deferBlocks: environment[deferBlocks]?.toLowerCase() !== "false" });
+  } catch (error) {
+    throw new ConfigurationError(`invalid policy settings: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 export function readEnvironment(environment: NodeJS.ProcessEnv = process.env): FunctionEnvironment {
   const tableName = environment.TABLE_NAME;
   if (tableName === undefined || tableName === "") {
     throw new ConfigurationError("environment variable TABLE_NAME is required");
   }
-  const overrides: Partial<Record<keyof PolicyConfig, number>> = {};
-  const names = {
-    softBounceThreshold: "SOFT_BOUNCE_THRESHOLD",
-    softBounceMemorySeconds: "SOFT_BOUNCE_MEMORY_SECONDS",
-    retryIntervalSeconds: "RETRY_INTERVAL_SECONDS",
-    historyTtlSeconds: "HISTORY_TTL_SECONDS",
-  } as const satisfies Partial<Record<keyof PolicyConfig, string>>;
-  for (const [key, name] of Object.entries(names) as [keyof typeof names, string][]) {
-    const value = integerOf(environment, name);
-    if (value !== undefined) overrides[key] = value;
-  }
-  let policy: PolicyConfig;
-  try {
-    policy = policyConfig({ ...overrides, deferBlocks: environment.DEFER_BLOCKS?.toLowerCase() !== "false" });
-  } catch (error) {
-    throw new ConfigurationError(`invalid policy settings: ${(error as Error).message}`, { cause: error });
-  }
+  const policy = readPolicy(environment);
   let retryWindow: FunctionEnvironment["retryWindow"];
   const stateMachineArn = environment.RETRY_WINDOW_STATE_MACHINE_ARN;
   if (stateMachineArn !== undefined && stateMachineArn !== "") {

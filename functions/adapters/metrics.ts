@@ -1,4 +1,5 @@
 // CloudWatch metrics in the Embedded Metric Format: one JSON log line per flush, no API calls.
+import { METRIC_NAMES } from "../core/contract.ts";
 import type { SuppressionReason } from "../core/policy.ts";
 import type { Reason, VerdictClass } from "../core/types.ts";
 
@@ -63,12 +64,12 @@ export function createEmfMetrics(namespace: string, write: (line: string) => voi
       sesSyncFailures += 1;
     },
     flush() {
-      for (const [value, count] of byClass) emit("Class", value, "Recipients", count);
-      for (const [value, count] of byReason) emit("Reason", value, "RecipientsByReason", count);
-      for (const [value, count] of suppressions) emit("Reason", value, "Suppressions", count);
-      if (duplicates > 0) emit("", "", "DuplicatesSkipped", duplicates);
-      if (failures > 0) emit("", "", "FailedRecords", failures);
-      if (sesSyncFailures > 0) emit("", "", "SesSyncFailures", sesSyncFailures);
+      for (const [value, count] of byClass) emit("Class", value, METRIC_NAMES.recipients, count);
+      for (const [value, count] of byReason) emit("Reason", value, METRIC_NAMES.recipientsByReason, count);
+      for (const [value, count] of suppressions) emit("Reason", value, METRIC_NAMES.suppressions, count);
+      if (duplicates > 0) emit("", "", METRIC_NAMES.duplicatesSkipped, duplicates);
+      if (failures > 0) emit("", "", METRIC_NAMES.failedRecords, failures);
+      if (sesSyncFailures > 0) emit("", "", METRIC_NAMES.sesSyncFailures, sesSyncFailures);
       byClass = new Map();
       byReason = new Map();
       suppressions = new Map();

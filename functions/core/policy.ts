@@ -43,10 +43,25 @@ const LIMITS = {
   historyLimit: [10, 200],
 } as const satisfies Record<Exclude<keyof PolicyConfig, "deferBlocks">, readonly [number, number]>;
 
+/** The local run (`bounce-guard demo`) turns hours into seconds: its waits may be as short as a second. */
+const LOCAL_RUN_LIMITS = {
+  ...LIMITS,
+  softBounceMemorySeconds: [1, LIMITS.softBounceMemorySeconds[1]],
+  retryIntervalSeconds: [1, LIMITS.retryIntervalSeconds[1]],
+} as const satisfies Record<keyof typeof LIMITS, readonly [number, number]>;
+
+export interface PolicyConfigOptions {
+  /** A policy of the local run, whose waits may be seconds long; never a deployed one's. */
+  readonly localRun?: boolean;
+}
+
 /** Build a policy from partial settings, failing fast with the bad value named. */
-export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfig {
+export function policyConfig(
+  overrides: Partial<PolicyConfig> = {},
+  options: PolicyConfigOptions = {},
+): PolicyConfig {
   const config = { ...DEFAULT_POLICY, ...overrides };
-  checkIntegerLimits(config, LIMITS);
+  checkIntegerLimits(config, options.localRun === true ? LOCAL_RUN_LIMITS : LIMITS);
   if (typeof config.deferBlocks !== "boolean") {
     throw new RangeError(`deferBlocks must be true or false, got ${String(config.deferBlocks)}`);
   }
@@ -56,6 +71,19 @@ export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfi
     );
   }
   return config;
+}
+
+/**
+ * A policy written down as JSON (the stack's Policy output, the local store's record): the settings
+ * it names over the defaults, checked like `policyConfig`; a setting it does not know is refused.
+ */
+export function policyOfSettings(value: unknown, options: PolicyConfigOptions = {}): PolicyConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new RangeError(`a policy must be an object of settings, got ${JSON.stringify(value)}`);
+  }
+  const unknown = Object.keys(value).find((name) => !Object.hasOwn(DEFAULT_POLICY, name));
+  if (unknown !== undefined) throw new RangeError(`unknown policy setting "${unknown}"`);
+  return policyConfig(value as Partial<PolicyConfig>, options);
 }
 
 /** One event as kept on the item: enough to answer "why" without the notification. */

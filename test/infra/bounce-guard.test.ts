@@ -3,6 +3,8 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readPolicy } from "../../functions/adapters/environment.ts";
+import { policyOfSettings } from "../../functions/core/policy.ts";
 import { BounceGuardStack } from "../../lib/bounce-guard-stack.ts";
 import {
   logGroupOf,
@@ -349,7 +351,7 @@ describe("observability", () => {
     const topic = alarmTopic();
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
 
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic.logicalId }]);
     expect(topic.resource.Properties.KmsMasterKeyId).toEqual(keyArn());
   });
@@ -420,6 +422,20 @@ describe("outputs", () => {
       ]),
     );
   });
+
+  it("gives the policy the functions run with as JSON, so the command line assesses with it", () => {
+    const stack = new BounceGuardStack(testApp(), "PolicyOutput", { softBounceThreshold: 3 });
+    const policyTemplate = Template.fromStack(stack);
+    const classifier = Object.values(policyTemplate.findResources("AWS::Lambda::Function")).find((fn) =>
+      String(fn.Properties.Description).includes("classifies"),
+    );
+
+    const output = policyTemplate.findOutputs("Policy").Policy?.Value as string;
+
+    expect(policyOfSettings(JSON.parse(output))).toEqual(stack.bounceGuard.policy);
+    expect(readPolicy(classifier?.Properties.Environment.Variables)).toEqual(stack.bounceGuard.policy);
+    expect(stack.bounceGuard.policy.softBounceThreshold).toBe(3);
+  });
 });
 
 describe("retry window monitoring", () => {
@@ -460,6 +476,6 @@ describe("retry window monitoring", () => {
     }
     expect(
       stack.bounceGuard.alarms.map((each) => stack.resolve((each as { alarmArn: string }).alarmArn)),
-    ).toHaveLength(7);
+    ).toHaveLength(8);
   });
 });

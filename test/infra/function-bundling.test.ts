@@ -11,9 +11,12 @@ import { type BuildOptions, build, type Metafile } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type BundleFeatures,
+  bundleName,
   classifierBundling,
   esbuildOptionsOf,
+  everyBundle,
   type FunctionBundling,
+  functionCode,
   presendCheckBundling,
 } from "../../lib/function-bundling.ts";
 
@@ -247,4 +250,39 @@ describe("what a cold start of the bundles leaves unloaded", () => {
     },
     BUILD_TIMEOUT_MS,
   );
+});
+
+describe("the package's prebuilt bundles", () => {
+  it("cover every configuration the construct can ask for, each under its own name", () => {
+    // Prepare
+    const shipped = everyBundle().map(({ name, features }) => bundleName(name, features));
+    const configurations = [false, true].flatMap((keyedAddresses) =>
+      [false, true].map((sesSuppressionList): BundleFeatures => ({ keyedAddresses, sesSuppressionList })),
+    );
+
+    // Act
+    const asked = configurations.flatMap((features) =>
+      (["classifier", "presend-check"] as const).map((name) => bundleName(name, features)),
+    );
+
+    // Assess
+    expect(new Set(shipped).size).toBe(shipped.length);
+    expect([...new Set(asked)].sort()).toEqual([...shipped].sort());
+    expect(shipped).toHaveLength(6);
+    expect(bundleName("presend-check", { keyedAddresses: true, sesSuppressionList: true })).toBe(
+      "presend-check-keyed",
+    );
+  });
+
+  it("are used by the construct only when it runs compiled: from the sources it bundles at synth", () => {
+    // Act
+    const code = functionCode("presend-check", { keyedAddresses: false, sesSuppressionList: false });
+
+    // Assess
+    expect(code).toMatchObject({
+      kind: "sources",
+      entry: join(PROJECT_ROOT, "functions/presend-check.ts"),
+      lockFile: join(PROJECT_ROOT, "package-lock.json"),
+    });
+  });
 });

@@ -1,8 +1,9 @@
 // The pre-send check function as the ready stack deploys it, opened to one other account: one synthesis.
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as iam from "aws-cdk-lib/aws-iam";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BounceGuardStack } from "../../lib/bounce-guard-stack.ts";
+import { lambdaContext } from "../support/lambda-context.ts";
 import {
   logGroupOf,
   logicalIdOf,
@@ -150,15 +151,81 @@ describe("monitoring", () => {
     });
   });
 
-  it("lists both pre-send check alarms among the construct's alarms", () => {
+  it("lists the pre-send check's alarms among the construct's alarms", () => {
     const alarmIds = stack.bounceGuard.alarms.map((alarm) => logicalIdOf(stack, alarm.alarmArn));
 
     expect(alarmIds).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/PresendCheckErrorsAlarm/),
         expect.stringMatching(/PresendCheckDurationAlarm/),
+        expect.stringMatching(/PresendUnavailableAlarm/),
       ]),
     );
+  });
+
+  it("alarms on the metric the deployed function emits when it answers unavailable", async () => {
+    // Prepare: the function as deployed (its environment from the template), its table unreachable.
+    const variables = (
+      presendCheck().resource.Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    const deployed = Object.fromEntries(
+      Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+    );
+    const unreachable = {
+      ...deployed,
+      TABLE_NAME: "bounce-guard-unreachable",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "example",
+      // A port nothing listens on: the read fails at once, without retries.
+      AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9",
+      AWS_MAX_ATTEMPTS: "1",
+    };
+    const saved = Object.fromEntries(Object.keys(unreachable).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, unreachable);
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    let response: unknown;
+    try {
+      const { handler } = await import("../../functions/presend-check.ts");
+      response = await handler({ addresses: ["someone@example.com"] }, lambdaContext("presend-check"));
+    } finally {
+      write.mockRestore();
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+
+    // Assess
+    expect(response).toMatchObject({ error: { code: "unavailable" } });
+    const metrics = written
+      .flatMap((text) => text.split("\n"))
+      .filter((line) => line.includes('"CloudWatchMetrics"'))
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] };
+          },
+      );
+    expect(metrics).toHaveLength(1);
+    const [emitted] = metrics[0]?._aws.CloudWatchMetrics ?? [];
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: emitted?.Namespace,
+      MetricName: emitted?.Metrics[0]?.Name,
+      Statistic: "Sum",
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+      AlarmActions: [stack.resolve(stack.bounceGuard.alarmTopic.topicArn)],
+    });
+    expect(emitted?.Metrics[0]?.Name).toBe("PresendUnavailable");
   });
 
   it("draws the pre-send check's duration, invocations and errors on the dashboard", () => {

@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareScenarioFolder } from "../../cli/commands/demo.ts";
+import { prepareScenarioFolder, retryWindowsDirectory } from "../../cli/commands/demo.ts";
 import { demoBounce } from "../../cli/demo-scenario.ts";
+import { DEMO_WINDOW_POLICY } from "../../cli/demo-windows.ts";
 import { DEAD_LETTERS_FILE, readDeadLetters, writeDeadLetters } from "../../cli/local/dead-letters.ts";
 import { snsEnvelopeOf } from "../../cli/local/sns.ts";
 import {
@@ -19,6 +20,8 @@ import {
   markDemoStore,
 } from "../../cli/local/store-folder.ts";
 import { EXIT } from "../../cli/main.ts";
+import { LOCAL_POLICY_FILE, readLocalPolicy, recordLocalPolicy } from "../../cli/store-policy.ts";
+import { DEFAULT_POLICY } from "../../functions/core/policy.ts";
 import { type Captured, ndjson, runCommand } from "./ops-support.ts";
 
 const NOW = new Date();
@@ -93,7 +96,8 @@ describe.skipIf(executablePath === undefined)("the report after the demo, in a h
       now: new Date(),
     });
     expect(report.code).toBe(EXIT.ok);
-    expect(report.stdout).toBe(`wrote ${join(workDirectory, "report", "index.html")} (15 addresses)\n`);
+    // The scenario's addresses; the retry windows' three are in a store of their own.
+    expect(report.stdout).toBe(`wrote ${join(workDirectory, "report", "index.html")} (12 addresses)\n`);
     reportFile = join(workDirectory, "report", "index.html");
     context = await chromium.launchPersistentContext(join(workDirectory, "profile"), {
       executablePath: executablePath as string,
@@ -153,6 +157,22 @@ describe.skipIf(executablePath === undefined)("the report after the demo, in a h
 });
 
 describe("the demo's output", () => {
+  it("marks both its stores as its own, each with the policy it was written with", async () => {
+    const windows = retryWindowsDirectory(store);
+
+    // A command that only reads, as the operator runs after the demo.
+    const why = await runCommand(["why", "full@retry.example", "--data", windows, "--json"]);
+
+    expect(folderContents(store)).toEqual({ kind: "demo" });
+    expect(folderContents(windows)).toEqual({ kind: "demo" });
+    expect(readLocalPolicy(store)).toEqual(DEFAULT_POLICY);
+    expect(readLocalPolicy(windows)).toEqual(DEMO_WINDOW_POLICY);
+    expect(ndjson(why.stdout)[0]).toMatchObject({
+      status: "suppressed",
+      suppression: { by: "soft-threshold" },
+    });
+  });
+
   it("succeeds and keeps every line within 100 columns", () => {
     expect(demo.code).toBe(EXIT.ok);
     // Measured with the default store's path, as `npm start` shows it; a longer --data is the caller's.
@@ -256,6 +276,27 @@ describe("the local dead-letter queue", () => {
 });
 
 describe("the demo's store and your data (issue 17)", () => {
+  it("leaves a retry-window folder holding anything else untouched, and the scenario's store too", async () => {
+    // Prepare: a store the demo may reset, beside a folder of notes where its windows would go.
+    const data = join(workDirectory, "beside-notes");
+    mkdirSync(data);
+    markDemoStore(data, NOW);
+    const notes = retryWindowsDirectory(data);
+    mkdirSync(notes);
+    writeFileSync(join(notes, "notes.txt"), "my notes");
+
+    // Act
+    const result = await runCommand(["demo", "--data", data]);
+
+    // Assess
+    expect(result.code).toBe(EXIT.badInput);
+    expect(result.stderr).toBe(
+      `bounce-guard demo: ${notes} holds files that are not a Bounce Guard store (notes.txt); the demo leaves them alone: give --data a new or empty folder\n`,
+    );
+    expect(readFileSync(join(notes, "notes.txt"), "utf8")).toBe("my notes");
+    expect(folderContents(data)).toEqual({ kind: "demo" });
+  });
+
   it("leaves a folder holding anything else untouched, and says so in one line", async () => {
     const folder = join(workDirectory, "notes");
     mkdirSync(folder);
@@ -335,6 +376,9 @@ describe("what a store's folder holds", () => {
     expect(folderContents(folder)).toEqual({ kind: "store" });
     markDemoStore(folder, NOW);
     expect(folderContents(folder)).toEqual({ kind: "demo" });
+    // The policy record is a store's own file, the demo's and the operator's alike.
+    recordLocalPolicy(folder, DEFAULT_POLICY);
+    expect(folderContents(folder)).toEqual({ kind: "demo" });
     claimStore(folder);
     expect(existsSync(join(folder, DEMO_MARKER))).toBe(false);
     expect(folderContents(folder)).toEqual({ kind: "store" });
@@ -347,12 +391,14 @@ describe("what a store's folder holds", () => {
     mkdirSync(folder);
     writeFileSync(join(folder, "CURRENT"), "x");
     writeFileSync(join(folder, "MANIFEST-000002"), "x");
+    recordLocalPolicy(folder, DEFAULT_POLICY);
     writeFileSync(join(folder, "keep.txt"), "x");
 
     emptyStoreFolder(folder);
 
     expect(existsSync(join(folder, "CURRENT"))).toBe(false);
     expect(existsSync(join(folder, "MANIFEST-000002"))).toBe(false);
+    expect(existsSync(join(folder, LOCAL_POLICY_FILE))).toBe(false);
     expect(readFileSync(join(folder, "keep.txt"), "utf8")).toBe("x");
   });
 });

@@ -175,7 +175,11 @@ describe("list on a terminal", () => {
       isTTY: { stdout: true, stderr: false },
       env: { NO_COLOR: "1" },
     });
-    const dumb = await many.run(["list"], { isTTY: { stdout: true, stderr: true }, env: { TERM: "dumb" } });
+    // The deployed functions' policy variable set, as an operator of a bare --table does: no note on stderr.
+    const dumb = await many.run(["list"], {
+      isTTY: { stdout: true, stderr: true },
+      env: { TERM: "dumb", SOFT_BOUNCE_THRESHOLD: "5" },
+    });
 
     expect(coloured.stdout).toContain("\u001b[31msuppressed");
     expect(noColour.stdout).not.toContain("\u001b[");

@@ -129,10 +129,12 @@ describe("usage errors", () => {
 describe("the bounce-guard executable", () => {
   const cli = new URL("../../cli/bounce-guard.js", import.meta.url).pathname;
 
-  it("prints the version as a real process", () => {
-    const output = execFileSync(process.execPath, [cli, "--version"], { encoding: "utf8" });
+  it("prints the version as a real process, the same from the entry's fast answer and from the parser", () => {
+    const fast = execFileSync(process.execPath, [cli, "--version"], { encoding: "utf8" });
+    const parsed = execFileSync(process.execPath, [cli, "-V"], { encoding: "utf8" });
 
-    expect(output).toBe(`${PACKAGE.version}\n`);
+    expect(fast).toBe(`${PACKAGE.version}\n`);
+    expect(parsed).toBe(fast);
   });
 
   it("exits with 2 on a usage error, without a stack trace", () => {

@@ -159,5 +159,26 @@ describe("bounce-guard demo and status", () => {
     // 02 is Permanent with no diagnostic: an unconfirmed failure, counted with the soft bounces.
     expect(jane.counts).toMatchObject({ hard: 1, soft: 1 });
     expect(fresh).toMatchObject({ address: "fresh@example.com", status: "active" });
+
+    // The retry windows ran with their own policy (threshold 3, retry interval 1 s) in a store of their
+    // own, which the demo names; why and status there agree with what the demo printed.
+    const windowStore = /npx bounce-guard why full@retry\.example --data (\S+)/.exec(report)?.[1];
+    expect(windowStore).toBeDefined();
+    const full = capture({ now: new Date() });
+    const quiet = capture({ now: new Date() });
+    await main(["why", "full@retry.example", "--json", "--data", windowStore ?? ""], full.io);
+    await main(["status", "quiet@retry.example", "--json", "--data", windowStore ?? ""], quiet.io);
+    expect(JSON.parse(full.stdout())).toMatchObject({
+      status: "suppressed",
+      suppression: { by: "soft-threshold" },
+    });
+    expect(JSON.parse(quiet.stdout())).toMatchObject({ status: "active", streak: { count: 1 } });
+    // The scenario's store keeps the default policy: five soft bounces suppressed full.mailbox.
+    const scenario = capture({ now: new Date() });
+    await main(["why", "full.mailbox@example.net", "--json", "--data", data], scenario.io);
+    expect(JSON.parse(scenario.stdout())).toMatchObject({
+      status: "suppressed",
+      suppression: { by: "soft-threshold", streakReasons: Array(5).fill("mailboxfull") },
+    });
   }, 180_000);
 });

@@ -45,6 +45,32 @@ function fabricatedResult(): BenchResult {
       median2MbRecordMs: 4.3,
       median2MbJsonParseMs: 3.9,
     },
+    cli_version_ratio_vs_node: 1.23,
+    classify_whole_process_recipients_per_second: 43210,
+    classify_whole_process_ratio_vs_sisimai: 98.7,
+    cli_process_details: {
+      versionRatio: 1.23,
+      versionMs: 61.5,
+      nodeMs: 50,
+      versionRuns: 21,
+      notifications: 52800,
+      recipients: 52800,
+      classifyRuns: 5,
+      classifyMs: 1222,
+      recipientsPerSecond: 43210,
+      inputBytes: 40880300,
+      outputBytes: 37000000,
+      classifyCpuMs: 1100,
+      sisimai: {
+        measured: true,
+        version: "4.25.15",
+        ms: 120617,
+        cpuMs: 110000,
+        records: 52700,
+        ratio: 98.7,
+        cpuRatio: 100,
+      },
+    },
     dynamodb_requests_per_recipient_event: 1.012,
     dynamodb_requests_breakdown: { UpdateItem: 1012, GetItem: 3 },
     intake_reads: 0,
@@ -212,6 +238,9 @@ describe("renderBenchmarks", () => {
     ["classify_recipients_per_second", "24,680"],
     ["classify_long_diagnostic_ratio_256kb_vs_1kb", "**1.07**"],
     ["classify_2mb_diagnostic_record_ms", "**4.3** ms (`JSON.parse` alone 3.9 ms)"],
+    ["cli_version_ratio_vs_node", "**1.23** (61.5 ms against 50 ms)"],
+    ["classify_whole_process_recipients_per_second", "**43,210** (52,800 notifications in 1,222 ms"],
+    ["classify_whole_process_ratio_vs_sisimai", "**98.7** (Sisimai 4.25.15: 120,617 ms; 100 in CPU time)"],
     ["dynamodb_requests_per_recipient_event", "**1.012** (UpdateItem 1,012, GetItem 3)"],
     ["presend_validation_microseconds_per_address", "**2.4** µs"],
     ["presend_end_to_end_ratio_vs_batch_get", "**1.37** (90.1 ms against 65.8 ms"],
@@ -245,6 +274,16 @@ describe("renderBenchmarks", () => {
       "classify_2mb_diagnostic_record_ms",
       (result) => ({ ...result, classify_2mb_diagnostic_record_ms: 100 }),
       (result) => ({ ...result, classify_2mb_diagnostic_record_ms: 900 }),
+    ],
+    [
+      "cli_version_ratio_vs_node",
+      (result) => ({ ...result, cli_version_ratio_vs_node: 4 }),
+      (result) => ({ ...result, cli_version_ratio_vs_node: 4.5 }),
+    ],
+    [
+      "classify_whole_process_ratio_vs_sisimai",
+      (result) => ({ ...result, classify_whole_process_ratio_vs_sisimai: 100 }),
+      (result) => ({ ...result, classify_whole_process_ratio_vs_sisimai: 27 }),
     ],
     [
       "dynamodb_requests_per_recipient_event",
@@ -306,6 +345,25 @@ describe("renderBenchmarks", () => {
     // Assess
     expect(metVerdict).toMatch(/^met\b/);
     expect(missedVerdict).toMatch(/^missed\b/);
+  });
+
+  it("says why the ratio to Sisimai has no verdict when Sisimai was not measured", () => {
+    // Prepare
+    const result: BenchResult = {
+      ...fabricatedResult(),
+      classify_whole_process_ratio_vs_sisimai: null,
+      cli_process_details: {
+        ...fabricatedResult().cli_process_details,
+        sisimai: { measured: false, why: "Sisimai is not installed (apt-get install -y libsisimai-perl)" },
+      },
+    };
+    // Act
+    const markdown = renderBenchmarks(result, CONTEXT);
+    const [value, , verdict] = summaryRow(markdown, "classify_whole_process_ratio_vs_sisimai");
+    // Assess
+    expect(value).toBe("not measured");
+    expect(verdict).toBe("Sisimai is not installed (apt-get install -y libsisimai-perl)");
+    expect(markdown).toContain("Sisimai was not measured: Sisimai is not installed");
   });
 
   it("calls a figure close when it misses its goal by at most 5 %", () => {

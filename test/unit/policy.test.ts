@@ -12,6 +12,7 @@ import {
   type HistoryEntry,
   type PolicyConfig,
   policyConfig,
+  policyOfSettings,
   type Suppression,
 } from "../../functions/core/policy.ts";
 import type { Reason, VerdictClass } from "../../functions/core/types.ts";
@@ -105,6 +106,39 @@ describe("policyConfig", () => {
     // Act / Assess
     expect(() => policyConfig(setting)).toThrow(RangeError);
     expect(() => policyConfig(setting)).toThrow(message);
+  });
+
+  it("lets a local run's policy wait seconds, never a deployed one", () => {
+    // Act
+    const local = policyConfig({ retryIntervalSeconds: 1, softBounceMemorySeconds: 5 }, { localRun: true });
+
+    // Assess
+    expect(local).toMatchObject({ retryIntervalSeconds: 1, softBounceMemorySeconds: 5 });
+    expect(() => policyConfig({ retryIntervalSeconds: 1 })).toThrow(/retryIntervalSeconds must be/);
+    expect(() => policyConfig({ softBounceThreshold: 0 }, { localRun: true })).toThrow(/softBounceThreshold/);
+  });
+});
+
+describe("policyOfSettings", () => {
+  it("reads a policy written as JSON over the defaults", () => {
+    // Act
+    const policy = policyOfSettings(
+      JSON.parse(JSON.stringify({ softBounceThreshold: 3, deferBlocks: false })),
+    );
+
+    // Assess
+    expect(policy).toEqual({ ...DEFAULT_POLICY, softBounceThreshold: 3, deferBlocks: false });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ["a string", "threshold 3", /a policy must be an object of settings, got "threshold 3"/],
+    ["an array", [3], /a policy must be an object of settings, got \[3\]/],
+    ["an unknown setting", { softBounceLimit: 3 }, /unknown policy setting "softBounceLimit"/],
+    ["a value out of its limits", { historyTtlSeconds: 10 }, /historyTtlSeconds must be an integer/],
+    ["a number written as a string", { softBounceThreshold: "3" }, /softBounceThreshold must be an integer/],
+  ])("refuses %s, naming what is wrong", (_name, value, message) => {
+    // Act / Assess
+    expect(() => policyOfSettings(value)).toThrow(message);
   });
 });
 
