@@ -62,7 +62,8 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
   };
   try {
     for (const address of addresses) {
-      const state = await store.get(address);
+      const seen = await store.read(address);
+      const state = seen.state;
       if (state === undefined) {
         report(address, "not-found", "nothing recorded for this address; nothing to reactivate");
         continue;
@@ -79,7 +80,7 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
         reason,
         ...(check.previous !== undefined ? { previous: check.previous } : {}),
       };
-      const written = await store.reactivate(address, state, audit, now);
+      const written = await store.reactivate(address, seen, audit, now);
       if (written === undefined) {
         report(
           address,

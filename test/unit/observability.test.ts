@@ -61,7 +61,7 @@ describe("logs", () => {
     const text = lines.join("\n").toLowerCase();
     expect(lines.length).toBeGreaterThan(0);
     expect(text).not.toContain("private.person");
-    expect(JSON.parse(lines[0] ?? "{}").address).toMatch(/^addr:[0-9a-f]{12}$/);
+    expect(JSON.parse(lines[0] ?? "{}").address).toMatch(/^anon:[0-9a-f]{12}$/);
   });
 
   it("carry the address when the operator opted in", async () => {

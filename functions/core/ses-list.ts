@@ -1,0 +1,23 @@
+// What the SES account-level suppression list should hold for an address: the policy of the sync
+// (sesSuppressionListSync) and of the deferral mirror, pure.
+import type { Assessment, Decision } from "./policy.ts";
+import type { SesListReason } from "./types.ts";
+
+/**
+ * The reason the sync puts on SES's list for a decision: our own hard bounces and complaints. What
+ * SES itself reported as already listed is not put again, and soft-bounce streaks stay ours.
+ */
+export function sesReasonOfDecision(decision: Decision): SesListReason | undefined {
+  if (decision.kind !== "suppress" || decision.counter === undefined) return undefined;
+  return decision.counter === "complaint" ? "COMPLAINT" : decision.counter === "hard" ? "BOUNCE" : undefined;
+}
+
+/**
+ * Whether a pending put belongs on SES's list now: only while the address is suppressed by a hard
+ * bounce or a complaint. A bounce dated before a reactivation, say, wrote the pending put but does
+ * not count, so the put is dropped instead of suppressing the address on SES again.
+ */
+export function sesPutStillDue(assessment: Assessment): boolean {
+  const by = assessment.status === "suppressed" ? assessment.suppression?.by : undefined;
+  return by === "hard" || by === "complaint";
+}
