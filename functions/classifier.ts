@@ -168,7 +168,7 @@ export function createClassifier(dependencies: ClassifierDependencies) {
           addressStatus: result.kind === "skipped" ? undefined : result.assessment?.status,
         });
       }
-      await settleSesWork(recipients, messageId);
+      await settleSesWork(recipients, messageId, receivedAt);
       await mirrorDeferralsOnSes(recipients, messageId);
       return { kind: "applied", messageId, recipients };
     } catch (error) {
@@ -273,7 +273,11 @@ export function createClassifier(dependencies: ClassifierDependencies) {
    * on the item once done. A failure fails the record: its redelivery finds the mark and tries
    * again, and so does the address's next event, so SES's list catches up with the table.
    */
-  async function settleSesWork(recipients: readonly RecipientOutcome[], messageId: string): Promise<void> {
+  async function settleSesWork(
+    recipients: readonly RecipientOutcome[],
+    messageId: string,
+    receivedAt: Date,
+  ): Promise<void> {
     await Promise.all(
       recipients.map(async ({ verdict, result }) => {
         if (result.kind === "skipped" || result.ses === undefined) return;
@@ -281,12 +285,16 @@ export function createClassifier(dependencies: ClassifierDependencies) {
         try {
           if (remove === true) {
             await dependencies.sesDeferralMirror?.remove(verdict.address);
-            await store.settleSes(verdict.address, { remove: true });
+            await store.settleSes(verdict.address, { remove: true }, receivedAt);
           }
           if (put !== undefined) {
-            const due = result.assessment !== undefined && sesPutStillDue(result.assessment);
-            if (due) await dependencies.sesSync?.put(verdict.address, put);
-            await store.settleSes(verdict.address, { put });
+            const sync = dependencies.sesSync;
+            const due =
+              sync !== undefined && result.assessment !== undefined && sesPutStillDue(result.assessment);
+            if (due) await sync.put(verdict.address, put);
+            const keep = await store.settleSes(verdict.address, { put }, receivedAt);
+            // An operator reactivated the address between our write and our put: take the put back.
+            if (due && !keep) await sync.remove(verdict.address);
           }
         } catch (error) {
           metrics.sesSyncFailure();

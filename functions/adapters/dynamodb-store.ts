@@ -680,17 +680,12 @@ export class DynamoDbSuppressionStore {
 
   /**
    * Record that SES-list work an item held is done: the put (only if the item still asks for that
-   * reason, so a newer one is not lost) or the removal.
+   * reason, so a newer one is not lost) or the removal. Resolves to whether SES should keep a put
+   * just made: false when the mark was gone because a reactivation (or an erase) got there between
+   * the write and the put, and the address is no longer suppressed.
    */
-  async settleSes(address: string, done: PendingSes): Promise<void> {
+  async settleSes(address: string, done: PendingSes, now: Date): Promise<boolean> {
     const key = this.keys.keyOf(address);
-    if (done.put !== undefined) {
-      await this.update(key, {
-        UpdateExpression: "REMOVE #sp",
-        ConditionExpression: "#sp = :put",
-        values: { ":put": done.put },
-      });
-    }
     if (done.remove === true) {
       await this.update(key, {
         UpdateExpression: "REMOVE #sr",
@@ -698,6 +693,14 @@ export class DynamoDbSuppressionStore {
         values: {},
       });
     }
+    if (done.put === undefined) return true;
+    const cleared = await this.update(key, {
+      UpdateExpression: "REMOVE #sp",
+      ConditionExpression: "#sp = :put",
+      values: { ":put": done.put },
+    });
+    if (cleared !== undefined) return true;
+    return assess(await this.get(address), this.config, now).status === "suppressed";
   }
 
   /**

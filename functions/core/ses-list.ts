@@ -13,11 +13,12 @@ export function sesReasonOfDecision(decision: Decision): SesListReason | undefin
 }
 
 /**
- * Whether a pending put belongs on SES's list now: only while the address is suppressed by a hard
- * bounce or a complaint. A bounce dated before a reactivation, say, wrote the pending put but does
- * not count, so the put is dropped instead of suppressing the address on SES again.
+ * Whether a pending put belongs on SES's list now: only while the address is suppressed. A bounce
+ * dated before a reactivation, say, wrote the pending put but does not count, so the put is dropped
+ * instead of suppressing the address on SES again. (Whatever suppression the table answers with,
+ * an address our own hard bounce or complaint reached is held by SES too: the list the sync keeps
+ * is a subset of the table's suppressed addresses that holds every one of those.)
  */
 export function sesPutStillDue(assessment: Assessment): boolean {
-  const by = assessment.status === "suppressed" ? assessment.suppression?.by : undefined;
-  return by === "hard" || by === "complaint";
+  return assessment.status === "suppressed";
 }

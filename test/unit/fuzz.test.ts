@@ -327,7 +327,7 @@ describe("fuzz: parseNotification and verdictsOf", () => {
           applied.push(address);
           return { kind: "skipped", why: "recording only" };
         },
-        settleSes: async () => {},
+        settleSes: async () => true,
       },
       logger: silentLogger,
       metrics: createEmfMetrics("BounceGuardFuzz", () => {}),

@@ -41,7 +41,7 @@ async function logLinesOf(logAddresses: boolean): Promise<string[]> {
               promoted: false,
               assessment: { status: "suppressed", streak: { count: 0, reasons: [] }, blockCount: 0 },
             },
-      settleSes: async () => {},
+      settleSes: async () => true,
     },
     logger: createLogger({ logAddresses, write: (line) => lines.push(line) }),
     metrics: createEmfMetrics("Test", () => {}),
