@@ -104,14 +104,21 @@ export interface Difference {
   readonly model: unknown;
 }
 
-/** What two assessments are compared on: the answer a sender gets, and its evidence. */
-function visibleOf(assessment: Assessment): Record<string, unknown> {
+/** The answer a sender gets for an address. */
+export function answerOf(assessment: Assessment): Record<string, unknown> {
   return {
     status: assessment.status,
     reason: assessment.reason,
     since: assessment.since,
     retryAt: assessment.retryAt,
     suppressedBy: assessment.suppression?.by,
+  };
+}
+
+/** What two assessments are compared on: the answer a sender gets, and its evidence. */
+function visibleOf(assessment: Assessment): Record<string, unknown> {
+  return {
+    ...answerOf(assessment),
     suppressionMessageId: assessment.suppression?.messageId,
     suppressionStatus: assessment.suppression?.status,
     suppressionDiagnostic: assessment.suppression?.diagnostic,
