@@ -335,14 +335,17 @@ export class DynamoDbSuppressionStore {
         : await this.writeRecord(key, scrubbed, now, deferring, spelling);
     if (written === undefined) {
       // A duplicate. If an earlier attempt stopped between its write and the work after it (retaining
-      // a threshold suppression, starting the window its write opened, putting the address on SES's
-      // list, closing a window a delivery ended), finish that work now; otherwise there is nothing to do.
+      // a threshold suppression, releasing a late bounce's stale snapshot, starting the window its
+      // write opened, putting the address on SES's list, closing a window a delivery ended), finish
+      // that work now; otherwise there is nothing to do.
       const closesWindows =
         this.windows !== undefined && decision.kind === "record" && decision.counter === "delivery";
+      // A suppressing event's follow-up can matter too: releasing the item when the event came
+      // dated before a reactivation, or putting the address on SES's list.
       const needsRead =
         (decision.kind === "record" && decision.mayReachThreshold) ||
+        decision.kind === "suppress" ||
         deferring ||
-        sesPut !== undefined ||
         closesWindows;
       const state = needsRead ? await this.getItem(key) : undefined;
       if (state === undefined) return { kind: "duplicate", promoted: false };
@@ -939,8 +942,8 @@ export class DynamoDbSuppressionStore {
   /**
    * The rare follow-up write (`followUpOf`), conditioned on the item's version being the one the
    * written or read item had: a concurrent event, a reactivation or an erase in between makes it
-   * fail, and it is worked out again from the item as it is now, so it never writes back an old
-   * snapshot. `retainedNow` says this event made the address suppressed.
+   * fail, so it never writes back an old snapshot. `retainedNow` says this event made the address
+   * suppressed.
    */
   private async finish(
     written: AddressState,
@@ -958,14 +961,13 @@ export class DynamoDbSuppressionStore {
         ConditionExpression: unchangedSince(state, values),
         values,
       });
-      if (updated !== undefined) {
-        state = updated;
-        continue;
+      if (updated === undefined) {
+        // Another write came in between. Each writer that raises the version either follows up from
+        // an item holding this event too (an event's own write and follow-up) or makes the
+        // follow-up moot (a reactivation, an erase, an operator's suppression): no read needed.
+        return { state, retainedNow };
       }
-      const current = await this.getItem(state.address);
-      // Erased meanwhile: nothing is left to follow up on.
-      if (current === undefined) return { state, retainedNow };
-      state = current;
+      state = updated;
     }
     return { state, retainedNow };
   }

@@ -118,6 +118,39 @@ describe("reactivation cannot be undone", () => {
   });
 });
 
+describe("interrupted attempts", () => {
+  it("releases a late hard bounce's item on its redelivery when the first attempt stopped after its write", async () => {
+    // Prepare: a reactivated address, and a first attempt whose follow-up write never happens.
+    const address = uniqueAddress("late-hard-crash");
+    await table.store.apply(address, decide(verdictOf("hard", { address, timestamp: day(1) })), NOW);
+    await table.run(["unsuppress", address, "--reason", "verified"]);
+    const late = verdictOf("hard", { address, timestamp: day(2), eventId: unique("late") });
+    const crashing = separateClient();
+    crashing.middlewareStack.add(
+      (next) => async (args) => {
+        const expression = String((args.input as { UpdateExpression?: string }).UpdateExpression ?? "");
+        if (expression.includes("REMOVE #retained")) throw new Error("the function was killed");
+        return next(args);
+      },
+      { step: "initialize", name: "dieBeforeTheFollowUp" },
+    );
+    const crashingStore = new DynamoDbSuppressionStore(crashing, table.dynamo.tableName, DEFAULT_POLICY);
+    await expect(crashingStore.apply(address, decide(late), NOW)).rejects.toThrow("killed");
+
+    // Act
+    const redelivered = await table.store.apply(address, decide(late), NOW);
+    const stored = await table.store.get(address);
+
+    // Assess
+    expect(redelivered.kind).toBe("duplicate");
+    expect({ retained: stored?.retained, snapshot: stored?.suppression }).toEqual({
+      retained: undefined,
+      snapshot: undefined,
+    });
+    expect(typeof stored?.expiresAt).toBe("number");
+  });
+});
+
 describe("erase races", () => {
   it("does not lose a complaint that lands between the erase's read and its delete", async () => {
     // Prepare: an address that is not suppressed, and a client that lets a complaint land just

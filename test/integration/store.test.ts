@@ -165,7 +165,7 @@ describe("DynamoDbSuppressionStore", () => {
     },
   );
 
-  it("does not claim a status it did not read when a hard bounce arrives a second time", async () => {
+  it("reads the item when a hard bounce arrives a second time, to finish what an interrupted attempt left", async () => {
     // Prepare
     const store = storeOf();
     const address = uniqueAddress("hard-again");
@@ -176,7 +176,7 @@ describe("DynamoDbSuppressionStore", () => {
     const again = await applyVerdict(store, hard);
 
     // Assess
-    expect(again).toEqual({ kind: "duplicate", promoted: false });
+    expect(again).toMatchObject({ kind: "duplicate", promoted: false, assessment: { status: "suppressed" } });
   });
 
   it("suppresses at the fifth soft bounce by soft-threshold with the five reasons", async () => {

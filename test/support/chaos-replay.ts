@@ -383,6 +383,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // SES's list) or erased, once a third of the stream has been sent.
     const operatorStore = storeOn(cleanClient);
     const operated = { unsuppressed: [] as string[], erased: new Map<string, string>() };
+    const unfinished: Difference[] = [];
     const operatorTargets = [...model.states.keys()].flatMap(
       (address): [string, "unsuppress" | "erase"][] => {
         const plan = options.operators;
@@ -401,9 +402,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (action === "erase") {
           operated.erased.set(address, await operatorStore.erase(address, audit, now));
         } else {
-          for (let attempt = 0; attempt < 20; attempt += 1) {
+          // As an operator does on "changed": look again and run it again.
+          let reactivated = false;
+          for (let attempt = 0; attempt < 100 && !reactivated; attempt += 1) {
             const seen = await operatorStore.read(address);
-            if (await operatorStore.reactivate(address, seen, audit, now)) break;
+            reactivated = (await operatorStore.reactivate(address, seen, audit, now)) !== undefined;
+            if (!reactivated) await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          if (!reactivated) {
+            unfinished.push({ address, field: "unsuppress", table: "changed 100 times", model: "done" });
+            continue;
           }
           await ses?.sync.remove(address);
           operated.unsuppressed.push(address);
@@ -474,7 +482,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ),
     ).length;
     const statusOf = (address: string) => assess(table.get(address), policy, now).status;
-    const violations: Difference[] = [];
+    const violations: Difference[] = [...unfinished];
     for (const address of operated.unsuppressed) {
       // Every event of the stream is dated at or before the reactivation: none may count again, nor
       // keep the item from expiring, nor leave the address on SES's list.
