@@ -1,3 +1,6 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -211,6 +214,22 @@ describe("case folding: one address whatever the letter case", () => {
     // Assess
     expect(ndjson(checked.stdout).map((answer) => answer.verdict)).toEqual(["suppress"]);
     expect(ndjson(again.stdout)[0]).toMatchObject({ outcome: "already-suppressed" });
+  });
+
+  it("imports two spellings of one address in a file as one address: one added, one skipped", async () => {
+    // Prepare
+    const spelling = mixedCase("import");
+    const file = join(tmpdir(), `${unique("case-import")}.csv`);
+    writeFileSync(file, `address,reason\n${spelling},manual\n${spelling.toLowerCase()},manual\n`);
+
+    // Act
+    const imported = await table.run(["import", file, "--json"]);
+    const checked = await table.run(["check", "--json", spelling.toUpperCase()]);
+
+    // Assess
+    expect(imported.stdout).toMatch(/"added":1\b/);
+    expect(imported.stdout).toMatch(/"skipped":1\b/);
+    expect(ndjson(checked.stdout).map((answer) => answer.verdict)).toEqual(["suppress"]);
   });
 
   it("keys by the HMAC of the folded address in keyed mode, so every spelling finds the item", async () => {

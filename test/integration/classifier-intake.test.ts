@@ -21,6 +21,7 @@ import {
   unique,
   uniqueAddress,
 } from "../fixtures/scenarios/feedback.ts";
+import { runCommand } from "./ops-support.ts";
 
 const QUEUE_ARN = `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:bounce-guard-feedback`;
 const NOW = instant(DAY_SECONDS);
@@ -182,6 +183,32 @@ describe("timestamps SES gets wrong", () => {
       expect(started).toEqual([NOW.toISOString()]);
     },
   );
+});
+
+describe("the note on a replaced timestamp", () => {
+  it("is shown by why beside the entry it dates", async () => {
+    // Prepare
+    const address = uniqueAddress("why-note");
+    const soft = sesBounce({
+      address,
+      at: "yesterday, maybe",
+      bounceType: "Transient",
+      bounceSubType: "MailboxFull",
+      status: "4.2.2",
+      diagnosticCode: "smtp; 452 4.2.2 mailbox full",
+    });
+    await classifier().processRecord(recordOf(snsEnvelopeOf(soft)));
+
+    // Act
+    const why = await runCommand(["why", address, "--table", dynamo.tableName], {
+      now: NOW,
+      aws: { dynamodb: () => dynamo.client },
+    });
+
+    // Assess
+    expect(why.code).toBe(0);
+    expect(why.stdout).toContain("timestamp-unreadable: dated when received");
+  });
 });
 
 describe("keyed mode's diagnostics", () => {
