@@ -243,7 +243,7 @@ export function createClassifier(dependencies: ClassifierDependencies) {
     }
   }
 
-  /** Best effort, like the suppression mirror: the table's deferral is what the pre-send check answers. */
+  /** Best effort: the table's deferral is what the pre-send check answers; only its removal is retried. */
   async function mirrorDeferralsOnSes(recipients: readonly RecipientOutcome[], messageId: string) {
     const mirror = dependencies.sesDeferralMirror;
     if (mirror === undefined) return;

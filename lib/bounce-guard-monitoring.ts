@@ -279,7 +279,7 @@ export class BounceGuardMonitoring extends Construct {
       props.sesSuppressionListSync === true
         ? reachedOnce(
             "SesSyncFailuresAlarm",
-            "The classifier could not put addresses (suppressions, or deferrals with the deferral mirror on) on the SES account-level suppression list: the suppression table is up to date, but SES itself still sends to those addresses. Check the classifier logs for the SES error (AccessDenied, throttling) and fix it; the suppressions recorded meanwhile are in the table only and need putting on the SES list again.",
+            "The classifier could not put addresses (suppressions, or deferrals with the deferral mirror on) on the SES account-level suppression list: the suppression table is up to date, but SES itself still sends to those addresses. Check the classifier logs for the SES error (AccessDenied, throttling) and fix it: a suppression's put is retried with its record (held back on the queue for up to 12 hours) and by the address's next event; a deferral's put is not retried.",
             sesSyncFailures,
           )
         : undefined;
