@@ -88,6 +88,11 @@ export interface BenchResult {
   readonly chaos_dlq_poison_only: boolean;
   readonly chaos_same_instant_mismatches: number;
   readonly chaos_same_instant_addresses: number;
+  /** The longest DynamoDB outage, in simulated hours, after which no good record was in the DLQ. */
+  readonly chaos_outage_hours_survived: number;
+  /** Good records in the DLQ: in the main replay, and after a 6-hour outage. */
+  readonly chaos_good_records_dead_lettered: number;
+  readonly chaos_fault_details: ChaosFaultDetails;
   readonly chaos_details: {
     readonly messages: number;
     readonly messages_by_kind: Readonly<Record<string, number>>;
@@ -114,6 +119,56 @@ export interface BenchResult {
   readonly policy: { readonly soft_bounce_threshold: number; readonly history_limit: number };
   readonly load_average_at_end: readonly number[];
   readonly elapsed_seconds: number;
+}
+
+/** What the replays beyond DynamoDB's faults found: outages, kills, throttling, SES, operators, trimming. */
+export interface ChaosFaultDetails {
+  /** The retry schedule's shortest budget (jitter at its shortest), in hours. */
+  readonly retry_budget_hours: number;
+  readonly max_receive_count: number;
+  /** The outages replayed to find the longest survived: hours and good records dead-lettered. */
+  readonly outage_replays: readonly { readonly hours: number; readonly good_records_dead_lettered: number }[];
+  readonly six_hour_outage: {
+    readonly good_records_dead_lettered: number;
+    readonly poison_dead_lettered: number;
+    readonly poison: number;
+    readonly mismatched_addresses: number;
+  };
+  /** An outage an hour longer than the budget, then a redrive of the DLQ. */
+  readonly beyond_budget_outage: {
+    readonly hours: number;
+    readonly good_records_dead_lettered: number;
+    readonly redriven: number;
+    readonly mismatched_addresses_after_redrive: number;
+  };
+  readonly main_replay_good_records_dead_lettered: number;
+  readonly repeated_poison: number;
+  readonly killed_invocations: number;
+  readonly windows: {
+    readonly open: number;
+    readonly started: number;
+    readonly throttled: number;
+    readonly without_execution: number;
+  };
+  readonly ses_list: {
+    readonly listed: number;
+    readonly failed_puts: number;
+    readonly extra: number;
+    readonly missing: number;
+  };
+  readonly operators: {
+    readonly unsuppressed: number;
+    readonly erased: number;
+    readonly tombstoned: number;
+    readonly violations: number;
+  };
+  readonly history_replay: {
+    readonly messages: number;
+    readonly late_copies: number;
+    readonly late_copies_of_trimmed_events: number;
+    readonly trimmed_addresses: number;
+    readonly mismatched_addresses: number;
+  };
 }
 
 /** The code the run measured; every field is null when git could not tell. */
@@ -148,6 +203,8 @@ export const GOALS = {
   costPerMillionNotificationsUsd: 1.8,
   chaosNotifications: 100_000,
   chaosMismatches: 0,
+  chaosOutageHoursSurvived: 6,
+  chaosGoodRecordsDeadLettered: 0,
 } as const;
 
 /** A figure that misses its goal by at most this share of the goal is "close". */
@@ -179,6 +236,8 @@ export interface Verdicts {
   readonly chaos_mismatches: Verdict;
   readonly chaos_dlq_poison_only: Verdict;
   readonly chaos_same_instant_mismatches: Verdict;
+  readonly chaos_outage_hours_survived: Verdict;
+  readonly chaos_good_records_dead_lettered: Verdict;
 }
 
 /** Each figure that has a goal, against it. */
@@ -218,6 +277,11 @@ export function goalVerdicts(result: BenchResult): Verdicts {
     chaos_mismatches: atMost(result.chaos_mismatches, GOALS.chaosMismatches),
     chaos_dlq_poison_only: holds(result.chaos_dlq_poison_only),
     chaos_same_instant_mismatches: atMost(result.chaos_same_instant_mismatches, GOALS.chaosMismatches),
+    chaos_outage_hours_survived: atLeast(result.chaos_outage_hours_survived, GOALS.chaosOutageHoursSurvived),
+    chaos_good_records_dead_lettered: atMost(
+      result.chaos_good_records_dead_lettered,
+      GOALS.chaosGoodRecordsDeadLettered,
+    ),
   };
 }
 
@@ -522,6 +586,24 @@ function summary(result: BenchResult, verdicts: Verdicts): string {
         verdicts.chaos_same_instant_mismatches === "met"
           ? "6 of 16 before `03b6202`, see below"
           : "see below",
+      ),
+    ],
+    [
+      "chaos_outage_hours_survived",
+      `**${formatNumber(result.chaos_outage_hours_survived)}** simulated hours of DynamoDB outage`,
+      `≥ ${formatNumber(GOALS.chaosOutageHoursSurvived)}`,
+      cell(
+        verdicts.chaos_outage_hours_survived,
+        `the retry budget is ${formatNumber(result.chaos_fault_details.retry_budget_hours)} h at the jitter's shortest, see below`,
+      ),
+    ],
+    [
+      "chaos_good_records_dead_lettered",
+      `**${formatNumber(result.chaos_good_records_dead_lettered)}**`,
+      String(GOALS.chaosGoodRecordsDeadLettered),
+      cell(
+        verdicts.chaos_good_records_dead_lettered,
+        "in the replay above and after a 6-hour outage, with kills, throttling, SES failures and operators on",
       ),
     ],
   ];
@@ -954,7 +1036,7 @@ implementation in \`test/support/\`:
   the Lambda service and SNS, not for code of ours, so they speak the SQS JSON protocol to the local
   server directly (\`LocalSqsWire\`) instead of through the SDK; the handler's DynamoDB client is
   the SDK's, as in the Lambda. (\`chaos.test.ts\` runs the same replay at 2,000 notifications with a window
-  of 500, 4 pollers, a 2 s visibility timeout and \`maxReceiveCount\` 3.)
+  of 500, 4 pollers and a 2 s visibility timeout.)
 - **Faults** (dynamodb-faults.ts): SDK middleware on the handler's DynamoDB client throws
   \`ProvisionedThroughputExceededException\` or \`TimeoutError\` for 8 % of distinct requests. A hash of
   the request decides which ones, so the result does not depend on interleaving. A fault is thrown
@@ -969,8 +1051,8 @@ implementation in \`test/support/\`:
   since, retryAt, the suppression's cause and evidence (messageId, status, diagnostic), streak, block count,
   every counter, the event ids recorded (missing, extra, repeated), and that every suppressed item is
   retained (TTL can never delete it). There must be no item for an address the model lacks. Every
-  good message's events must be in the table. The DLQ must hold exactly the poison bodies (compared as
-  multisets) and the queue must be empty.
+  good message's events must be in the table. The DLQ must hold every poison body and no good record
+  (a poison body the classifier sent twice, see below, is counted apart) and the queue must be empty.
 
 **Result:** ${formatNumber(result.chaos_notifications)} notifications (${formatNumber(chaos.messages)} messages, ${formatNumber(chaos.addresses)} addresses, ${formatNumber(chaos.distinct_events)} distinct events) with
 ${formatNumber(faults)} faults thrown; ${formatNumber(chaos.good_records_redelivered)} good records were reported failed by the handler and redelivered. The
@@ -981,9 +1063,9 @@ generation to the last check (the chaos replay keeps a history limit of 200 so i
 keeps every event, stays comparable). Its phases: ${phase("prepare")} s to generate the stream and the model
 and start the emulators, on one core, while the retry-window figures were measured in a child process
 on the other; ${phase("wait")} s waiting for those; ${phase("send")} s for the first window; ${phase("pump")} s working the
-queue; ${phase("verify")} s of checks. A poison message reaches the DLQ only after ${formatNumber(chaos.max_receive_count)} receives a visibility timeout
-apart (${formatNumber(toDlqSeconds)} s here), so the generator keeps poison out of the last 20 % of the stream: any later, it
-left the replay idle while the last ones waited. The bench's process, the replay's busiest, runs with a
+queue; ${phase("verify")} s of checks. The classifier sends poison to the DLQ at its first receive; before it did, poison
+took ${formatNumber(chaos.max_receive_count)} receives a visibility timeout apart (${formatNumber(toDlqSeconds)} s here) to get there, and the generator still
+keeps it out of the last 20 % of the stream, which that idle wait once needed. The bench's process, the replay's busiest, runs with a
 32 MB young-generation semi-space (\`--max-semi-space-size=32\` in the \`bench\` script): in two
 interleaved pairs of 30,000-notification replays it worked the queue 1 % and 10 % faster. ${size} With \`maxReceiveCount\` 3, as the bench
 used before \`183fd46\`, one good record of that size met injected faults on three receives and
@@ -1022,6 +1104,49 @@ ${formatNumber(cli.classifyMs)} ms, **${formatNumber(result.classify_whole_proce
 `;
 }
 
+function faultsSection(result: BenchResult): string {
+  const faults = result.chaos_fault_details;
+  const outages = faults.outage_replays
+    .map((replay) => `${formatNumber(replay.hours)} h: ${formatNumber(replay.good_records_dead_lettered)}`)
+    .join("; ");
+  return `### Outages, killed invocations, throttling, SES failures, operators, trimming: \`chaos_outage_hours_survived\`, \`chaos_good_records_dead_lettered\`
+The replay above runs with all of these on (test/support/chaos-faults.ts; \`chaos.test.ts\` at 2,000 notifications):
+- **Backoff and poison as deployed:** the handler holds a transiently failed record back with
+  ChangeMessageVisibility (the stack's schedule, shortened to 1–4 s for the replay's real clock) and
+  sends poison to the DLQ at its first receive; the queue allows the stack's ${formatNumber(faults.max_receive_count)} receives.
+- **Killed invocations:** ${formatNumber(faults.killed_invocations)} invocations died after 0 to 3 of their DynamoDB writes: every later request,
+  SQS, SES and Step Functions call of theirs failed, and nothing was deleted, so their records came
+  back after the visibility timeout.
+- **StartExecution throttling:** the first start of a quarter of the windows was throttled
+  (${formatNumber(faults.windows.throttled)}); ${formatNumber(faults.windows.open)} windows were open on the table at the end, ${formatNumber(faults.windows.without_execution)} without a started execution.
+- **SES failures:** the first put of a quarter of the addresses on SES's (emulated) account list
+  failed (${formatNumber(faults.ses_list.failed_puts)}); at the end the list held ${formatNumber(faults.ses_list.listed)} addresses, ${formatNumber(faults.ses_list.extra)} of them not suppressed in the
+  table, and ${formatNumber(faults.ses_list.missing)} addresses suppressed by a hard bounce or complaint of ours were missing from it.
+- **Operators during load:** once a third of the stream was sent, ${formatNumber(faults.operators.unsuppressed)} addresses were reactivated
+  (forced, and removed from SES's list) and ${formatNumber(faults.operators.erased)} erased (${formatNumber(faults.operators.tombstoned)} kept as tombstones); their table
+  state broke what the actions promise ${formatNumber(faults.operators.violations)} times (a reactivated address must stay active and
+  expirable, since every event is dated before the reactivation; a tombstone must stay suppressed).
+  ${formatNumber(faults.main_replay_good_records_dead_lettered)} good records reached the DLQ in this replay; ${formatNumber(faults.repeated_poison)} poison messages were sent there twice (an
+  invocation outlasting the replay's short visibility timeout).
+
+**Outage** (test/support/outage-replay.ts): a small stream through the real local SQS queue and the
+handler, with DynamoDB failing every request for the length of the outage, in simulated time: when the
+handler holds a record back for d seconds it is hidden for real and its due time noted on a simulated
+clock; when nothing is visible the clock jumps to the next due time and those records are made
+visible. The replay counts receives and moves a message to the DLQ past ${formatNumber(faults.max_receive_count)}, as SQS does
+(local-aws-sqs counts a visibility change as a receive). Every delay is at the jitter's shortest,
+the worst case: the budget is ${formatNumber(faults.retry_budget_hours)} h. Outages replayed (hours: good records dead-lettered): ${outages}.
+A 6-hour outage left ${formatNumber(faults.six_hour_outage.good_records_dead_lettered)} good records and ${formatNumber(faults.six_hour_outage.poison_dead_lettered)} of ${formatNumber(faults.six_hour_outage.poison)} poison messages in the DLQ and ${formatNumber(faults.six_hour_outage.mismatched_addresses)}
+addresses differing from the model. An outage of ${formatNumber(faults.beyond_budget_outage.hours)} h dead-lettered ${formatNumber(faults.beyond_budget_outage.good_records_dead_lettered)} good records; after
+redriving them (${formatNumber(faults.beyond_budget_outage.redriven)}), ${formatNumber(faults.beyond_budget_outage.mismatched_addresses_after_redrive)} addresses differed from the model.
+
+**History limit and late duplicates** (test/support/horizon-replay.ts): ${formatNumber(faults.history_replay.messages)} messages handled in event order
+at the default history limit, the clock advancing with them, and ${formatNumber(faults.history_replay.late_copies)} copies delivered again 1–14
+days later, ${formatNumber(faults.history_replay.late_copies_of_trimmed_events)} of them of events already trimmed from their address's history (${formatNumber(faults.history_replay.trimmed_addresses)} addresses
+trimmed). ${formatNumber(faults.history_replay.mismatched_addresses)} addresses differed from the model (answer and every counter).
+`;
+}
+
 const TESTS_SECTION = `### Tests
 - \`npx vitest run test/integration/chaos.test.ts\` replays about 2,000 notifications (17–18 s here when
   it was last timed, 18–28 s before the poller and the feed skipped the SDK). The test also holds the same-instant case and a
@@ -1053,6 +1178,7 @@ export function renderBenchmarks(result: BenchResult, context: ReportContext): s
     windowsSection(result, verdicts),
     costSection(result, verdicts),
     chaosSection(result),
+    faultsSection(result),
     TESTS_SECTION,
     `## The run (\`${context.command}\`)
 

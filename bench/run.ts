@@ -8,8 +8,11 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { quietSdkWarnings } from "../cli/local/aws-clients.ts";
 import { DEFAULT_POLICY } from "../functions/core/policy.ts";
+import { DEFAULT_RECORD_RETRY, retryBudgetSeconds } from "../functions/core/record-retry.ts";
 import { MAX_RECEIVE_COUNT } from "../lib/bounce-guard.ts";
 import { type ChaosReport, runChaos, sameInstantReplay } from "../test/support/chaos-replay.ts";
+import { runHorizonReplay } from "../test/support/horizon-replay.ts";
+import { longestOutageSurvived, runOutage } from "../test/support/outage-replay.ts";
 import { measureBundles } from "./bundles.ts";
 import {
   benchRecords,
@@ -48,6 +51,17 @@ const CHAOS_CONCURRENCY = 32;
 const CHAOS_VISIBILITY_TIMEOUT_SECONDS = 5;
 /** Visible messages kept on the queue while the stream is fed in: local-aws-sqs scans its whole queue per receive. */
 const CHAOS_QUEUE_WINDOW = 1_000;
+/** The stack's retry schedule with seconds for its minutes and hours: the replay runs on the real clock. */
+const CHAOS_RECORD_RETRY = { ...DEFAULT_RECORD_RETRY, firstDelaySeconds: 1, maxDelaySeconds: 4 };
+/** The outage replays' stream: every record is received up to 22 times per replay, so small. */
+const OUTAGE_STREAM = {
+  seed: 31,
+  notifications: 40,
+  addresses: 15,
+  end: new Date("2025-06-01T00:00:00.000Z"),
+  poisonRate: 0.05,
+};
+const HOUR_SECONDS = 3_600;
 const CLASSIFY_RECORDS = 5_000;
 const REPLAY_NOTIFICATIONS = 2_000;
 /**
@@ -132,9 +146,13 @@ async function main(): Promise<void> {
       end: new Date("2025-06-01T00:00:00.000Z"),
     },
     faults: { seed: 7, rate: 0.08 },
-    // The stack's redrive setting: a good record that meets several injected faults in a row still
-    // goes through within it, as after a real outage.
+    // The stack's redrive setting and the classifier's backoff (in seconds here) and poison handling.
     maxReceiveCount: MAX_RECEIVE_COUNT,
+    recordRetry: CHAOS_RECORD_RETRY,
+    windows: { seed: 5, throttleRate: 0.25 },
+    sesSync: { seed: 6, failureRate: 0.25 },
+    kills: { seed: 8, rate: 0.02 },
+    operators: { seed: 9, rate: 0.005 },
     visibilityTimeoutSeconds: CHAOS_VISIBILITY_TIMEOUT_SECONDS,
     concurrency: CHAOS_CONCURRENCY,
     queueWindow: CHAOS_QUEUE_WINDOW,
@@ -152,6 +170,31 @@ async function main(): Promise<void> {
   // The bench stream never stamps two events of one address with the same millisecond; this small
   // replay does, to show whether arrival order can still change an answer (see chaos.test.ts).
   const sameInstant = await runChaos(sameInstantReplay(16));
+
+  progress("DynamoDB outages in simulated time, and late duplicates at the default history limit…");
+  phase = performance.now();
+  const budgetHours = retryBudgetSeconds(DEFAULT_RECORD_RETRY) / HOUR_SECONDS;
+  const survived = await longestOutageSurvived({ stream: OUTAGE_STREAM, maxHours: 48, precisionHours: 0.25 });
+  const sixHours = await runOutage({ stream: OUTAGE_STREAM, outageSeconds: 6 * HOUR_SECONDS });
+  const beyondHours = Math.ceil(budgetHours) + 1;
+  const beyond = await runOutage({
+    stream: OUTAGE_STREAM,
+    outageSeconds: beyondHours * HOUR_SECONDS,
+    redrive: true,
+  });
+  const history = await runHorizonReplay({
+    stream: {
+      seed: 21,
+      notifications: 1_500,
+      addresses: 60,
+      end: new Date("2025-06-01T00:00:00.000Z"),
+      exactDuplicateRate: 0,
+      rewrapRate: 0,
+      poisonRate: 0,
+    },
+    lateCopyRate: 0.2,
+  });
+  progress(`  done in ${seconds(phase)} s`);
 
   const costInputs = {
     batchSize: BATCH_SIZE,
@@ -239,6 +282,56 @@ async function main(): Promise<void> {
     chaos_dlq_poison_only: chaos.deadLetters.poisonOnly,
     chaos_same_instant_mismatches: sameInstant.mismatchedAddresses,
     chaos_same_instant_addresses: sameInstant.addresses,
+    chaos_outage_hours_survived: survived.hours,
+    chaos_good_records_dead_lettered: chaos.goodRecordsDeadLettered + sixHours.goodRecordsDeadLettered,
+    chaos_fault_details: {
+      retry_budget_hours: Math.round(budgetHours * 100) / 100,
+      max_receive_count: MAX_RECEIVE_COUNT,
+      outage_replays: survived.replays.map((replay) => ({
+        hours: replay.outageHours,
+        good_records_dead_lettered: replay.goodRecordsDeadLettered,
+      })),
+      six_hour_outage: {
+        good_records_dead_lettered: sixHours.goodRecordsDeadLettered,
+        poison_dead_lettered: sixHours.poisonDeadLettered,
+        poison: sixHours.poison,
+        mismatched_addresses: sixHours.mismatchedAddresses,
+      },
+      beyond_budget_outage: {
+        hours: beyondHours,
+        good_records_dead_lettered: beyond.goodRecordsDeadLettered,
+        redriven: beyond.redriven,
+        mismatched_addresses_after_redrive: beyond.mismatchedAddresses,
+      },
+      main_replay_good_records_dead_lettered: chaos.goodRecordsDeadLettered,
+      repeated_poison: chaos.deadLetters.repeatedPoison,
+      killed_invocations: chaos.killedInvocations,
+      windows: {
+        open: chaos.windows?.open ?? 0,
+        started: chaos.windows?.started ?? 0,
+        throttled: chaos.windows?.throttled ?? 0,
+        without_execution: chaos.windows?.withoutExecution.length ?? 0,
+      },
+      ses_list: {
+        listed: chaos.sesList?.listed ?? 0,
+        failed_puts: chaos.sesList?.failedPuts ?? 0,
+        extra: chaos.sesList?.extra.length ?? 0,
+        missing: chaos.sesList?.missing.length ?? 0,
+      },
+      operators: {
+        unsuppressed: chaos.operators?.unsuppressed ?? 0,
+        erased: chaos.operators?.erased ?? 0,
+        tombstoned: chaos.operators?.tombstoned ?? 0,
+        violations: chaos.operators?.violations.length ?? 0,
+      },
+      history_replay: {
+        messages: history.messages,
+        late_copies: history.lateCopies,
+        late_copies_of_trimmed_events: history.lateCopiesOfTrimmedEvents,
+        trimmed_addresses: history.trimmedAddresses,
+        mismatched_addresses: history.mismatchedAddresses,
+      },
+    },
     chaos_details: {
       messages: chaos.messages,
       messages_by_kind: chaos.messagesByKind,
@@ -346,6 +439,9 @@ function printSummary(result: BenchResult): void {
     `chaos_mismatches                      ${result.chaos_mismatches}  (goal 0: ${goal(verdicts.chaos_mismatches)})`,
     `chaos_dlq_poison_only                 ${result.chaos_dlq_poison_only}  (goal true: ${goal(verdicts.chaos_dlq_poison_only)})`,
     `chaos_same_instant_mismatches         ${result.chaos_same_instant_mismatches} of ${result.chaos_same_instant_addresses} addresses with a hard bounce and a complaint in the same millisecond`,
+    `chaos_outage_hours_survived           ${result.chaos_outage_hours_survived}  (goal ≥ 6: ${goal(verdicts.chaos_outage_hours_survived)}; budget ${result.chaos_fault_details.retry_budget_hours} h)`,
+    `chaos_good_records_dead_lettered      ${result.chaos_good_records_dead_lettered}  (goal 0: ${goal(verdicts.chaos_good_records_dead_lettered)})`,
+    `chaos faults                          ${JSON.stringify({ killed: result.chaos_fault_details.killed_invocations, windows: result.chaos_fault_details.windows, ses: result.chaos_fault_details.ses_list, operators: result.chaos_fault_details.operators, history: result.chaos_fault_details.history_replay })}`,
     "",
     `finished in ${result.elapsed_seconds} s; run with --json for every detail`,
   ];

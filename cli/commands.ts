@@ -166,7 +166,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "erase",
     summary: "remove an address's personal data; a suppressed one keeps a tombstone",
     arguments: "ADDRESS...",
-    options: { ...STORE_OPTIONS, ...REASON_OPTION, ...ACTOR_OPTION, ...JSON_OPTION },
+    details: [
+      "Removes history, evidence, audit and any open retry window, whatever the letter case. A",
+      "suppressed address keeps a tombstone (keyed by HMAC in keyed mode), so it stays suppressed;",
+      "any other is deleted. Backups, the DLQ and Step Functions history are out of its reach.",
+    ],
+    options: {
+      ...STORE_OPTIONS,
+      ...REASON_OPTION,
+      "ses-sync": {
+        type: "boolean",
+        description: "also remove them from SES's account-level list (deployed stacks only)",
+      },
+      ...ACTOR_OPTION,
+      ...JSON_OPTION,
+    },
     examples: ['bounce-guard erase someone@example.com --reason "erasure request #1234"'],
     writes: true,
     load: () => import("./commands/erase.ts"),

@@ -66,7 +66,8 @@ export interface ListedAddress {
 
 export function listedAddressOf(state: AddressState, assessment: Assessment): ListedAddress {
   return {
-    address: state.address,
+    // The spelling first sent, where it differs from the case-folded key.
+    address: state.spelling ?? state.address,
     status: assessment.status,
     ...(assessment.reason !== undefined ? { reason: assessment.reason } : {}),
     ...(assessment.suppression !== undefined ? { by: assessment.suppression.by } : {}),

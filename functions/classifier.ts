@@ -1,17 +1,24 @@
 // The classifier Lambda: SQS batch of SES feedback → verdict per recipient → suppression store.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { type ApplyResult, DynamoDbSuppressionStore } from "./adapters/dynamodb-store.ts";
 import { readEnvironment } from "./adapters/environment.ts";
-import { createLogger, type Logger } from "./adapters/logger.ts";
+import { type FailureKind, failureKindOf } from "./adapters/failure-kind.ts";
+import { createLogger, type Logger, pseudonymsFor } from "./adapters/logger.ts";
 import { createEmfMetrics, type Metrics } from "./adapters/metrics.ts";
 import { addressKeysFor, sesSuppressionList } from "./adapters/optional-adapters.ts";
 import { createStepFunctionsScheduler, type RetryScheduler } from "./adapters/retry-scheduler.ts";
-import type { SesSuppressionReason, SuppressionListSync } from "./adapters/ses-suppression-sync.ts";
+import type { SuppressionListSync } from "./adapters/ses-suppression-sync.ts";
+import { createSqsRecordRetry, type RecordRetry } from "./adapters/sqs-record-retry.ts";
+import { withoutRecipientInDiagnostic } from "./core/address-key.ts";
+import { withUsableTime } from "./core/event-time.ts";
 import { decide } from "./core/policy.ts";
 import { type ParseResult, readNotification } from "./core/read-notification.ts";
+import { DEFAULT_RECORD_RETRY, type RecordRetrySchedule, retryDelaySeconds } from "./core/record-retry.ts";
+import { sesPutStillDue } from "./core/ses-list.ts";
 import type { RecipientVerdict } from "./core/types.ts";
 import { verdictsOf } from "./core/verdicts.ts";
 
@@ -23,20 +30,48 @@ export interface RecipientOutcome {
 export type RecordOutcome =
   | { readonly kind: "applied"; readonly messageId: string; readonly recipients: readonly RecipientOutcome[] }
   | { readonly kind: "control"; readonly messageId: string; readonly controlType: string }
-  | { readonly kind: "failed"; readonly messageId: string; readonly error: string };
+  /**
+   * Not applied. `transient`: an outage, throttling, a timeout; the record is retried after a
+   * growing delay. `poison`: the record itself can never be applied (not a notification, say).
+   */
+  | {
+      readonly kind: "failed";
+      readonly messageId: string;
+      readonly error: string;
+      readonly failure: FailureKind;
+    }
+  /** Poison, sent to the DLQ at once and so removed from the queue. */
+  | { readonly kind: "dead-lettered"; readonly messageId: string; readonly error: string };
 
 export interface ClassifierDependencies {
-  readonly store: Pick<DynamoDbSuppressionStore, "apply">;
+  readonly store: Pick<DynamoDbSuppressionStore, "apply" | "settleSes">;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
-  /** When set, new hard-bounce and complaint suppressions are mirrored on the SES account list. */
+  /**
+   * Holds transiently failed records back with growing delays and sends poison to the DLQ at
+   * once. Without it, every failed record is simply reported, and SQS's visibility timeout and
+   * receive count decide (as in the local demo).
+   */
+  readonly recordRetry?: RecordRetry;
+  /** @default DEFAULT_RECORD_RETRY */
+  readonly retrySchedule?: RecordRetrySchedule;
+  /** A number in [0, 1) for the delays' jitter. @default Math.random */
+  readonly random?: () => number;
+  /** Keyed mode: a recipient's address is taken out of its diagnostic before anything is kept. */
+  readonly scrubDiagnostics?: boolean;
+  /**
+   * When set, hard-bounce and complaint suppressions are put on the SES account list. The store marks
+   * them in the event's own write and this clears the mark once SES has them; a failed put fails the
+   * record (retried like any transient failure), so the list catches up eventually.
+   */
   readonly sesSync?: SuppressionListSync;
   /** Starts the execution of each retry window a write opened; absent when no window is run. */
   readonly scheduler?: RetryScheduler;
   /**
    * When set, each deferral is mirrored on the SES account list (as BOUNCE) while it lasts; the
-   * retry window's state machine removes it at release.
+   * retry window's state machine removes it at each release and when it fails, and this removes it
+   * when a delivery closes the window (marked on the item until done, like the sync).
    */
   readonly sesDeferralMirror?: SuppressionListSync;
 }
@@ -62,25 +97,43 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** How often SQS has handed the record out, this receive included. */
+function receiveCountOf(record: SQSRecord): number {
+  const count = Number.parseInt(record.attributes?.ApproximateReceiveCount ?? "1", 10);
+  return Number.isInteger(count) && count > 0 ? count : 1;
+}
+
 export function createClassifier(dependencies: ClassifierDependencies) {
   const { store, logger, metrics } = dependencies;
   const now = dependencies.now ?? (() => new Date());
+  const schedule = dependencies.retrySchedule ?? DEFAULT_RECORD_RETRY;
+  const random = dependencies.random ?? Math.random;
+  const sesWork = {
+    sync: dependencies.sesSync !== undefined,
+    mirror: dependencies.sesDeferralMirror !== undefined,
+  };
+
+  /** A verdict as it is applied: no mirror echo, a usable time, and (keyed) no address in the diagnostic. */
+  function prepared(verdict: RecipientVerdict, receivedAt: Date): RecipientVerdict {
+    const echoless = dependencies.sesDeferralMirror !== undefined ? withoutMirrorEcho(verdict) : verdict;
+    const timed = withUsableTime(echoless, receivedAt);
+    return dependencies.scrubDiagnostics === true ? withoutRecipientInDiagnostic(timed) : timed;
+  }
 
   async function processRecord(record: SQSRecord): Promise<RecordOutcome> {
     const messageId = record.messageId;
     const parsed = await parseRecord(record);
     if (parsed.kind === "error") {
-      // Permanent: retries cannot fix it, so SQS moves it to the DLQ after maxReceiveCount.
+      // Permanent: retries cannot fix it, so it goes to the DLQ at once.
       logger.log("error", "record is not a valid SES notification", { messageId, error: parsed.error });
-      return { kind: "failed", messageId, error: parsed.error.message };
+      return { kind: "failed", messageId, error: parsed.error.message, failure: "poison" };
     }
     if (parsed.kind === "control") {
       logger.log("info", "SNS subscription message ignored", { messageId, controlType: parsed.controlType });
       return { kind: "control", messageId, controlType: parsed.controlType };
     }
-    const verdicts = verdictsOf(parsed.notification).map((verdict) =>
-      dependencies.sesDeferralMirror !== undefined ? withoutMirrorEcho(verdict) : verdict,
-    );
+    const receivedAt = now();
+    const verdicts = verdictsOf(parsed.notification).map((verdict) => prepared(verdict, receivedAt));
     if (verdicts.length === 0) {
       logger.log("warn", "notification names no recipients", {
         messageId,
@@ -88,11 +141,10 @@ export function createClassifier(dependencies: ClassifierDependencies) {
       });
     }
     try {
-      const at = now();
       const recipients = await Promise.all(
         verdicts.map(async (verdict) => ({
           verdict,
-          result: await store.apply(verdict.address, decide(verdict), at),
+          result: await store.apply(verdict.address, decide(verdict), receivedAt, sesWork),
         })),
       );
       await startWindows(recipients, messageId);
@@ -117,16 +169,21 @@ export function createClassifier(dependencies: ClassifierDependencies) {
           addressStatus: result.kind === "skipped" ? undefined : result.assessment?.status,
         });
       }
-      await mirrorOnSes(recipients, messageId);
+      await settleSesWork(recipients, messageId, receivedAt);
       await mirrorDeferralsOnSes(recipients, messageId);
       return { kind: "applied", messageId, recipients };
     } catch (error) {
-      // Transient (throttling, timeouts): the record is retried; applied recipients are idempotent.
-      logger.log("error", "store write failed; record will be retried", {
-        messageId,
-        error: errorText(error),
-      });
-      return { kind: "failed", messageId, error: errorText(error) };
+      // Mostly transient (throttling, timeouts): the record is retried; applied recipients are idempotent.
+      const failure = failureKindOf(error);
+      logger.log(
+        "error",
+        `record failed (${failure}); ${failure === "poison" ? "it goes to the DLQ" : "it will be retried"}`,
+        {
+          messageId,
+          error: errorText(error),
+        },
+      );
+      return { kind: "failed", messageId, error: errorText(error), failure };
     }
   }
 
@@ -186,7 +243,7 @@ export function createClassifier(dependencies: ClassifierDependencies) {
     }
   }
 
-  /** Best effort, like the suppression mirror: the table's deferral is what the pre-send check answers. */
+  /** Best effort: the table's deferral is what the pre-send check answers; only its removal is retried. */
   async function mirrorDeferralsOnSes(recipients: readonly RecipientOutcome[], messageId: string) {
     const mirror = dependencies.sesDeferralMirror;
     if (mirror === undefined) return;
@@ -212,37 +269,115 @@ export function createClassifier(dependencies: ClassifierDependencies) {
   }
 
   /**
-   * Best effort by design: the table is the source of truth and has been written; a failure here
-   * is logged and counted (and alarmed) but never fails the record, so SES trouble cannot block
-   * or replay the pipeline. The next hard bounce or complaint for the address tries again.
+   * The SES list work the items hold: a suppression to put (from this event, or from an attempt
+   * that failed or crashed before it was done) and a mirrored deferral to remove. Each is cleared
+   * on the item once done. A failure fails the record: its redelivery finds the mark and tries
+   * again, and so does the address's next event, so SES's list catches up with the table.
    */
-  async function mirrorOnSes(recipients: readonly RecipientOutcome[], messageId: string): Promise<void> {
-    const sync = dependencies.sesSync;
-    if (sync === undefined) return;
+  async function settleSesWork(
+    recipients: readonly RecipientOutcome[],
+    messageId: string,
+    receivedAt: Date,
+  ): Promise<void> {
     await Promise.all(
       recipients.map(async ({ verdict, result }) => {
-        const reason = sesReasonOf(verdict);
-        if (result.kind !== "applied" || reason === undefined) return;
+        if (result.kind === "skipped" || result.ses === undefined) return;
+        const { put, remove } = result.ses;
         try {
-          await sync.put(verdict.address, reason);
+          if (remove === true) {
+            await dependencies.sesDeferralMirror?.remove(verdict.address);
+            await store.settleSes(verdict.address, { remove: true }, receivedAt);
+          }
+          if (put !== undefined) {
+            const sync = dependencies.sesSync;
+            const due =
+              sync !== undefined && result.assessment !== undefined && sesPutStillDue(result.assessment);
+            if (due) await sync.put(verdict.address, put);
+            const keep = await store.settleSes(verdict.address, { put }, receivedAt);
+            // An operator reactivated the address between our write and our put: take the put back.
+            if (due && !keep) await sync.remove(verdict.address);
+          }
         } catch (error) {
           metrics.sesSyncFailure();
-          logger.log("error", "could not mirror the suppression on the SES account list", {
+          logger.log("error", "could not bring the SES account list up to date; the record will be retried", {
             messageId,
             address: logger.address(verdict.address),
             error: errorText(error),
           });
+          throw error;
         }
       }),
     );
   }
 
+  /**
+   * Poison goes to the DLQ now, so it neither waits out the receive count nor holds a receive
+   * budget meant for outages. A transient failure is held back for a delay that grows with each
+   * receive (SQS returns it then), so good records outlast an outage of hours before they could
+   * reach the DLQ. If SQS refuses either call, the record is reported failed as it is, and SQS's
+   * visibility timeout and receive count decide.
+   */
+  async function disposeOfFailures(
+    records: readonly SQSRecord[],
+    outcomes: readonly RecordOutcome[],
+  ): Promise<Set<string>> {
+    const retry = dependencies.recordRetry;
+    const failed = outcomes.filter((outcome) => outcome.kind === "failed");
+    if (retry === undefined || failed.length === 0) return new Set();
+    const recordOf = new Map(records.map((record) => [record.messageId, record]));
+    const withRecord = (kind: FailureKind) =>
+      failed.flatMap((outcome) => {
+        const record = recordOf.get(outcome.messageId);
+        return outcome.failure === kind && record !== undefined ? [{ record, error: outcome.error }] : [];
+      });
+    let deadLettered = new Set<string>();
+    const poison = withRecord("poison");
+    if (poison.length > 0) {
+      try {
+        deadLettered = await retry.deadLetter(poison);
+      } catch (error) {
+        logger.log("error", "could not send poison records to the DLQ; SQS moves them after their receives", {
+          error: errorText(error),
+        });
+      }
+    }
+    const transient = withRecord("transient");
+    if (transient.length > 0) {
+      try {
+        await retry.delay(
+          transient.map(({ record }) => ({
+            record,
+            seconds: retryDelaySeconds(receiveCountOf(record), schedule, random()),
+          })),
+        );
+      } catch (error) {
+        logger.log(
+          "warn",
+          "could not delay the failed records; they return after the queue's visibility timeout",
+          {
+            error: errorText(error),
+          },
+        );
+      }
+    }
+    return deadLettered;
+  }
+
   async function processEvent(
     event: SQSEvent,
   ): Promise<{ response: SQSBatchResponse; outcomes: RecordOutcome[] }> {
-    const outcomes = await Promise.all(event.Records.map(processRecord));
+    const processed = await Promise.all(event.Records.map(processRecord));
+    const deadLettered = await disposeOfFailures(event.Records, processed);
+    const outcomes = processed.map(
+      (outcome): RecordOutcome =>
+        outcome.kind === "failed" && deadLettered.has(outcome.messageId)
+          ? { kind: "dead-lettered", messageId: outcome.messageId, error: outcome.error }
+          : outcome,
+    );
     const failures = outcomes.filter((outcome) => outcome.kind === "failed");
-    for (const _ of failures) metrics.failedRecord();
+    for (const _ of [...failures, ...outcomes.filter((outcome) => outcome.kind === "dead-lettered")]) {
+      metrics.failedRecord();
+    }
     return {
       response: { batchItemFailures: failures.map((outcome) => ({ itemIdentifier: outcome.messageId })) },
       outcomes,
@@ -273,14 +408,6 @@ export function withoutMirrorEcho(verdict: RecipientVerdict): RecipientVerdict {
 function eventInWords(verdict: RecipientVerdict): string {
   if (verdict.event === "bounce") return `a ${verdict.class} bounce`;
   return `a ${verdict.event}`;
-}
-
-/** Our own hard bounces and complaints; never what SES itself already listed. */
-function sesReasonOf(verdict: RecipientVerdict): SesSuppressionReason | undefined {
-  if (verdict.suppressedBySes) return undefined;
-  if (verdict.class === "hard") return "BOUNCE";
-  if (verdict.class === "complaint") return "COMPLAINT";
-  return undefined;
 }
 
 function isSuppressing(verdict: RecipientVerdict): boolean {
@@ -316,6 +443,23 @@ export function createHandler(dependencies: ClassifierDependencies) {
     .handler(async (event) => (await classifier.processEvent(event)).response);
 }
 
+/**
+ * The SQS adapter, its client made at the first failed record: most invocations have none.
+ * Imported statically: bundled, a static import keeps the two commands, where a dynamic import keeps
+ * the whole client (and cost a tenth more load time).
+ */
+function lazyRecordRetry(queueUrl: string, deadLetterQueueUrl: string): RecordRetry {
+  let made: RecordRetry | undefined;
+  const retry = () => {
+    made ??= createSqsRecordRetry(new SQSClient({}), queueUrl, deadLetterQueueUrl);
+    return made;
+  };
+  return {
+    delay: (records) => retry().delay(records),
+    deadLetter: (records) => retry().deadLetter(records),
+  };
+}
+
 let coldStart: Promise<ReturnType<typeof createHandler>> | undefined;
 
 /** Built once per container: configuration, clients and (in keyed mode) the HMAC secret. */
@@ -329,18 +473,24 @@ async function lambdaHandler(): Promise<ReturnType<typeof createHandler>> {
     environment.sesSuppressionSync || environment.sesDeferralMirror ? await sesSuppressionList() : undefined;
   return createHandler({
     store: new DynamoDbSuppressionStore(
-      new DynamoDBClient({}),
+      // A hung request fails in seconds and is retried with the record's backoff, instead of running
+      // the invocation into its timeout (whose records would return only after the visibility timeout).
+      new DynamoDBClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } }),
       environment.tableName,
       environment.policy,
       keys,
       retryWindow?.config,
     ),
+    ...(environment.queues !== undefined
+      ? { recordRetry: lazyRecordRetry(environment.queues.queueUrl, environment.queues.deadLetterQueueUrl) }
+      : {}),
+    scrubDiagnostics: keys.keyed,
     // Imported statically: the window is on in every deployment, and a static import keeps only the one command.
     ...(retryWindow !== undefined
       ? { scheduler: createStepFunctionsScheduler(new SFNClient({}), retryWindow.stateMachineArn) }
       : {}),
     ...(environment.sesDeferralMirror && sync !== undefined ? { sesDeferralMirror: sync } : {}),
-    logger: createLogger({ logAddresses: environment.logAddresses, write }),
+    logger: createLogger({ logAddresses: environment.logAddresses, write, pseudonyms: pseudonymsFor(keys) }),
     metrics: createEmfMetrics(environment.metricsNamespace, write),
     ...(environment.sesSuppressionSync && sync !== undefined ? { sesSync: sync } : {}),
   });

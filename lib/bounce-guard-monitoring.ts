@@ -1,5 +1,6 @@
-// Alarms, the alarm topic and the dashboard of a Bounce Guard pipeline: SES reputation, DLQ depth, classifier and
-// pre-send check health, and SES suppression-list sync failures when the sync is on.
+// Alarms, the alarm topic and the dashboard of a Bounce Guard pipeline: SES reputation, new dead letters and the age
+// of the oldest message in the queue and the DLQ, SNS delivery failures, classifier and pre-send check health, and
+// SES suppression-list sync failures when the sync is on.
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -22,8 +23,10 @@ export interface BounceGuardMonitoringProps {
   readonly deadLetterQueue: sqs.IQueue;
   /** The retry-window state machine: failed or timed-out executions are alarmed. */
   readonly retryWindow: sfn.IStateMachine;
-  /** The feedback queue whose backlog is shown. */
+  /** The feedback queue: the age of its oldest message is alarmed (records held back by an outage). */
   readonly queue: sqs.IQueue;
+  /** The feedback topic: deliveries SNS could not make to the queue are alarmed. */
+  readonly topic: sns.ITopic;
   /** The key the alarm topic is encrypted with; CloudWatch is allowed to use it when it is created in this app. */
   readonly encryptionKey: kms.IKey;
   /** The CloudWatch namespace of the classifier's custom metrics. */
@@ -54,6 +57,20 @@ export interface BounceGuardMonitoringProps {
    */
   readonly complaintRateThreshold?: number;
   /**
+   * Age of the oldest message on the feedback queue at or above which the queue-age alarm fires. Records
+   * normally wait seconds; records held back by an outage wait as long as it lasts.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly queueAgeThreshold?: Duration;
+  /**
+   * Age of the oldest dead letter at or above which the DLQ-age alarm fires: a message expires 14 days after it
+   * was first sent, so this leaves days to fix and redrive it.
+   *
+   * @default Duration.days(3)
+   */
+  readonly deadLetterAgeThreshold?: Duration;
+  /**
    * p99 duration of the pre-send check at or above which its duration alarm fires: senders wait this long.
    *
    * @default Duration.seconds(3)
@@ -69,7 +86,14 @@ export class BounceGuardMonitoring extends Construct {
   public readonly alarmTopic: sns.ITopic;
   public readonly bounceRateAlarm: cloudwatch.IAlarm;
   public readonly complaintRateAlarm: cloudwatch.IAlarm;
+  /** Fires for every new dead letter, however many old ones wait in the DLQ. */
   public readonly deadLetterQueueAlarm: cloudwatch.IAlarm;
+  /** Fires while a dead letter has waited longer than `deadLetterAgeThreshold`. */
+  public readonly deadLetterQueueAgeAlarm: cloudwatch.IAlarm;
+  /** Fires while the feedback queue's oldest message has waited longer than `queueAgeThreshold`. */
+  public readonly queueAgeAlarm: cloudwatch.IAlarm;
+  /** Fires when SNS could not deliver feedback to the queue. */
+  public readonly feedbackDeliveryFailuresAlarm: cloudwatch.IAlarm;
   public readonly classifierErrorsAlarm: cloudwatch.IAlarm;
   public readonly presendCheckErrorsAlarm: cloudwatch.IAlarm;
   public readonly presendCheckDurationAlarm: cloudwatch.IAlarm;
@@ -125,16 +149,25 @@ export class BounceGuardMonitoring extends Construct {
     const bounceRateThreshold = props.bounceRateThreshold ?? 0.02;
     const complaintRateThreshold = props.complaintRateThreshold ?? 0.0008;
     const presendCheckDurationThreshold = props.presendCheckDurationThreshold ?? Duration.seconds(3);
-    // One failed invocation is worth a look: a Lambda error is a thrown error or a timeout, not a rejected record.
-    const errorsAlarm = (id: string, fn: lambda.IFunction, alarmDescription: string) =>
+    const queueAgeThreshold = props.queueAgeThreshold ?? Duration.minutes(30);
+    const deadLetterAgeThreshold = props.deadLetterAgeThreshold ?? Duration.days(3);
+    // At or above the threshold in one period; no data (nothing happened, nothing published) is fine.
+    const reachedOnce = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, threshold = 1) =>
       new cloudwatch.Alarm(this, id, {
         alarmDescription,
-        metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
+        metric,
+        threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+    // One failed invocation is worth a look: a Lambda error is a thrown error or a timeout, not a rejected record.
+    const errorsAlarm = (id: string, fn: lambda.IFunction, alarmDescription: string) =>
+      reachedOnce(
+        id,
+        alarmDescription,
+        fn.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+      );
 
     const alarms = {
       bounceRate: new cloudwatch.Alarm(this, "BounceRateAlarm", {
@@ -154,18 +187,54 @@ export class BounceGuardMonitoring extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      deadLetterQueue: new cloudwatch.Alarm(this, "DeadLetterQueueAlarm", {
-        alarmDescription:
-          "Feedback messages reached the dead-letter queue: read the classifier logs for the reason, fix, then redrive the DLQ to the feedback queue.",
-        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      // Depth ≥ 1 stays in ALARM while old poison waits and so never fires for a new one: alarm on what arrives.
+      // A send counts the classifier's poison and SNS's undeliverable messages; the rise in depth counts what SQS
+      // moved there after its receives (SQS does not count those as sends).
+      deadLetterQueue: reachedOnce(
+        "DeadLetterQueueAlarm",
+        "New messages reached the dead-letter queue (poison the classifier refused, records that failed through all their receives, or feedback SNS could not deliver): read the classifier logs and the messages' error attribute, fix, then redrive the DLQ to the feedback queue.",
+        new cloudwatch.MathExpression({
+          expression: "MAX([FILL(sent, 0), DIFF(FILL(visible, REPEAT))])",
+          usingMetrics: {
+            sent: props.deadLetterQueue.metricNumberOfMessagesSent({
+              period: FIVE_MINUTES,
+              statistic: cloudwatch.Stats.SUM,
+            }),
+            visible: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+              period: FIVE_MINUTES,
+              statistic: cloudwatch.Stats.MAXIMUM,
+            }),
+          },
+          label: "new dead letters",
+          period: FIVE_MINUTES,
+        }),
+      ),
+      deadLetterQueueAge: reachedOnce(
+        "DeadLetterQueueAgeAlarm",
+        `A dead letter has waited ${deadLetterAgeThreshold.toHumanString()}: it expires 14 days after it was first sent. Fix what failed it and redrive the DLQ to the feedback queue.`,
+        props.deadLetterQueue.metricApproximateAgeOfOldestMessage({
           period: FIVE_MINUTES,
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+        deadLetterAgeThreshold.toSeconds(),
+      ),
+      queueAge: reachedOnce(
+        "QueueAgeAlarm",
+        `Feedback has waited ${queueAgeThreshold.toHumanString()} on the queue: the classifier is holding records back because DynamoDB, Step Functions or SES keeps failing (throttling, an outage, a missing permission). They are retried for at least 12 hours before they could reach the DLQ; read the classifier logs for the error.`,
+        props.queue.metricApproximateAgeOfOldestMessage({
+          period: FIVE_MINUTES,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        queueAgeThreshold.toSeconds(),
+      ),
+      feedbackDeliveryFailures: reachedOnce(
+        "FeedbackDeliveryFailuresAlarm",
+        "SNS could not deliver feedback from the topic to the queue (after its own retries it went to the DLQ, or was lost if that failed too): check the queue's policy and the key's policy for sns.amazonaws.com.",
+        props.topic.metricNumberOfNotificationsFailed({
+          period: FIVE_MINUTES,
+          statistic: cloudwatch.Stats.SUM,
+        }),
+      ),
       classifierErrors: errorsAlarm(
         "ClassifierErrorsAlarm",
         props.classifier,
@@ -189,22 +258,18 @@ export class BounceGuardMonitoring extends Construct {
         datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      // The check answers callers `unavailable` instead of failing, so its Errors alarm never sees this.
-      presendUnavailable: new cloudwatch.Alarm(this, "PresendUnavailableAlarm", {
-        alarmDescription:
-          "The pre-send check could not read the suppression table and answered 'unavailable': its callers got no verdict (the function did not fail, so its Errors alarm stays quiet). Check its logs for the DynamoDB error (AccessDenied, KMS, throttling).",
-        metric: new cloudwatch.Metric({
+      // The check answers callers `unavailable` instead of failing, so its Errors alarm never sees this;
+      // it publishes the metric only when a read failed.
+      presendUnavailable: reachedOnce(
+        "PresendUnavailableAlarm",
+        "The pre-send check could not read the suppression table and answered 'unavailable': its callers got no verdict (the function did not fail, so its Errors alarm stays quiet). Check its logs for the DynamoDB error (AccessDenied, KMS, throttling).",
+        new cloudwatch.Metric({
           namespace: props.metricsNamespace,
           metricName: METRIC_NAMES.presendUnavailable,
           statistic: cloudwatch.Stats.SUM,
           period: FIVE_MINUTES,
         }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        // The check publishes the metric only when a read failed.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      ),
     };
     // No label: a labelled metric would render the alarm as a metric-math alarm.
     const sesSyncFailures = new cloudwatch.Metric({
@@ -215,16 +280,11 @@ export class BounceGuardMonitoring extends Construct {
     });
     const sesSyncFailuresAlarm =
       props.sesSuppressionListSync === true
-        ? new cloudwatch.Alarm(this, "SesSyncFailuresAlarm", {
-            alarmDescription:
-              "The classifier could not put addresses (suppressions, or deferrals with the deferral mirror on) on the SES account-level suppression list: the suppression table is up to date, but SES itself still sends to those addresses. Check the classifier logs for the SES error (AccessDenied, throttling) and fix it; the suppressions recorded meanwhile are in the table only and need putting on the SES list again.",
-            metric: sesSyncFailures,
-            threshold: 1,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluationPeriods: 1,
-            // The classifier publishes the metric only when a put failed.
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          })
+        ? reachedOnce(
+            "SesSyncFailuresAlarm",
+            "The classifier could not put addresses (suppressions, or deferrals with the deferral mirror on) on the SES account-level suppression list: the suppression table is up to date, but SES itself still sends to those addresses. Check the classifier logs for the SES error (AccessDenied, throttling) and fix it: a suppression's put is retried with its record (held back on the queue for up to 12 hours) and by the address's next event; a deferral's put is not retried.",
+            sesSyncFailures,
+          )
         : undefined;
     const windowFailures = new cloudwatch.MathExpression({
       expression: "FILL(failed, 0) + FILL(timedOut, 0)",
@@ -235,15 +295,11 @@ export class BounceGuardMonitoring extends Construct {
       label: "failed or timed-out windows",
       period: FIVE_MINUTES,
     });
-    const retryWindowFailuresAlarm = new cloudwatch.Alarm(this, "RetryWindowFailuresAlarm", {
-      alarmDescription:
-        "A retry-window execution failed or timed out: that address gets no further RetryDue events in this window (the pre-send check still answers from the stored times). The failure is kept on the address's item (attribute wF) and in the state machine's execution history; fix the cause (permissions, throttling) and the next soft bounce opens a new window.",
-      metric: windowFailures,
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const retryWindowFailuresAlarm = reachedOnce(
+      "RetryWindowFailuresAlarm",
+      "A retry-window execution failed or timed out: that address gets no further RetryDue events in this window (the pre-send check still answers from the stored times). The failure is kept on the address's item (attribute wF) and in the state machine's execution history; fix the cause (permissions, throttling) and the next soft bounce opens a new window.",
+      windowFailures,
+    );
     const allAlarms = [
       ...Object.values(alarms),
       retryWindowFailuresAlarm,
@@ -253,6 +309,9 @@ export class BounceGuardMonitoring extends Construct {
     this.bounceRateAlarm = alarms.bounceRate;
     this.complaintRateAlarm = alarms.complaintRate;
     this.deadLetterQueueAlarm = alarms.deadLetterQueue;
+    this.deadLetterQueueAgeAlarm = alarms.deadLetterQueueAge;
+    this.queueAgeAlarm = alarms.queueAge;
+    this.feedbackDeliveryFailuresAlarm = alarms.feedbackDeliveryFailures;
     this.classifierErrorsAlarm = alarms.classifierErrors;
     this.presendCheckErrorsAlarm = alarms.presendCheckErrors;
     this.presendCheckDurationAlarm = alarms.presendCheckDuration;
@@ -345,6 +404,10 @@ export class BounceGuardMonitoring extends Construct {
         right: [
           props.queue.metricApproximateAgeOfOldestMessage({
             label: "oldest message age (s)",
+            period: FIVE_MINUTES,
+          }),
+          props.deadLetterQueue.metricApproximateAgeOfOldestMessage({
+            label: "oldest dead letter age (s)",
             period: FIVE_MINUTES,
           }),
         ],

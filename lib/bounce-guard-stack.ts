@@ -44,6 +44,10 @@ export class BounceGuardStack extends Stack {
         bounceGuard.deadLetterQueue.queueUrl,
         "SQS dead-letter queue (redrive target)",
       ],
+      [STACK_OUTPUTS.redriveRoleArn]: [
+        bounceGuard.redriveRole.roleArn,
+        "IAM role to assume for bounce-guard redrive: the only sender besides the topic the queue allows",
+      ],
       [STACK_OUTPUTS.classifierFunctionName]: [
         bounceGuard.classifier.functionName,
         "classifier Lambda function name",

@@ -16,6 +16,7 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { TABLE_SCHEMA } from "../functions/adapters/table-schema.ts";
 import { DEFAULT_POLICY, type PolicyConfig, policyConfig } from "../functions/core/policy.ts";
+import { DEFAULT_RECORD_RETRY } from "../functions/core/record-retry.ts";
 import { type RetryWindowConfig, retryWindowConfig } from "../functions/core/retry-window.ts";
 import type { Reason, VerdictClass } from "../functions/core/types.ts";
 import { BounceGuardMonitoring } from "./bounce-guard-monitoring.ts";
@@ -149,6 +150,21 @@ export interface BounceGuardProps {
    */
   readonly classifierMemorySize?: number;
   /**
+   * Concurrency reserved for the classifier, and the most its event source mapping runs at once:
+   * whatever else runs in the account (a pre-send check invoked by another account, say) cannot
+   * take the classifier's capacity and throttle feedback into retries. An integer from 2 to 1000.
+   *
+   * @default 10
+   */
+  readonly classifierConcurrency?: number;
+  /**
+   * Concurrency reserved for the pre-send check, which is also its ceiling: callers (other accounts
+   * included) cannot drain the account's concurrency through it. An integer from 1 to 1000.
+   *
+   * @default 50
+   */
+  readonly presendCheckConcurrency?: number;
+  /**
    * Retention of the log groups of the construct's functions.
    *
    * @default logs.RetentionDays.ONE_MONTH
@@ -166,9 +182,10 @@ export interface BounceGuardProps {
   /**
    * Also put the classifier's new hard-bounce and complaint suppressions on the SES account-level suppression
    * list of the stack's region (PutSuppressedDestination, reason BOUNCE or COMPLAINT), so SES itself stops
-   * sending to those addresses. Best effort: a failed call is logged and counted as `SesSyncFailures` (alarmed),
-   * never failing the record. Only the classifier may put; operators' roles, whose reactivations remove the
-   * address there too, get `grantSuppressionListSync`.
+   * sending to those addresses. Eventually consistent: each put is marked on the item in the event's own write and
+   * the mark is cleared once SES has it; a failed call is counted as `SesSyncFailures` (alarmed) and fails the
+   * record, whose retry (or the address's next event) puts it again. Only the classifier may put; operators'
+   * roles, whose reactivations remove the address there too, get `grantSuppressionListSync`.
    *
    * @default false
    */
@@ -198,11 +215,21 @@ export interface BounceGuardProps {
 const BATCH_SIZE = 10;
 /** Lets a burst of feedback fill a batch instead of invoking per message. */
 const MAX_BATCHING_WINDOW = Duration.seconds(5);
-/** Receives before SQS moves a message to the dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
-const QUEUE_RETENTION = Duration.days(4);
-/** Longer than the queue's retention, so a message moved on its last day still has time to be redriven. */
+/**
+ * Receives before SQS moves a message to the dead-letter queue: the classifier's retry schedule holds
+ * a transiently failed record back longer after each (30 s doubling to an hour), so its 22 receives
+ * last at least 12 hours; poison does not wait for them, the classifier sends it to the DLQ at once.
+ */
+export const MAX_RECEIVE_COUNT = DEFAULT_RECORD_RETRY.maxReceiveCount;
+/**
+ * SQS's longest. A message's age counts from when it was first sent, also in the DLQ, so a message
+ * lives at most 14 days in the queue and the DLQ together: the classifier's duplicate horizon (15
+ * days) covers it. Well beyond the retry budget: an outage never expires a message.
+ */
+const QUEUE_RETENTION = Duration.days(14);
 const DEAD_LETTER_RETENTION = Duration.days(14);
+const DEFAULT_CLASSIFIER_CONCURRENCY = 10;
+const DEFAULT_PRESEND_CHECK_CONCURRENCY = 50;
 
 /** Senders wait for the pre-send check: a DynamoDB read per 100 addresses and, when asked for, MX lookups. */
 const PRESEND_CHECK_TIMEOUT = Duration.seconds(10);
@@ -223,6 +250,8 @@ interface FunctionSettings {
   readonly roleDescription: string;
   readonly memorySize: number;
   readonly timeout: Duration;
+  /** Reserved for the function, and its ceiling. */
+  readonly reservedConcurrentExecutions: number;
 }
 
 /** Settings both functions get alike: the configuration they read at cold start, and their log retention. */
@@ -272,6 +301,11 @@ export class BounceGuard extends Construct {
   public readonly retryWindow: RetryWindowStateMachine;
   /** The suppression policy both functions run with: the props' settings over the defaults. */
   public readonly policy: PolicyConfig;
+  /**
+   * The role an operator assumes to redrive the DLQ to the feedback queue (`bounce-guard redrive`):
+   * the queue's policy denies every other sender but the feedback topic.
+   */
+  public readonly redriveRole: iam.IRole;
 
   private readonly metricsNamespace: string;
 
@@ -283,6 +317,16 @@ export class BounceGuard extends Construct {
     const metricsNamespace = validatedNamespace(props.metricsNamespace ?? "BounceGuard");
     const classifierTimeout = validatedTimeout(props.classifierTimeout ?? Duration.seconds(30));
     const classifierMemorySize = validatedMemorySize(props.classifierMemorySize ?? 256);
+    const classifierConcurrency = validatedConcurrency(
+      "classifierConcurrency",
+      props.classifierConcurrency ?? DEFAULT_CLASSIFIER_CONCURRENCY,
+      2,
+    );
+    const presendCheckConcurrency = validatedConcurrency(
+      "presendCheckConcurrency",
+      props.presendCheckConcurrency ?? DEFAULT_PRESEND_CHECK_CONCURRENCY,
+      1,
+    );
     const alarmEmail = props.alarmEmail === undefined ? undefined : validatedEmail(props.alarmEmail);
     const presendCheckAccounts = validatedList(
       "presendCheckAccounts",
@@ -333,12 +377,26 @@ export class BounceGuard extends Construct {
 
     const topic = new sns.Topic(this, "FeedbackTopic", { masterKey: encryptionKey, enforceSSL: true });
     this.topic = topic;
+    // Only SES may publish: an Allow for SES alone would still let any principal of the account with
+    // sns:Publish in its own policy forge complaints, and mass-suppress addresses (even on SES's list).
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "DenyEveryPublisherButSes",
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ["sns:Publish"],
+        resources: [topic.topicArn],
+        conditions: { StringNotEquals: { "aws:PrincipalServiceName": "ses.amazonaws.com" } },
+      }),
+    );
 
     const deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: encryptionKey,
       enforceSSL: true,
       retentionPeriod: DEAD_LETTER_RETENTION,
+      // Dead letters are feedback not applied yet: deleting the stack must not delete them.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     const queue = new sqs.Queue(this, "FeedbackQueue", {
       encryption: sqs.QueueEncryption.KMS,
@@ -354,6 +412,8 @@ export class BounceGuard extends Construct {
     });
     this.queue = queue;
     this.deadLetterQueue = deadLetterQueue;
+    const redriveRole = this.newRedriveRole(queue, deadLetterQueue, encryptionKey);
+    this.redriveRole = redriveRole;
 
     // Raw message delivery stays OFF on purpose: the SNS envelope carries the SNS MessageId, Timestamp and
     // TopicArn the classifier logs for tracing. The parser accepts the envelope and raw SES JSON alike.
@@ -380,6 +440,14 @@ export class BounceGuard extends Construct {
     });
     if (queuePolicy.policyDependable !== undefined)
       subscription.node.addDependency(queuePolicy.policyDependable);
+    // Only the topic sends to the queue, and the redrive role moves dead letters back: any other
+    // principal with sqs:SendMessage could forge feedback past the topic's policy.
+    queue.addToResourcePolicy(
+      denyOtherSenders("DenyEverySenderButTheTopicAndTheRedriveRole", queue, {
+        "aws:SourceArn": topic.topicArn,
+        "aws:PrincipalArn": redriveRole.roleArn,
+      }),
+    );
 
     // Encryption: the AWS-owned key, chosen on purpose. The table holds addresses and bounce diagnostics and is
     // encrypted at rest either way; it is RETAINED when the stack is deleted, and with the AWS-owned key it stays
@@ -446,12 +514,16 @@ export class BounceGuard extends Construct {
           "Bounce Guard classifier: its log group, the feedback queue, the suppression table, starting retry windows",
         memorySize: classifierMemorySize,
         timeout: classifierTimeout,
+        reservedConcurrentExecutions: classifierConcurrency,
       },
       {
         ...shared,
         // Only the classifier opens windows; the pre-send check reads the stored times.
         environment: {
           ...shared.environment,
+          // Failed records are held back on the queue with growing delays; poison goes to the DLQ.
+          FEEDBACK_QUEUE_URL: queue.queueUrl,
+          DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
           RETRY_WINDOW_STATE_MACHINE_ARN: retryWindow.stateMachine.stateMachineArn,
           RETRY_WINDOW_SECONDS: String(windowConfig.retryWindowSeconds),
           RETRY_POLL_SECONDS: String(windowConfig.pollSeconds),
@@ -476,6 +548,7 @@ export class BounceGuard extends Construct {
           "Bounce Guard pre-send check: its log group, read-only access to the suppression table",
         memorySize: PRESEND_CHECK_MEMORY_SIZE,
         timeout: PRESEND_CHECK_TIMEOUT,
+        reservedConcurrentExecutions: presendCheckConcurrency,
       },
       shared,
     );
@@ -489,7 +562,17 @@ export class BounceGuard extends Construct {
       });
     }
 
+    // Consuming includes ChangeMessageVisibility, which holds failed records back.
     queue.grantConsumeMessages(classifier);
+    grantSendTo(deadLetterQueue, encryptionKey, classifier);
+    // The DLQ takes what SNS could not deliver and the classifier's poison; SQS's own redrive of a
+    // message past its receives is not a send. Nobody else may put a message there to be redriven.
+    deadLetterQueue.addToResourcePolicy(
+      denyOtherSenders("DenyEverySenderButTheTopicAndTheClassifier", deadLetterQueue, {
+        "aws:SourceArn": topic.topicArn,
+        "aws:PrincipalArn": classifierRole.roleArn,
+      }),
+    );
     const queueMapping = new lambda.EventSourceMapping(this, "FeedbackQueueMapping", {
       target: classifier,
       eventSourceArn: queue.queueArn,
@@ -497,6 +580,8 @@ export class BounceGuard extends Construct {
       maxBatchingWindow: MAX_BATCHING_WINDOW,
       // Without it one bad record fails (and retries) the whole batch.
       reportBatchItemFailures: true,
+      // Never more pollers than the reserved concurrency: beyond it invocations would be throttled.
+      maxConcurrency: classifierConcurrency,
     });
 
     this.configurationSet = this.wireConfigurationSet(props, topic, publishDeliveryEvents);
@@ -513,6 +598,7 @@ export class BounceGuard extends Construct {
       presendCheck,
       queue,
       deadLetterQueue,
+      topic,
       retryWindow: retryWindow.stateMachine,
       encryptionKey,
       metricsNamespace,
@@ -525,6 +611,9 @@ export class BounceGuard extends Construct {
       monitoring.bounceRateAlarm,
       monitoring.complaintRateAlarm,
       monitoring.deadLetterQueueAlarm,
+      monitoring.deadLetterQueueAgeAlarm,
+      monitoring.queueAgeAlarm,
+      monitoring.feedbackDeliveryFailuresAlarm,
       monitoring.classifierErrorsAlarm,
       monitoring.presendCheckErrorsAlarm,
       monitoring.presendCheckDurationAlarm,
@@ -537,7 +626,7 @@ export class BounceGuard extends Construct {
     acknowledge(classifier, [
       [
         "Serverless-LambdaDLQ",
-        "the classifier is invoked synchronously by the SQS event source mapping: failed records return to the queue and move to its dead-letter queue after 5 receives; a function DLQ only applies to asynchronous invocations",
+        `the classifier is invoked synchronously by the SQS event source mapping: failed records return to the queue and move to its dead-letter queue after ${MAX_RECEIVE_COUNT} receives (poison at once); a function DLQ only applies to asynchronous invocations`,
       ],
     ]);
     acknowledge(presendCheck, [
@@ -549,7 +638,7 @@ export class BounceGuard extends Construct {
     acknowledge(queueMapping, [
       [
         "Serverless-LambdaEventSourceMappingDestination",
-        "SQS event source mappings do not support on-failure destinations; failed records go to the queue's redrive dead-letter queue (maxReceiveCount 5)",
+        `SQS event source mappings do not support on-failure destinations; failed records go to the queue's redrive dead-letter queue (maxReceiveCount ${MAX_RECEIVE_COUNT}), poison at once`,
       ],
     ]);
     acknowledge(deadLetterQueue, [
@@ -661,6 +750,21 @@ export class BounceGuard extends Construct {
   }
 
   /**
+   * The redrive path: a role of this account's operators that may read and delete dead letters and
+   * send them back to the feedback queue, the one sender besides the topic the queue allows.
+   */
+  private newRedriveRole(queue: sqs.IQueue, deadLetterQueue: sqs.IQueue, key: kms.IKey): iam.IRole {
+    const role = new iam.Role(this, "RedriveRole", {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description:
+        "Bounce Guard redrive: move dead letters back to the feedback queue (bounce-guard redrive), the only sender besides the feedback topic the queue allows",
+    });
+    deadLetterQueue.grantConsumeMessages(role);
+    grantSendTo(queue, key, role);
+    return role;
+  }
+
+  /**
    * The generated HMAC key of keyed mode. Retained, and guarded by its resource policy, because losing or changing
    * it orphans every item of the table; deleting it on purpose means removing that policy first.
    */
@@ -743,6 +847,7 @@ export class BounceGuard extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memorySize,
       timeout: settings.timeout,
+      reservedConcurrentExecutions: settings.reservedConcurrentExecutions,
       logGroup,
       role,
       tracing: lambda.Tracing.ACTIVE,
@@ -838,6 +943,45 @@ function sesPublishStatement(
     actions: ["sns:Publish"],
     resources: [topic.topicArn],
     conditions: { StringEquals: equals },
+  });
+}
+
+/**
+ * Lets the grantee send to an encrypted queue: SendMessage on it, and the two key actions SQS needs
+ * for a sender (Grant's own grantSendMessages asks for kms:GenerateDataKey* and kms:ReEncrypt*).
+ */
+function grantSendTo(queue: sqs.IQueue, key: kms.IKey, grantee: iam.IGrantable): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+    resourceArns: [queue.queueArn],
+  });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+    resourceArns: [key.keyArn],
+    // Only through SQS: the key serves the state machine's executions and the topics too.
+    conditions: { StringEquals: { "kms:ViaService": `sqs.${Stack.of(queue).region}.amazonaws.com` } },
+  });
+}
+
+/**
+ * Denies sqs:SendMessage on a queue to everyone but the given source ARN (a topic, for its SNS
+ * deliveries) and principal ARN (a role): within one condition operator every key must match for
+ * the Deny to apply, so matching either one is enough to be let through.
+ */
+function denyOtherSenders(
+  sid: string,
+  queue: sqs.IQueue,
+  allowed: { readonly "aws:SourceArn": string; readonly "aws:PrincipalArn": string },
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ["sqs:SendMessage"],
+    resources: [queue.queueArn],
+    conditions: { ArnNotEquals: { ...allowed } },
   });
 }
 
@@ -948,6 +1092,13 @@ function validatedTimeout(timeout: Duration): Duration {
     );
   }
   return timeout;
+}
+
+function validatedConcurrency(prop: string, value: number, lowest: number): number {
+  if (!Number.isInteger(value) || value < lowest || value > 1_000) {
+    throw new InvalidPropsError(`${prop} must be an integer between ${lowest} and 1000, got ${value}`);
+  }
+  return value;
 }
 
 function validatedMemorySize(memorySize: number): number {

@@ -4,7 +4,7 @@ import { ArnFormat, Duration, Names, Stack, Validations } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type * as kms from "aws-cdk-lib/aws-kms";
+import * as kms from "aws-cdk-lib/aws-kms";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
@@ -32,6 +32,7 @@ export const WINDOW_STATES = {
   waitUntilNewDue: "WaitUntilNewDue",
   waitUntilWindowEnd: "WaitUntilWindowEnd",
   close: "CloseWindow",
+  forgetAfterFailure: "ForgetDeferralAfterFailure",
   closed: "WindowClosed",
   recordFailure: "RecordFailure",
   failed: "Failed",
@@ -71,6 +72,34 @@ const SES_TRANSIENT = ["SesV2.TooManyRequestsException", "SesV2.SesV2Exception"]
 const SES_NOT_FOUND = ["SesV2.NotFoundException"];
 
 const W = WINDOW_ATTRIBUTES;
+
+/**
+ * An SDK integration whose one IAM statement carries conditions. CallAwsService grants its action
+ * without any; the SES suppression-list actions have no resource ARN to narrow, so the statement is
+ * narrowed to the stack's region instead.
+ */
+class ConditionedCallAwsService extends tasks.CallAwsService {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: tasks.CallAwsServiceProps & {
+      readonly iamAction: string;
+      readonly conditions: Record<string, Record<string, unknown>>;
+    },
+  ) {
+    const { conditions, ...callProps } = props;
+    super(scope, id, callProps);
+    Object.assign(this, {
+      taskPolicies: [
+        new iam.PolicyStatement({
+          actions: [props.iamAction],
+          resources: props.iamResources,
+          conditions,
+        }),
+      ],
+    });
+  }
+}
 
 /**
  * After this many looks at a window with nothing new since its last bounce (about three polls, 13 h
@@ -155,7 +184,6 @@ export class RetryWindowStateMachine extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     });
     recordFailure.addCatch(failed, { errors: ["States.ALL"], resultPath: sfn.JsonPath.DISCARD });
-    recordFailure.next(failed);
     const onFailure = { errors: ["States.ALL"], resultPath: "$.failure" };
 
     const windowClosed = new sfn.Succeed(this, WINDOW_STATES.closed, {
@@ -225,24 +253,34 @@ export class RetryWindowStateMachine extends Construct {
     publish.next(waitForNextBounce);
 
     if (props.sesDeferralMirror) {
-      const forget = retryTransient(
-        new tasks.CallAwsService(this, WINDOW_STATES.forgetOnSes, {
-          service: "sesv2",
-          action: "deleteSuppressedDestination",
-          parameters: { EmailAddress: sfn.JsonPath.stringAt("$.address") },
-          // SES suppression-list actions support no resource-level permissions.
-          iamResources: ["*"],
-          iamAction: "ses:DeleteSuppressedDestination",
-          resultPath: sfn.JsonPath.DISCARD,
-        }),
-        SES_TRANSIENT,
-      );
+      // SES's account-level list is per region: only this stack's region may be changed.
+      const forgetOnSes = (id: string) =>
+        retryTransient(
+          new ConditionedCallAwsService(this, id, {
+            service: "sesv2",
+            action: "deleteSuppressedDestination",
+            parameters: { EmailAddress: sfn.JsonPath.stringAt("$.address") },
+            // SES suppression-list actions support no resource-level permissions.
+            iamResources: ["*"],
+            iamAction: "ses:DeleteSuppressedDestination",
+            conditions: { StringEquals: { "aws:RequestedRegion": Stack.of(this).region } },
+            resultPath: sfn.JsonPath.DISCARD,
+          }),
+          SES_TRANSIENT,
+        );
+      const forget = forgetOnSes(WINDOW_STATES.forgetOnSes);
       forget.addCatch(publish, { errors: SES_NOT_FOUND, resultPath: sfn.JsonPath.DISCARD });
       forget.addCatch(recordFailure, onFailure);
       release.next(forget);
       forget.next(publish);
+      // A failed window closes without a release: its mirrored deferral must not stay on SES's list.
+      const forgetAfterFailure = forgetOnSes(WINDOW_STATES.forgetAfterFailure);
+      forgetAfterFailure.addCatch(failed, { errors: ["States.ALL"], resultPath: sfn.JsonPath.DISCARD });
+      forgetAfterFailure.next(failed);
+      recordFailure.next(forgetAfterFailure);
     } else {
       release.next(publish);
+      recordFailure.next(failed);
     }
 
     const close = windowUpdate(WINDOW_STATES.close, {
@@ -311,11 +349,32 @@ export class RetryWindowStateMachine extends Construct {
       tracingEnabled: true,
       // ALL for every transition, without execution data: inputs carry the address.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      // The key by reference: with logging on, the StateMachine construct adds a statement letting
+      // delivery.logs.amazonaws.com decrypt with the key, for any account's sources; on a reference it
+      // cannot, and the statement below, limited to this account's log deliveries, takes its place.
       encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(
-        props.encryptionKey,
+        kms.Key.fromKeyArn(this, "ExecutionsKey", props.encryptionKey.keyArn),
         Duration.minutes(5),
       ),
     });
+    props.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowLogDeliveryOfThisAccountToDecrypt",
+        principals: [new iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+        actions: ["kms:Decrypt*"],
+        resources: ["*"],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Stack.of(this).account },
+          ArnLike: {
+            "aws:SourceArn": Stack.of(this).formatArn({
+              service: "logs",
+              resource: "*",
+              resourceName: undefined,
+            }),
+          },
+        },
+      }),
+    );
     Validations.of(this.stateMachine.role).acknowledge({
       id: "AwsSolutions-IAM5[Resource::*]",
       reason:

@@ -5,6 +5,7 @@ export const STACK_OUTPUTS = {
   topicArn: "TopicArn",
   queueUrl: "QueueUrl",
   deadLetterQueueUrl: "DeadLetterQueueUrl",
+  redriveRoleArn: "RedriveRoleArn",
   classifierFunctionName: "ClassifierFunctionName",
   classifierFunctionArn: "ClassifierFunctionArn",
   presendCheckFunctionName: "PresendCheckFunctionName",

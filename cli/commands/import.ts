@@ -9,7 +9,7 @@ import {
   type SuppressionListReason,
 } from "@aws-sdk/client-sesv2";
 import type { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
-import { normaliseAddress } from "../../functions/core/address.ts";
+import { foldedAddress, normaliseAddress } from "../../functions/core/address.ts";
 import {
   type AuditEntry,
   assess,
@@ -158,10 +158,12 @@ async function importChunk(
   summary: Summary,
 ): Promise<void> {
   const states = await store.getMany(candidates.map((candidate) => candidate.address));
+  // One address whatever its letter case, as the store keys it.
   const seen = new Set<string>();
   const toWrite = candidates.filter((candidate) => {
-    const duplicate = seen.has(candidate.address);
-    seen.add(candidate.address);
+    const key = foldedAddress(candidate.address);
+    const duplicate = seen.has(key);
+    seen.add(key);
     return !duplicate && assess(states.get(candidate.address), policy, now).status !== "suppressed";
   });
   await mapWithLimit(toWrite, WRITES_IN_FLIGHT, (candidate) =>

@@ -52,7 +52,7 @@ function recordOf(value: unknown, origin: string): SQSRecord {
 
 function count(outcome: RecordOutcome, origin: string, counts: ReplayCounts): void {
   counts.records += 1;
-  if (outcome.kind === "failed") {
+  if (outcome.kind === "failed" || outcome.kind === "dead-lettered") {
     counts.failed.push({ origin, message: outcome.error });
   } else if (outcome.kind === "control") {
     counts.ignored += 1;

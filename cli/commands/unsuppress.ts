@@ -1,23 +1,13 @@
 // bounce-guard unsuppress: audited reactivation. Read, assess, check (complaints need --force),
 // then one write conditioned on the item being as it was read, so nothing landing in between is lost.
 
-import { createSesSuppressionSync } from "../../functions/adapters/ses-suppression-sync.ts";
 import { type AuditEntry, assess, checkReactivation } from "../../functions/core/policy.ts";
 import { addressArguments } from "../address-arguments.ts";
-import { borrowClient } from "../aws.ts";
 import { painterFor, type Style } from "../colour.ts";
-import {
-  booleanOption,
-  type CommandOptions,
-  type CommandRun,
-  EXIT,
-  type Io,
-  openStore,
-  stringOption,
-  UsageError,
-} from "../context.ts";
+import { booleanOption, type CommandOptions, type CommandRun, EXIT, type Io, openStore } from "../context.ts";
 import { actorOf } from "../operator.ts";
 import { printableJson } from "../printable.ts";
+import { sesListSyncOf } from "../ses-list-sync.ts";
 import { formatTable } from "../table.ts";
 import { requiredReason } from "./suppress.ts";
 
@@ -48,21 +38,16 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
   const json = booleanOption(options, "json");
   const paint = painterFor(io);
   const now = io.now();
-  const sesSync = booleanOption(options, "ses-sync");
-  if (
-    sesSync &&
-    stringOption(options, "stack") === undefined &&
-    stringOption(options, "table") === undefined
-  ) {
-    throw new UsageError(
-      "--ses-sync needs a deployed stack (--stack or --table): the local store has no SES list",
-    );
-  }
-  if (addresses.length === 0) return readExitCode;
-  const { store, policy, close } = await openStore(options, io);
   // With sesSuppressionListSync on, our suppressions are mirrored on SES's list: remove them there too.
-  const writer = sesSync ? borrowClient(io.aws, "sesv2Writer", stringOption(options, "region")) : undefined;
-  const sync = writer !== undefined ? createSesSuppressionSync(writer.client) : undefined;
+  const sync = sesListSyncOf(options, io);
+  if (addresses.length === 0) {
+    sync?.release();
+    return readExitCode;
+  }
+  const { store, policy, close } = await openStore(options, io).catch((error: unknown) => {
+    sync?.release();
+    throw error;
+  });
   let exitCode = readExitCode;
   const rows: { cells: string[]; outcome: Outcome }[] = [];
   const report = (address: string, outcome: Outcome, detail: string) => {
@@ -72,7 +57,8 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
   };
   try {
     for (const address of addresses) {
-      const state = await store.get(address);
+      const seen = await store.read(address);
+      const state = seen.state;
       if (state === undefined) {
         report(address, "not-found", "nothing recorded for this address; nothing to reactivate");
         continue;
@@ -89,7 +75,7 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
         reason,
         ...(check.previous !== undefined ? { previous: check.previous } : {}),
       };
-      const written = await store.reactivate(address, state, audit, now);
+      const written = await store.reactivate(address, seen, audit, now);
       if (written === undefined) {
         report(
           address,
@@ -119,7 +105,7 @@ async function unsuppress(args: readonly string[], options: CommandOptions, io: 
       );
     }
   } finally {
-    writer?.release();
+    sync?.release();
     await close();
   }
   if (rows.length > 0) {

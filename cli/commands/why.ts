@@ -82,7 +82,12 @@ function describe(
       entry.class,
       entry.reason,
       entry.status ?? "",
-      state.reactivatedAt !== undefined && entry.at <= state.reactivatedAt ? "before reactivation" : "",
+      [
+        state.reactivatedAt !== undefined && entry.at <= state.reactivatedAt ? "before reactivation" : "",
+        entry.note === undefined ? "" : `${entry.note}: dated when received`,
+      ]
+        .filter(Boolean)
+        .join("; "),
       (entry.diagnostic ?? "").slice(0, DIAGNOSTIC_SHOWN),
     ]);
     lines.push(indent(formatTable(["at", "event", "class", "reason", "status", "note", "diagnostic"], rows)));

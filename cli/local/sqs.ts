@@ -329,6 +329,22 @@ export async function drainQueue(queues: LocalQueues, queueUrl: string): Promise
   }
 }
 
+/**
+ * Receives per message, shared by every poller of a queue, for the records' ApproximateReceiveCount:
+ * local-aws-sqs does not return it to a receive that asks with the current parameter name, and
+ * counts a visibility change as a receive where SQS does not (its own move to the DLQ uses that count).
+ */
+const RECEIVE_COUNTS = new WeakMap<LocalQueues, Map<string, number>>();
+
+function receiveCountsOf(queues: LocalQueues): Map<string, number> {
+  let counts = RECEIVE_COUNTS.get(queues);
+  if (counts === undefined) {
+    counts = new Map();
+    RECEIVE_COUNTS.set(queues, counts);
+  }
+  return counts;
+}
+
 export interface PumpReport {
   readonly batches: number;
   readonly receives: number;
@@ -352,7 +368,7 @@ export async function pumpQueue(
   } = {},
 ): Promise<PumpReport> {
   const deadline = Date.now() + (options.deadlineMs ?? 60_000);
-  const receiveCounts = new Map<string, number>();
+  const receiveCounts = receiveCountsOf(queues);
   let batches = 0;
   let receives = 0;
   let deleted = 0;

@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { type AddressKeys, PLAIN_KEYS, withoutAddress } from "../core/address-key.ts";
+import { mergeStates } from "../core/merge-states.ts";
 import {
   type AddressState,
   type Assessment,
@@ -24,7 +25,9 @@ import {
   type HistoryEntry,
   type PolicyConfig,
   type Suppression,
+  suppressionCounts,
 } from "../core/policy.ts";
+import { DUPLICATE_HORIZON_SECONDS, retire, retiredIdOf } from "../core/retired-ids.ts";
 import {
   executionName,
   NEVER_RELEASED,
@@ -39,8 +42,18 @@ import {
   windowFromItem,
   windowStartOf,
 } from "../core/retry-window.ts";
+import { sesReasonOfDecision } from "../core/ses-list.ts";
+import type { SesListReason } from "../core/types.ts";
 import { decodeEntry, encodeEntry } from "./history-entry.ts";
 import { ATTRIBUTES, TABLE_SCHEMA } from "./table-schema.ts";
+
+/** SES account-list work an item says is still to be done (see `settleSes`). */
+export interface PendingSes {
+  /** Put the address on the list with this reason (the sync), if it is still due. */
+  readonly put?: SesListReason;
+  /** Remove the address's mirrored deferral from the list. */
+  readonly remove?: boolean;
+}
 
 export type ApplyResult =
   | {
@@ -51,6 +64,8 @@ export type ApplyResult =
       readonly window?: WindowStart;
       /** The execution of a window this event closed or replaced: it can be stopped now. */
       readonly stopWindow?: string;
+      /** SES list work the item holds, from this event or an earlier attempt that did not finish. */
+      readonly ses?: PendingSes;
     }
   /** Already applied. The assessment is known only when the store had to read the item. */
   | {
@@ -59,8 +74,39 @@ export type ApplyResult =
       readonly promoted: boolean;
       readonly window?: WindowStart;
       readonly stopWindow?: string;
+      readonly ses?: PendingSes;
     }
   | { readonly kind: "skipped"; readonly why: string };
+
+/** Settings of the store beyond the policy. */
+export interface StoreOptions {
+  /** How long the ids of trimmed events are remembered. @default DUPLICATE_HORIZON_SECONDS */
+  readonly duplicateHorizonSeconds?: number;
+}
+
+/** What the caller does with SES's account-level list, so the store marks the work in the event's write. */
+export interface SesListWork {
+  /**
+   * The sync is on: our own hard bounces and complaints are marked for SES's list in the event's own
+   * write (`ApplyResult.ses.put`), cleared by `settleSes` once SES has them. A crash or an SES
+   * failure between the two leaves the mark, and the redelivery (or the address's next event) puts
+   * it again, so the list catches up eventually.
+   */
+  readonly sync?: boolean;
+  /**
+   * The deferral mirror is on: a window a delivery closes marks the mirrored deferral for removal
+   * (`ApplyResult.ses.remove`), cleared by `settleSes` once SES no longer holds it.
+   */
+  readonly mirror?: boolean;
+}
+
+/** One address as read from both its keys, with each item's version for the writes that follow. */
+export interface StoredAddress {
+  /** The address as one state, what answers and commands are computed from. */
+  readonly state?: AddressState;
+  /** The case-folded key's item and, when the spelling differs, the item an older version keyed by it. */
+  readonly items: readonly { readonly key: string; readonly state?: AddressState }[];
+}
 
 const NAMES = {
   "#pk": TABLE_SCHEMA.partitionKey,
@@ -72,8 +118,18 @@ const NAMES = {
   "#retained": ATTRIBUTES.retained,
   "#reactivated": ATTRIBUTES.reactivatedAt,
   "#audit": ATTRIBUTES.audit,
+  "#v": ATTRIBUTES.version,
+  "#rid": ATTRIBUTES.retiredIds,
+  "#sp": ATTRIBUTES.sesPut,
+  "#sr": ATTRIBUTES.sesRemove,
+  "#spelling": ATTRIBUTES.spelling,
   ...WINDOW_NAMES,
 };
+
+/** Follow-up writes tried before giving up on an item other writers keep changing. */
+const FOLLOW_UP_ATTEMPTS = 6;
+/** Erasures tried before giving up on an item that changes under every attempt. */
+const ERASE_ATTEMPTS = 6;
 
 /** Removes the retry window from an item. */
 const REMOVE_WINDOW = "#wS, #wE, #wD, #wR, #wN, #wF, #wP";
@@ -93,10 +149,30 @@ const RETAINED = "suppressed";
  * version is still recognised.
  */
 const STORED_ID_LENGTH = 12;
-// NOT binds tighter than AND, and AND than OR: "no list, or neither form in it". Written without
-// nested parentheses: dynalite's expression parser (`npm start` and every test) backtracks over
-// them; the nested form halved the chaos replay's rate before that replay memoized its parses.
-const NOT_SEEN = "attribute_not_exists(#ids) OR NOT contains(#ids, :id) AND NOT contains(#ids, :wholeId)";
+// NOT binds tighter than AND, and AND than OR: "(no list, or neither form in it) and not retired",
+// distributed over the OR. Written without nested parentheses: dynalite's expression parser (`npm
+// start` and every test) backtracks over them; the nested form halved the chaos replay's rate
+// before that replay memoized its parses. `contains` on an absent retired list is false.
+const NOT_SEEN =
+  "attribute_not_exists(#ids) AND NOT contains(#rid, :rid) OR " +
+  "NOT contains(#ids, :id) AND NOT contains(#ids, :wholeId) AND NOT contains(#rid, :rid)";
+
+/** The condition a write that follows a read puts on the item: nothing else wrote it since. */
+function unchangedSince(state: AddressState | undefined, values: Record<string, unknown>): string {
+  if (state === undefined) return "attribute_not_exists(#pk)";
+  if (state.version === undefined) return "attribute_exists(#pk) AND attribute_not_exists(#v)";
+  values[":seenVersion"] = state.version;
+  return "#v = :seenVersion";
+}
+
+/** Every write but the state machine's raises the item's version (see `unchangedSince`). */
+function bumpingVersion(expression: string, values: Record<string, unknown>): string {
+  values[":one"] = 1;
+  const add = expression.indexOf("ADD ");
+  return add === -1
+    ? `${expression} ADD #v :one`
+    : `${expression.slice(0, add)}ADD #v :one, ${expression.slice(add + "ADD ".length)}`;
+}
 
 /** The form of an event id the ids list holds. */
 export function storedEventId(id: string): string {
@@ -135,20 +211,18 @@ function affectsPolicy(entry: HistoryEntry): boolean {
 }
 
 /**
- * The REMOVE paths dropping `count` entries: those that cannot change an assessment first, then
- * the oldest by event time (not arrival). Highest index first: DynamoDB resolves every index
+ * The indexes of the `count` entries trimming drops: those that cannot change an assessment first,
+ * then the oldest by event time (not arrival). Highest index first: DynamoDB resolves every index
  * against the list before the update, and descending order keeps emulators that remove one by
- * one correct too. The ids list is kept aligned with the history.
+ * one correct too. The ids list is trimmed at the same indexes, so it stays aligned with the history.
  */
-function trimPaths(history: readonly HistoryEntry[], count: number): string {
+function trimIndexes(history: readonly HistoryEntry[], count: number): number[] {
   return history
     .map((entry, index) => ({ index, weight: affectsPolicy(entry) ? 1 : 0, at: entry.at }))
     .sort((a, b) => a.weight - b.weight || (a.at < b.at ? -1 : a.at > b.at ? 1 : a.index - b.index))
     .slice(0, count)
     .map(({ index }) => index)
-    .sort((a, b) => b - a)
-    .map((index) => `#hist[${index}], #ids[${index}]`)
-    .join(", ");
+    .sort((a, b) => b - a);
 }
 
 /** Map a stored item back to the policy's view of it. */
@@ -165,6 +239,10 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
   const audit = item[ATTRIBUTES.audit] as AuditEntry[] | undefined;
   const window = windowFromItem(item);
   const windowFailure = item[WINDOW_ATTRIBUTES.failure];
+  const version = item[ATTRIBUTES.version];
+  const retiredIds = item[ATTRIBUTES.retiredIds];
+  const sesPut = item[ATTRIBUTES.sesPut];
+  const spelling = item[ATTRIBUTES.spelling];
   return {
     address: String(item[TABLE_SCHEMA.partitionKey]),
     history: ((item[ATTRIBUTES.history] as (string | Record<string, string>)[] | undefined) ?? []).map(
@@ -179,17 +257,37 @@ export function stateFromItem(item: Record<string, unknown>): AddressState {
     ...(audit !== undefined ? { audit } : {}),
     ...(window !== undefined ? { window } : {}),
     ...(typeof windowFailure === "string" ? { windowFailure } : {}),
+    ...(typeof version === "number" ? { version } : {}),
+    ...(typeof retiredIds === "string" ? { retiredIds } : {}),
+    ...(sesPut === "BOUNCE" || sesPut === "COMPLAINT" ? { sesPut } : {}),
+    ...(item[ATTRIBUTES.sesRemove] !== undefined ? { sesRemove: true } : {}),
+    ...(typeof spelling === "string" ? { spelling } : {}),
+  };
+}
+
+function pendingSesOf(state: AddressState): PendingSes | undefined {
+  if (state.sesPut === undefined && state.sesRemove !== true) return undefined;
+  return {
+    ...(state.sesPut !== undefined ? { put: state.sesPut } : {}),
+    ...(state.sesRemove === true ? { remove: true } : {}),
   };
 }
 
 /**
  * Every recipient event is one conditional UpdateItem with no read before it: the event's id is
- * appended to a bounded list on the item and the write is conditioned on the id not being there,
- * so a duplicate or a retried batch changes nothing. The item returned by the write is assessed
- * with the pure policy; only when that shows a soft-bounce streak at the threshold (once in an
- * address's life) or a history over its limit does a second write follow.
+ * appended to a bounded list on the item and the write is conditioned on the id not being there (nor
+ * among the ids trimmed within the duplicate horizon), so a duplicate or a retried batch changes
+ * nothing. The item returned by the write is assessed with the pure policy; only when that shows a
+ * soft-bounce streak at the threshold (once in an address's life), a history over its limit, or a
+ * stored suppression that no longer counts does a second write follow, conditioned on the version
+ * the first one returned.
+ *
+ * Items are keyed by the case-folded address (or its HMAC); readers also look under the key older
+ * versions used, the spelling as sent, and see both items as one address (`read`).
  */
 export class DynamoDbSuppressionStore {
+  private readonly options: StoreOptions;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -197,7 +295,10 @@ export class DynamoDbSuppressionStore {
     private readonly keys: AddressKeys = PLAIN_KEYS,
     /** Retry windows are kept on the items only when a scheduler runs them. */
     private readonly windows?: RetryWindowConfig,
-  ) {}
+    options: StoreOptions = {},
+  ) {
+    this.options = options;
+  }
 
   /** In keyed mode nothing written may carry the address: diagnostics often quote it. */
   private scrub(
@@ -214,44 +315,76 @@ export class DynamoDbSuppressionStore {
       : { ...decision, entry: clean(decision.entry) };
   }
 
-  async apply(address: string, decision: Decision, now: Date): Promise<ApplyResult> {
+  /** The spelling to keep for display on an item keyed by the folded form; never in keyed mode. */
+  private spellingOf(address: string, key: string): string | undefined {
+    return !this.keys.keyed && address !== key ? address : undefined;
+  }
+
+  async apply(address: string, decision: Decision, now: Date, ses: SesListWork = {}): Promise<ApplyResult> {
     if (decision.kind === "none") {
       return { kind: "skipped", why: decision.why };
     }
     const key = this.keys.keyOf(address);
     const scrubbed = this.scrub(decision, address);
     const deferring = this.windows !== undefined && defers(decision, this.config);
+    const sesPut = ses.sync === true ? sesReasonOfDecision(decision) : undefined;
+    const spelling = this.spellingOf(address, key);
     const written =
       scrubbed.kind === "suppress"
-        ? await this.writeSuppression(key, scrubbed, now)
-        : await this.writeRecord(key, scrubbed, now, deferring);
+        ? await this.writeSuppression(key, scrubbed, now, sesPut, spelling)
+        : await this.writeRecord(key, scrubbed, now, deferring, spelling);
     if (written === undefined) {
-      // A duplicate. If an earlier attempt crashed between its write and retaining a threshold
-      // suppression, or before starting the window its write opened, finish that work now;
-      // otherwise there is nothing to do.
-      const state =
-        (decision.kind === "record" && decision.mayReachThreshold) || deferring
-          ? await this.get(address)
-          : undefined;
+      // A duplicate. If an earlier attempt stopped between its write and the work after it (retaining
+      // a threshold suppression, releasing a late bounce's stale snapshot, starting the window its
+      // write opened, putting the address on SES's list, closing a window a delivery ended), finish
+      // that work now; otherwise there is nothing to do.
+      const closesWindows =
+        this.windows !== undefined && decision.kind === "record" && decision.counter === "delivery";
+      // A suppressing event's follow-up can matter too: releasing the item when the event came
+      // dated before a reactivation, or putting the address on SES's list.
+      const needsRead =
+        (decision.kind === "record" && decision.mayReachThreshold) ||
+        decision.kind === "suppress" ||
+        deferring ||
+        closesWindows;
+      const state = needsRead ? await this.getItem(key) : undefined;
       if (state === undefined) return { kind: "duplicate", promoted: false };
       return {
         kind: "duplicate",
-        ...(await this.settle(address, state, now, deferring ? decision : undefined)),
+        ...(await this.settle(address, state, now, deferring ? decision : undefined, ses)),
       };
     }
     return {
       kind: "applied",
-      ...(await this.settle(address, written, now, deferring ? decision : undefined)),
+      ...(await this.settle(address, written, now, deferring ? decision : undefined, ses)),
     };
   }
 
   /** After the event's write (or the read of a duplicate): the follow-up writes, then the answer. */
-  private async settle(address: string, state: AddressState, now: Date, deferring: Decision | undefined) {
+  private async settle(
+    address: string,
+    state: AddressState,
+    now: Date,
+    deferring: Decision | undefined,
+    ses: SesListWork,
+  ) {
     const finished = await this.finish(state, now);
-    const final = finished.state ?? state;
-    const assessment = assess(final, this.config, now);
-    const windows = await this.repairWindow(address, final, assessment, now, deferring);
-    return { assessment, promoted: finished.retainedNow, ...windows };
+    const assessment = assess(finished.state, this.config, now);
+    const { final, ...windows } = await this.repairWindow(
+      address,
+      finished.state,
+      assessment,
+      now,
+      deferring,
+      ses.mirror === true,
+    );
+    const pending = pendingSesOf(final);
+    return {
+      assessment,
+      promoted: finished.retainedNow,
+      ...windows,
+      ...(pending !== undefined ? { ses: pending } : {}),
+    };
   }
 
   /**
@@ -259,7 +392,8 @@ export class DynamoDbSuppressionStore {
    * when this deferring event opened the window (its time is the window's start) or a stale window
    * was replaced; and the execution of a window closed or replaced here, which can be stopped at
    * once instead of finding the window gone at its next wake-up. Starting is idempotent by
-   * execution name, so a duplicate or a retried record asks again safely.
+   * execution name, so a duplicate or a retried record asks again safely. A window a delivery closes
+   * with the deferral mirror on marks its SES entry for removal in the same write.
    */
   private async repairWindow(
     address: string,
@@ -267,20 +401,26 @@ export class DynamoDbSuppressionStore {
     assessment: Assessment,
     now: Date,
     deferring: Decision | undefined,
-  ): Promise<{ window?: WindowStart; stopWindow?: string }> {
+    mirror: boolean,
+  ): Promise<{ window?: WindowStart; stopWindow?: string; final: AddressState }> {
     const config = this.windows;
-    if (config === undefined) return {};
+    if (config === undefined) return { final: state };
     const key = state.address;
     const repair = repairOf(state.window, assessment, now, config);
     let window: StoredWindow | undefined = state.window;
+    let final = state;
     switch (repair.kind) {
       case "close": {
+        // Suppressed, SES may rightly hold the address (the sync); otherwise its deferral is over.
+        const forget = mirror && assessment.status !== "suppressed";
         const closed = await this.update(key, {
-          UpdateExpression: `REMOVE ${REMOVE_WINDOW}`,
+          UpdateExpression: `${forget ? "SET #sr = :yes " : ""}REMOVE ${REMOVE_WINDOW}`,
           ConditionExpression: "#wS = :start",
-          values: { ":start": repair.start },
+          values: { ":start": repair.start, ...(forget ? { ":yes": true } : {}) },
         });
-        return closed === undefined ? {} : { stopWindow: executionName(key, repair.start) };
+        return closed === undefined
+          ? { final }
+          : { stopWindow: executionName(key, repair.start), final: closed };
       }
       case "replace": {
         const replaced = await this.update(key, {
@@ -297,10 +437,11 @@ export class DynamoDbSuppressionStore {
             ":previous": repair.previousStart,
           },
         });
-        if (replaced?.window === undefined) return {};
+        if (replaced?.window === undefined) return { final };
         return {
           window: windowStartOf(key, address, replaced.window, config),
           stopWindow: executionName(key, repair.previousStart),
+          final: replaced,
         };
       }
       case "move-due": {
@@ -314,21 +455,54 @@ export class DynamoDbSuppressionStore {
             ":from": repair.from,
           },
         });
-        if (moved !== undefined) window = moved.window;
+        if (moved !== undefined) {
+          window = moved.window;
+          final = moved;
+        }
         break;
       }
       case "keep":
         break;
     }
-    if (deferring === undefined || deferring.kind === "none" || window === undefined) return {};
-    return window.start === deferring.entry.at ? { window: windowStartOf(key, address, window, config) } : {};
+    if (deferring === undefined || deferring.kind === "none" || window === undefined) return { final };
+    return window.start === deferring.entry.at
+      ? { window: windowStartOf(key, address, window, config), final }
+      : { final };
   }
 
+  /** The address as one state, from its case-folded key and the key older versions used (`read`). */
   async get(address: string): Promise<AddressState | undefined> {
+    return (await this.read(address)).state;
+  }
+
+  /**
+   * Both items of an address, read consistently: the one under the case-folded key and, when the
+   * spelling differs from it, the one an older version keyed by the spelling. Commands that write
+   * after reading pass this back, so each write is conditioned on the item being as it was read.
+   */
+  async read(address: string): Promise<StoredAddress> {
+    const key = this.keys.keyOf(address);
+    const legacyKey = this.keys.legacyKeyOf(address);
+    const [current, legacy] = await Promise.all([
+      this.getItem(key),
+      legacyKey !== undefined ? this.getItem(legacyKey) : Promise.resolve(undefined),
+    ]);
+    return {
+      state: mergeStates(current, legacy),
+      items: [
+        { key, ...(current !== undefined ? { state: current } : {}) },
+        ...(legacyKey !== undefined
+          ? [{ key: legacyKey, ...(legacy !== undefined ? { state: legacy } : {}) }]
+          : []),
+      ],
+    };
+  }
+
+  private async getItem(key: string): Promise<AddressState | undefined> {
     const result = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: marshall({ [TABLE_SCHEMA.partitionKey]: this.keys.keyOf(address) }),
+        Key: marshall({ [TABLE_SCHEMA.partitionKey]: key }),
         ConsistentRead: true,
       }),
     );
@@ -336,9 +510,9 @@ export class DynamoDbSuppressionStore {
   }
 
   /**
-   * An operator's suppression: kept as the snapshot unless one is already there (the earlier
-   * suppression then stays the answer), with the action in the audit list either way. `counts`
-   * (an import restoring an export) are set only on counters the item does not have yet.
+   * An operator's suppression: kept as the snapshot unless one that still counts is already there
+   * (the earlier suppression then stays the answer), with the action in the audit list either way.
+   * `counts` (an import restoring an export) are set only on counters the item does not have yet.
    */
   async suppressManually(
     address: string,
@@ -346,102 +520,200 @@ export class DynamoDbSuppressionStore {
     audit: AuditEntry,
     counts: Readonly<Partial<Record<Counter, number>>> = {},
   ): Promise<AddressState> {
+    const key = this.keys.keyOf(address);
+    const spelling = this.spellingOf(address, key);
     const restored = COUNTERS.filter((counter) => (counts[counter] ?? 0) > 0);
-    const countValues = Object.fromEntries(restored.map((counter) => [`:${counter}Count`, counts[counter]]));
+    const values: Record<string, unknown> = {
+      ":sup": suppression,
+      ":retained": RETAINED,
+      ":audit": [audit],
+      ":empty": [],
+      ":now": audit.at,
+      ...(spelling !== undefined ? { ":spelling": spelling } : {}),
+      ...Object.fromEntries(restored.map((counter) => [`:${counter}Count`, counts[counter]])),
+    };
+    const spellingClause = spelling !== undefined ? ", #spelling = if_not_exists(#spelling, :spelling)" : "";
     const countClause = restored
       .map(
         (counter) =>
           `, ${ATTRIBUTES.counts[counter]} = if_not_exists(${ATTRIBUTES.counts[counter]}, :${counter}Count)`,
       )
       .join("");
-    const updated = await this.update(this.keys.keyOf(address), {
-      UpdateExpression:
+    const updated = await this.update(key, {
+      UpdateExpression: bumpingVersion(
         "SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, " +
-        `#audit = list_append(if_not_exists(#audit, :empty), :audit), #updated = :now${countClause}`,
-      values: {
-        ":sup": suppression,
-        ":retained": RETAINED,
-        ":audit": [audit],
-        ":empty": [],
-        ":now": audit.at,
-        ...countValues,
-      },
+          `#audit = list_append(if_not_exists(#audit, :empty), :audit), #updated = :now${spellingClause}${countClause}`,
+        values,
+      ),
+      values,
     });
     if (updated === undefined) throw new Error("DynamoDB returned no item for an unconditional update");
-    return updated;
+    // A snapshot a late bounce wrote after a reactivation does not count, so if_not_exists kept the
+    // wrong one: replace it with the operator's (rare; conditioned on nothing having changed since).
+    let state = updated;
+    for (let attempt = 0; attempt < FOLLOW_UP_ATTEMPTS; attempt += 1) {
+      if (state.suppression === undefined || suppressionCounts(state.suppression, state.reactivatedAt)) break;
+      const replaceValues: Record<string, unknown> = { ":sup": suppression };
+      const replaced = await this.update(key, {
+        UpdateExpression: bumpingVersion("SET #sup = :sup", replaceValues),
+        ConditionExpression: unchangedSince(state, replaceValues),
+        values: replaceValues,
+      });
+      if (replaced !== undefined) return (await this.mergedWithLegacy(address, replaced)) ?? replaced;
+      state = (await this.getItem(key)) ?? state;
+    }
+    return (await this.mergedWithLegacy(address, state)) ?? state;
+  }
+
+  /** An item of the folded key seen together with the legacy spelling's item, if there is one. */
+  private async mergedWithLegacy(address: string, current: AddressState): Promise<AddressState | undefined> {
+    const legacyKey = this.keys.legacyKeyOf(address);
+    if (legacyKey === undefined) return current;
+    return mergeStates(current, await this.getItem(legacyKey));
   }
 
   /**
    * Reactivate an address: the snapshot goes, counters restart, and events up to now stop
-   * counting (the history stays, for "why"). Conditioned on the item being exactly as the caller
-   * read it (same last write and same number of events), so a complaint landing in between is
-   * never overwritten; undefined when it changed.
+   * counting, late arrivals dated before it included (the history stays, for "why"). Each item the
+   * address is stored under is written, conditioned on its version being the one `seen` read, so a
+   * complaint landing in between is never overwritten; undefined when something changed.
    */
   async reactivate(
-    address: string,
-    seen: AddressState | undefined,
+    _address: string,
+    seen: StoredAddress,
     audit: AuditEntry,
     now: Date,
   ): Promise<AddressState | undefined> {
     const resets = COUNTERS.map((counter) => `${ATTRIBUTES.counts[counter]} = :zero`).join(", ");
-    const unchanged =
-      seen?.updatedAt === undefined
-        ? "attribute_not_exists(#updated)"
-        : `#updated = :seen AND ${seen.history.length > 0 ? "size(#ids) = :events" : "attribute_not_exists(#ids)"}`;
-    return this.update(this.keys.keyOf(address), {
-      UpdateExpression:
-        `SET #reactivated = :now, #ttl = :ttl, #updated = :now, ${resets}, ` +
-        "#audit = list_append(if_not_exists(#audit, :empty), :audit) " +
-        `REMOVE #sup, #retained, ${REMOVE_WINDOW}`,
-      ConditionExpression: unchanged,
-      values: {
+    const written: (AddressState | undefined)[] = [];
+    const items = seen.items.filter((item, index) => index === 0 || item.state !== undefined);
+    for (const item of items) {
+      const values: Record<string, unknown> = {
         ":now": now.toISOString(),
         ":ttl": epochSeconds(now) + this.config.historyTtlSeconds,
         ":zero": 0,
         ":audit": [audit],
         ":empty": [],
-        ...(seen?.updatedAt !== undefined ? { ":seen": seen.updatedAt } : {}),
-        ...(seen?.updatedAt !== undefined && seen.history.length > 0
-          ? { ":events": seen.history.length }
-          : {}),
-      },
-    });
+      };
+      // A pending SES put belongs to a suppression that no longer counts; a pending removal stays.
+      const updated = await this.update(item.key, {
+        UpdateExpression: bumpingVersion(
+          `SET #reactivated = :now, #ttl = :ttl, #updated = :now, ${resets}, ` +
+            "#audit = list_append(if_not_exists(#audit, :empty), :audit) " +
+            `REMOVE #sup, #retained, #sp, ${REMOVE_WINDOW}`,
+          values,
+        ),
+        ConditionExpression: unchangedSince(item.state, values),
+        values,
+      });
+      if (updated === undefined) return undefined;
+      written.push(updated);
+    }
+    return mergeStates(written[0], written[1]);
   }
 
   /**
-   * Remove what is personal on an address's item: the history (diagnostics quote people), the
-   * idempotency ids and the suppression's evidence. A suppressed address keeps a tombstone (the
-   * suppression's time, cause and reason) so it stays suppressed; any other item is deleted. In
-   * keyed mode the tombstone's key is the HMAC, so nothing readable is left.
+   * Remove what is personal on an address's items: the history (diagnostics quote people), the
+   * suppression's evidence and earlier audit entries. A suppressed address keeps a tombstone under
+   * its case-folded key (the suppression's time, cause and reason, and the ids of its events for the
+   * duplicate horizon, so a redelivery cannot bring the history back) so it stays suppressed; any
+   * other item is deleted, and so is the item an older version keyed by the spelling. In keyed
+   * mode the tombstone's key is the HMAC, so nothing readable is left. Each write is conditioned on
+   * the item being as read, and the whole is tried again when one was not: feedback landing in
+   * between (a complaint, say) is never lost.
    */
   async erase(address: string, audit: AuditEntry, now: Date): Promise<"tombstoned" | "deleted" | "absent"> {
-    const state = await this.get(address);
-    if (state === undefined) return "absent";
-    const assessment = assess(state, this.config, now);
-    const key = this.keys.keyOf(address);
-    if (assessment.status !== "suppressed" || assessment.suppression === undefined) {
+    for (let attempt = 0; attempt < ERASE_ATTEMPTS; attempt += 1) {
+      const seen = await this.read(address);
+      if (seen.state === undefined) return "absent";
+      const assessment = assess(seen.state, this.config, now);
+      const suppression = assessment.status === "suppressed" ? assessment.suppression : undefined;
+      let unchanged = true;
+      for (const [index, item] of seen.items.entries()) {
+        const tombstone = index === 0 && suppression !== undefined;
+        if (tombstone) {
+          const { at, by, reason } = suppression;
+          const retiredIds = retire(
+            item.state?.retiredIds,
+            seen.state.history.map((entry) => storedEventId(entry.id)),
+            now,
+            this.horizonSeconds(),
+          );
+          const values: Record<string, unknown> = {
+            ":tombstone": { at, by, reason },
+            ":retained": RETAINED,
+            ":now": now.toISOString(),
+            // Earlier audit entries may name people in their reasons; only the erase itself is kept.
+            ":audit": [audit],
+            ...(retiredIds !== undefined ? { ":rid": retiredIds } : {}),
+          };
+          const written = await this.update(item.key, {
+            UpdateExpression: bumpingVersion(
+              "SET #sup = :tombstone, #retained = :retained, #ttl = :retained, #updated = :now, " +
+                `#audit = :audit${retiredIds !== undefined ? ", #rid = :rid" : ""} ` +
+                `REMOVE #hist, #ids, #reactivated, #sp, #sr, #spelling, ${REMOVE_WINDOW}`,
+              values,
+            ),
+            ConditionExpression: unchangedSince(item.state, values),
+            values,
+          });
+          unchanged &&= written !== undefined;
+        } else if (item.state !== undefined) {
+          unchanged &&= await this.deleteIfUnchanged(item.key, item.state);
+        }
+        if (!unchanged) break;
+      }
+      if (unchanged) return suppression !== undefined ? "tombstoned" : "deleted";
+    }
+    throw new Error(
+      `the item of ${this.keys.keyed ? "this address" : address} changed under each of ${ERASE_ATTEMPTS} attempts to erase it; run erase again`,
+    );
+  }
+
+  private async deleteIfUnchanged(key: string, state: AddressState): Promise<boolean> {
+    const values: Record<string, unknown> = {};
+    const condition = unchangedSince(state, values);
+    const expression = `${condition}`;
+    try {
       await this.client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: marshall({ [TABLE_SCHEMA.partitionKey]: key }),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: namesUsedIn(expression, NAMES),
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: marshall(values) } : {}),
         }),
       );
-      return "deleted";
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
-    const { at, by, reason } = assessment.suppression;
-    await this.update(key, {
-      UpdateExpression:
-        "SET #sup = :tombstone, #retained = :retained, #ttl = :retained, #updated = :now, " +
-        `#audit = :audit REMOVE #hist, #ids, ${REMOVE_WINDOW}`,
-      values: {
-        ":tombstone": { at, by, reason },
-        ":retained": RETAINED,
-        ":now": now.toISOString(),
-        // Earlier audit entries may name people in their reasons; only the erase itself is kept.
-        ":audit": [audit],
-      },
+  }
+
+  /**
+   * Record that SES-list work an item held is done: the put (only if the item still asks for that
+   * reason, so a newer one is not lost) or the removal. Resolves to whether SES should keep a put
+   * just made: false when the mark was gone because a reactivation (or an erase) got there between
+   * the write and the put, and the address is no longer suppressed.
+   */
+  async settleSes(address: string, done: PendingSes, now: Date): Promise<boolean> {
+    const key = this.keys.keyOf(address);
+    if (done.remove === true) {
+      await this.update(key, {
+        UpdateExpression: "REMOVE #sr",
+        ConditionExpression: "attribute_exists(#sr)",
+        values: {},
+      });
+    }
+    if (done.put === undefined) return true;
+    const cleared = await this.update(key, {
+      UpdateExpression: "REMOVE #sp",
+      ConditionExpression: "#sp = :put",
+      values: { ":put": done.put },
     });
-    return "tombstoned";
+    if (cleared !== undefined) return true;
+    return assess(await this.get(address), this.config, now).status === "suppressed";
   }
 
   /**
@@ -467,11 +739,21 @@ export class DynamoDbSuppressionStore {
 
   /**
    * Read many addresses: BatchGetItem in requests of at most 100 keys (the API's limit), sent
-   * together; unprocessed keys are asked for again with exponential backoff and jitter.
+   * together; unprocessed keys are asked for again with exponential backoff and jitter. Every
+   * address given gets its answer (two spellings of one address get the same one), read from its
+   * case-folded key and, for a spelling that differs from it, the key older versions used.
    */
   async getMany(addresses: readonly string[]): Promise<Map<string, AddressState>> {
-    const addressOfKey = new Map(addresses.map((address) => [this.keys.keyOf(address), address]));
-    const unique = [...addressOfKey.keys()];
+    const plans = addresses.map((address) => ({
+      address,
+      key: this.keys.keyOf(address),
+      legacyKey: this.keys.legacyKeyOf(address),
+    }));
+    const unique = [
+      ...new Set(
+        plans.flatMap((plan) => (plan.legacyKey !== undefined ? [plan.key, plan.legacyKey] : [plan.key])),
+      ),
+    ];
     const chunks: string[][] = [];
     for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
       chunks.push(unique.slice(start, start + BATCH_GET_LIMIT));
@@ -479,7 +761,15 @@ export class DynamoDbSuppressionStore {
     const found = new Map<string, AddressState>();
     await Promise.all(chunks.map((chunk) => this.batchGet(chunk, found)));
     // Answer by address whatever the keys are: callers never see the keyed form.
-    return new Map([...found].map(([key, state]) => [addressOfKey.get(key) ?? key, state]));
+    const answers = new Map<string, AddressState>();
+    for (const plan of plans) {
+      const state = mergeStates(
+        found.get(plan.key),
+        plan.legacyKey !== undefined ? found.get(plan.legacyKey) : undefined,
+      );
+      if (state !== undefined) answers.set(plan.address, state);
+    }
+    return answers;
   }
 
   private async batchGet(itemKeys: readonly string[], found: Map<string, AddressState>): Promise<void> {
@@ -505,22 +795,33 @@ export class DynamoDbSuppressionStore {
     }
   }
 
-  private counterClause(counter: Counter | undefined, values: Record<string, unknown>): string {
-    if (counter === undefined) return "";
-    values[":one"] = 1;
-    return ` ADD ${ATTRIBUTES.counts[counter]} :one`;
+  private horizonSeconds(): number {
+    return this.options.duplicateHorizonSeconds ?? DUPLICATE_HORIZON_SECONDS;
   }
 
-  private appendClause(entry: HistoryEntry, now: Date, values: Record<string, unknown>): string {
+  private counterClause(counter: Counter | undefined, values: Record<string, unknown>): string {
+    values[":one"] = 1;
+    return counter === undefined ? " ADD #v :one" : ` ADD #v :one, ${ATTRIBUTES.counts[counter]} :one`;
+  }
+
+  private appendClause(
+    entry: HistoryEntry,
+    now: Date,
+    spelling: string | undefined,
+    values: Record<string, unknown>,
+  ): string {
     values[":entry"] = [encodeEntry(entry)];
     values[":idList"] = [storedEventId(entry.id)];
     values[":id"] = storedEventId(entry.id);
     values[":wholeId"] = entry.id;
+    values[":rid"] = retiredIdOf(storedEventId(entry.id));
     values[":empty"] = [];
     values[":now"] = now.toISOString();
+    if (spelling !== undefined) values[":spelling"] = spelling;
     return (
       "#hist = list_append(if_not_exists(#hist, :empty), :entry), " +
-      "#ids = list_append(if_not_exists(#ids, :empty), :idList), #updated = :now"
+      "#ids = list_append(if_not_exists(#ids, :empty), :idList), #updated = :now" +
+      (spelling !== undefined ? ", #spelling = if_not_exists(#spelling, :spelling)" : "")
     );
   }
 
@@ -545,21 +846,28 @@ export class DynamoDbSuppressionStore {
     );
   }
 
-  /** Hard bounces, complaints and SES-suppressed addresses: suppressed at once, the first reason kept. */
+  /**
+   * Hard bounces, complaints and SES-suppressed addresses: suppressed at once, the first reason
+   * kept. With the SES sync on, our own are marked for SES's list in the same write.
+   */
   private async writeSuppression(
     key: string,
     decision: Extract<Decision, { kind: "suppress" }>,
     now: Date,
+    sesPut: SesListReason | undefined,
+    spelling: string | undefined,
   ): Promise<AddressState | undefined> {
     const values: Record<string, unknown> = {
       ":sup": snapshotOf(decision.suppression),
       ":retained": RETAINED,
+      ...(sesPut !== undefined ? { ":sesPut": sesPut } : {}),
     };
-    const set = this.appendClause(decision.entry, now, values);
+    const set = this.appendClause(decision.entry, now, spelling, values);
+    const mark = sesPut !== undefined ? ", #sp = :sesPut" : "";
     // A suppressed address has nothing to retry: its window (if any) is closed by the follow-up
     // write, which knows the window's start and so the execution to stop.
     return this.update(key, {
-      UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${this.counterClause(decision.counter, values)}`,
+      UpdateExpression: `SET #sup = if_not_exists(#sup, :sup), #retained = :retained, #ttl = :retained, ${set}${mark}${this.counterClause(decision.counter, values)}`,
       ConditionExpression: NOT_SEEN,
       values,
     });
@@ -575,9 +883,10 @@ export class DynamoDbSuppressionStore {
     decision: Extract<Decision, { kind: "record" }>,
     now: Date,
     deferring: boolean,
+    spelling: string | undefined,
   ): Promise<AddressState | undefined> {
     const values: Record<string, unknown> = { ":ttl": epochSeconds(now) + this.config.historyTtlSeconds };
-    const set = this.appendClause(decision.entry, now, values);
+    const set = this.appendClause(decision.entry, now, spelling, values);
     return this.update(key, {
       UpdateExpression: `SET ${set}, #ttl = if_not_exists(#retained, :ttl)${deferring ? this.windowClause(decision.entry, now, values) : ""}${this.counterClause(decision.counter, values)}`,
       ConditionExpression: NOT_SEEN,
@@ -586,57 +895,91 @@ export class DynamoDbSuppressionStore {
   }
 
   /**
-   * The rare follow-up writes, all idempotent. Retain: the history now shows a suppression (a
-   * soft-bounce streak at the threshold) on an item TTL could still delete; and the reverse when a
-   * late event shows the streak never reached it. Trim: the history outgrew its limit; the
-   * suppression it shows is written as the snapshot in the same write, so dropping entries never
-   * forgets why an address is suppressed. `retainedNow` says this event made the address suppressed.
+   * The follow-up a written (or re-read) item needs, if any; all idempotent. Trim: the history
+   * outgrew its limit; the suppression it shows is written as the snapshot in the same write, so
+   * dropping entries never forgets why an address is suppressed, and the dropped entries' ids move
+   * to the retired list for the duplicate horizon. Retain: the history now shows a suppression (a
+   * soft-bounce streak at the threshold) on an item TTL could still delete. Release: the item is
+   * retained (or holds a snapshot) for a suppression that no longer counts: a late delivery broke
+   * the streak, or a late bounce dated before a reactivation wrote its snapshot.
    */
-  private async finish(
+  private followUpOf(
     state: AddressState,
     now: Date,
-  ): Promise<{ state?: AddressState; retainedNow: boolean }> {
+  ): { UpdateExpression: string; values: Record<string, unknown> } | undefined {
     const assessment = assess(state, this.config, now);
     const suppressed = assessment.status === "suppressed" ? assessment.suppression : undefined;
-    const retainedNow = suppressed !== undefined && !state.retained;
     const excess = state.history.length - this.config.historyLimit;
     if (excess > 0) {
-      const values: Record<string, unknown> = { ":size": state.history.length };
+      const values: Record<string, unknown> = {};
       let set = "";
       if (suppressed !== undefined) {
-        set = "SET #sup = :sup, #retained = :retained, #ttl = :retained ";
+        set = "SET #sup = :sup, #retained = :retained, #ttl = :retained";
         values[":sup"] = snapshotOf(suppressed);
         values[":retained"] = RETAINED;
       }
-      const paths = trimPaths(state.history, excess + Math.floor(this.config.historyLimit / 2));
-      const trimmed = await this.update(state.address, {
-        UpdateExpression: `${set}REMOVE ${paths}`,
-        ConditionExpression: "size(#ids) = :size",
-        values,
-      });
-      if (trimmed !== undefined) return { state: trimmed, retainedNow };
+      const dropped = trimIndexes(state.history, excess + Math.floor(this.config.historyLimit / 2));
+      const retired = retire(
+        state.retiredIds,
+        dropped.map((index) => storedEventId(state.history[index]?.id ?? "")),
+        now,
+        this.horizonSeconds(),
+      );
+      if (retired !== undefined) {
+        set = `${set === "" ? "SET" : `${set},`} #rid = :retired`;
+        values[":retired"] = retired;
+      }
+      const paths = dropped.map((index) => `#hist[${index}], #ids[${index}]`).join(", ");
+      return { UpdateExpression: `${set} REMOVE ${paths}`.trim(), values };
     }
-    if (retainedNow) {
-      const retained = await this.update(state.address, {
+    if (suppressed !== undefined && !state.retained) {
+      return {
         UpdateExpression: "SET #retained = :retained, #ttl = :retained",
         values: { ":retained": RETAINED },
-      });
-      return { ...(retained !== undefined ? { state: retained } : {}), retainedNow };
+      };
     }
-    if (suppressed === undefined && state.retained === true && state.suppression === undefined) {
-      // Retained for a streak that a late delivery (earlier in event time) has since broken.
-      // Only if nothing landed since this item was read: a concurrent suppressing event wins.
-      const released = await this.update(state.address, {
-        UpdateExpression: "SET #ttl = :ttl REMOVE #retained",
-        ConditionExpression: "size(#ids) = :events AND attribute_not_exists(#sup)",
-        values: {
-          ":ttl": epochSeconds(now) + this.config.historyTtlSeconds,
-          ":events": state.history.length,
-        },
-      });
-      return { ...(released !== undefined ? { state: released } : {}), retainedNow: false };
+    const staleSnapshot =
+      state.suppression !== undefined && !suppressionCounts(state.suppression, state.reactivatedAt);
+    if (suppressed === undefined && (state.retained === true || staleSnapshot)) {
+      return {
+        UpdateExpression: `SET #ttl = :ttl REMOVE #retained${staleSnapshot ? ", #sup" : ""}`,
+        values: { ":ttl": epochSeconds(now) + this.config.historyTtlSeconds },
+      };
     }
-    return { retainedNow: false };
+    return undefined;
+  }
+
+  /**
+   * The rare follow-up write (`followUpOf`), conditioned on the item's version being the one the
+   * written or read item had: a concurrent event, a reactivation or an erase in between makes it
+   * fail, so it never writes back an old snapshot. `retainedNow` says this event made the address
+   * suppressed.
+   */
+  private async finish(
+    written: AddressState,
+    now: Date,
+  ): Promise<{ state: AddressState; retainedNow: boolean }> {
+    const first = assess(written, this.config, now);
+    const retainedNow = first.status === "suppressed" && !written.retained;
+    let state = written;
+    for (let attempt = 0; attempt < FOLLOW_UP_ATTEMPTS; attempt += 1) {
+      const followUp = this.followUpOf(state, now);
+      if (followUp === undefined) return { state, retainedNow };
+      const values = { ...followUp.values };
+      const updated = await this.update(state.address, {
+        UpdateExpression: bumpingVersion(followUp.UpdateExpression, values),
+        ConditionExpression: unchangedSince(state, values),
+        values,
+      });
+      if (updated === undefined) {
+        // Another write came in between. Each writer that raises the version either follows up from
+        // an item holding this event too (an event's own write and follow-up) or makes the
+        // follow-up moot (a reactivation, an erase, an operator's suppression): no read needed.
+        return { state, retainedNow };
+      }
+      state = updated;
+    }
+    return { state, retainedNow };
   }
 
   /** One UpdateItem on the item with this key, returning the new item, or undefined when its condition did not hold. */
@@ -650,7 +993,9 @@ export class DynamoDbSuppressionStore {
       Key: marshall({ [TABLE_SCHEMA.partitionKey]: key }),
       UpdateExpression: request.UpdateExpression,
       ExpressionAttributeNames: namesUsedIn(expression, NAMES),
-      ExpressionAttributeValues: marshall(request.values, { removeUndefinedValues: true }),
+      ...(Object.keys(request.values).length > 0
+        ? { ExpressionAttributeValues: marshall(request.values, { removeUndefinedValues: true }) }
+        : {}),
       ReturnValues: "ALL_NEW",
       ...(request.ConditionExpression !== undefined
         ? { ConditionExpression: request.ConditionExpression }

@@ -16,6 +16,11 @@ export interface FunctionEnvironment {
   readonly retryWindow?: { readonly stateMachineArn: string; readonly config: RetryWindowConfig };
   /** Mirror deferrals on the SES account-level suppression list while they last. */
   readonly sesDeferralMirror: boolean;
+  /**
+   * The classifier's queue and its DLQ: failed records are held back there with growing delays, and
+   * poison is sent to the DLQ at once. Absent, SQS's own visibility timeout and receive count decide.
+   */
+  readonly queues?: { readonly queueUrl: string; readonly deadLetterQueueUrl: string };
 }
 
 export class ConfigurationError extends Error {
@@ -89,9 +94,20 @@ export function readEnvironment(environment: NodeJS.ProcessEnv = process.env): F
       `environment variable RETRY_POLL_SECONDS (${retryWindow.config.pollSeconds}) must be at least RETRY_INTERVAL_SECONDS (${policy.retryIntervalSeconds}): the state machine looks for the next bounce after one retry interval`,
     );
   }
+  const queueUrl = environment.FEEDBACK_QUEUE_URL;
+  const deadLetterQueueUrl = environment.DEAD_LETTER_QUEUE_URL;
+  if (
+    (queueUrl === undefined || queueUrl === "") !==
+    (deadLetterQueueUrl === undefined || deadLetterQueueUrl === "")
+  ) {
+    throw new ConfigurationError(
+      "environment variables FEEDBACK_QUEUE_URL and DEAD_LETTER_QUEUE_URL go together: set both or neither",
+    );
+  }
   return {
     tableName,
     policy,
+    ...(queueUrl && deadLetterQueueUrl ? { queues: { queueUrl, deadLetterQueueUrl } } : {}),
     logAddresses: booleanOf(environment, "LOG_ADDRESSES"),
     metricsNamespace: environment.METRICS_NAMESPACE || "BounceGuard",
     sesSuppressionSync: booleanOf(environment, "SES_SUPPRESSION_SYNC"),

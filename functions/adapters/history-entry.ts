@@ -1,13 +1,14 @@
 // How a history entry is written in a suppression item and read back, in every form it was stored in.
 import type { HistoryEntry } from "../core/policy.ts";
-import type { FeedbackEvent, Reason, VerdictClass } from "../core/types.ts";
+import type { FeedbackEvent, Reason, TimestampNote, VerdictClass } from "../core/types.ts";
 
 /**
  * How a history entry is stored. Every event rewrites the whole item and DynamoDB charges a write
  * unit per started KB of it, so an entry is one string rather than a map (a map pays a name and a
  * type per field): `time|event|class|reason|status|messageId|diagnostic`.
  * - time: epoch milliseconds in base 36 (8 characters instead of 24); a time that is not a
- *   canonical ISO instant is kept as written, after `=`.
+ *   canonical ISO instant is kept as written, after `=`. A time that stands in for SES's (see
+ *   functions/core/event-time.ts) is followed by `~` and a letter naming why (NOTE_CODES).
  * - event and class: one letter each; reason: two (REASON_CODES), none when it is the event's
  *   only reason (delivered, feedback).
  * - diagnostic: last and verbatim, so it may hold `|`; the fields before it escape `%` and `|`.
@@ -77,6 +78,13 @@ const REASON_CODES = {
   suppressed: "ss",
 } as const satisfies Record<Reason, string>;
 
+/** Why an entry's time is its receive time; after `~` in the time field. */
+const NOTE_CODES = {
+  "timestamp-unreadable": "u",
+  "timestamp-in-future": "f",
+} as const satisfies Record<TimestampNote, string>;
+const NOTE_MARK = "~";
+
 /** The reason an event always has, left out of the stored entry. */
 const IMPLIED_REASON: Partial<Record<FeedbackEvent, Reason>> = {
   delivery: "delivered",
@@ -86,6 +94,7 @@ const IMPLIED_REASON: Partial<Record<FeedbackEvent, Reason>> = {
 const EVENT_OF_CODE = invert(EVENT_CODES);
 const CLASS_OF_CODE = invert(CLASS_CODES);
 const REASON_OF_CODE = invert(REASON_CODES);
+const NOTE_OF_CODE = invert(NOTE_CODES);
 const FIELD_SEPARATOR = "|";
 /** time, event, class, reason, status, messageId: then the diagnostic. */
 const FIELDS_BEFORE_DIAGNOSTIC = 6;
@@ -115,7 +124,9 @@ function decodeTime(stored: string): string {
 export function encodeEntry(entry: HistoryEntry): string {
   const reason = IMPLIED_REASON[entry.event] === entry.reason ? "" : REASON_CODES[entry.reason];
   return [
-    encodeTime(entry.at),
+    entry.note !== undefined
+      ? `${encodeTime(entry.at)}${NOTE_MARK}${NOTE_CODES[entry.note]}`
+      : encodeTime(entry.at),
     EVENT_CODES[entry.event],
     CLASS_CODES[entry.class],
     reason,
@@ -136,7 +147,11 @@ function decodeStringEntry(stored: string, id: string): HistoryEntry {
     fields.push(unescapeField(stored.slice(from, to)));
     from = to + 1;
   }
-  const [time = "", eventCode = "", classCode = "", reasonCode = "", status, messageId] = fields;
+  const [timeField = "", eventCode = "", classCode = "", reasonCode = "", status, messageId] = fields;
+  // A "~" is never part of a base-36 time; a time kept as written (after "=") is left whole.
+  const mark = timeField.startsWith("=") ? -1 : timeField.indexOf(NOTE_MARK);
+  const time = mark === -1 ? timeField : timeField.slice(0, mark);
+  const note = mark === -1 ? undefined : NOTE_OF_CODE.get(timeField.slice(mark + 1));
   const diagnostic = stored.slice(from);
   const event = EVENT_OF_CODE.get(eventCode);
   const verdictClass = CLASS_OF_CODE.get(classCode);
@@ -158,6 +173,7 @@ function decodeStringEntry(stored: string, id: string): HistoryEntry {
     ...(messageId ? { messageId } : {}),
     ...(status ? { status } : {}),
     ...(diagnostic !== "" ? { diagnostic } : {}),
+    ...(note !== undefined ? { note } : {}),
   };
 }
 
@@ -171,7 +187,7 @@ const LEGACY_ENTRY_KEYS = {
   diagnostic: "d",
   feedbackId: "f",
   messageId: "m",
-} as const satisfies Record<Exclude<keyof HistoryEntry, "id">, string>;
+} as const satisfies Record<Exclude<keyof HistoryEntry, "id" | "note">, string>;
 
 const LEGACY_ID_KEY = "i";
 

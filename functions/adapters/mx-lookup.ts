@@ -1,4 +1,5 @@
-// Optional MX lookups for the pre-send check, with a timeout and a cache per warm container.
+// Optional MX lookups for the pre-send check, with a timeout and a bounded cache per warm container.
+import { BoundedMemo } from "../core/bounded-memo.ts";
 
 export type MailDomainAnswer =
   | { readonly kind: "accepts-mail" }
@@ -17,6 +18,8 @@ export interface DnsFunctions {
 export interface MxLookupOptions {
   readonly timeoutMs?: number;
   readonly cacheSeconds?: number;
+  /** Domains kept at most; when full, the oldest goes. @default MX_CACHE_LIMIT */
+  readonly cacheLimit?: number;
   readonly dnsFunctions?: DnsFunctions;
   readonly now?: () => number;
 }
@@ -26,6 +29,12 @@ const nodeDns: DnsFunctions = {
   resolveMx: async (domain) => (await import("node:dns")).promises.resolveMx(domain),
   resolve4: async (domain) => (await import("node:dns")).promises.resolve4(domain),
 };
+
+/**
+ * Domains a container remembers at most: a caller sending distinct domains without end (or a
+ * foreign account probing) cannot grow the cache past it.
+ */
+export const MX_CACHE_LIMIT = 10_000;
 
 /** Answers that say for certain the domain does not exist or has no record. */
 const DEFINITE = new Set(["ENOTFOUND", "ENODATA"]);
@@ -46,7 +55,11 @@ export function createMxResolver(options: MxLookupOptions = {}): MailDomainResol
   const failureCacheMs = Math.min(cacheMs, 30_000);
   const functions = options.dnsFunctions ?? nodeDns;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { answer: Promise<MailDomainAnswer>; until: number }>();
+  // A domain is at most 253 characters; a longer key is not kept at all.
+  const cache = new BoundedMemo<{ answer: Promise<MailDomainAnswer>; until: number }>(
+    options.cacheLimit ?? MX_CACHE_LIMIT,
+    253,
+  );
 
   const withTimeout = <T>(promise: Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {

@@ -20,6 +20,16 @@ export const ATTRIBUTES = {
   retained: "retained",
   reactivatedAt: "reactivatedAt",
   audit: "audit",
+  /** A number raised by every write but the state machine's: follow-up writes are conditioned on it. */
+  version: "v",
+  /** Ids of events trimmed from the history, kept for the duplicate horizon (functions/core/retired-ids.ts). */
+  retiredIds: "rid",
+  /** A suppression still to be put on the SES account-level list (BOUNCE or COMPLAINT). */
+  sesPut: "sp",
+  /** Present while a mirrored deferral is still to be removed from the SES account-level list. */
+  sesRemove: "sr",
+  /** The spelling first sent, when it differs from the case-folded key (plain mode only). */
+  spelling: "addr",
   counts: {
     hard: "hardCount",
     soft: "softCount",

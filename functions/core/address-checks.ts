@@ -4,7 +4,7 @@
 // such an address, so its cold start never evaluates the parser's grammar.
 import emailSpellChecker from "@zootools/email-spell-checker";
 import mailchecker from "mailchecker";
-import { normaliseAddress } from "./address.ts";
+import { MAX_ADDRESS_LENGTH, normaliseAddress } from "./address.ts";
 import { editDistance } from "./edit-distance.ts";
 
 /** smtp-address-parser's `parse`: the parsed mailbox, or a nearley syntax error thrown. */
@@ -33,8 +33,7 @@ export interface AddressValidation {
   readonly suggestion?: string;
 }
 
-/** RFC 5321 limits the parser does not enforce on its own. */
-const MAX_ADDRESS_LENGTH = 254;
+/** RFC 5321's limit on a local part, which the parser does not enforce on its own. */
 const MAX_LOCAL_PART_LENGTH = 64;
 
 /**
@@ -154,7 +153,8 @@ export function checkAddress(
 ): AddressValidation | NeedsParser {
   const normalised = normaliseAddress(raw);
   if (!normalised.ok) {
-    return checks.has("syntax") ? { invalid: { reason: "syntax", message: normalised.message } } : {};
+    // Whatever checks were asked for: what cannot be read as an address is never looked up.
+    return { invalid: { reason: "syntax", message: normalised.message } };
   }
   const address = normalised.address;
   const at = address.lastIndexOf("@");

@@ -1,5 +1,5 @@
 // E-mail address normalisation and the redacted form used in logs.
-import { hash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { domainToASCII } from "node:url";
 import { BoundedMemo } from "./bounded-memo.ts";
 
@@ -9,6 +9,22 @@ const BRACKETED = /<([^<>]*)>\s*$/;
 export type NormalisedAddress =
   | { readonly ok: true; readonly address: string }
   | { readonly ok: false; readonly message: string };
+
+/** RFC 5321's limit on a path (256 octets with the angle brackets): longer cannot be an address. */
+export const MAX_ADDRESS_LENGTH = 254;
+
+/**
+ * C0 and C1 controls, DEL, and the Unicode line and paragraph separators: no address holds one, and
+ * a CR or LF in a key, a log line or an SES call is an injection, not a spelling.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** How a refused input is named in a message: quoted, escaped, and cut so a huge one stays readable. */
+export function quotedInput(raw: string): string {
+  const shown = raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
+  return JSON.stringify(shown);
+}
 
 /**
  * domainToASCII is pure but slow (a call into ICU per address), and one container sees the same few
@@ -32,13 +48,27 @@ export function asciiDomainCacheSize(): number {
 }
 
 /**
- * Normalise an address for use as a key: trim, take the part inside angle brackets when a display
- * name is present, lower-case the domain and convert an internationalised domain to its ASCII
- * (punycode) form. The local part is kept as sent: RFC 5321 lets the receiving host treat it as
- * case-sensitive.
+ * Normalise an address: trim, take the part inside angle brackets when a display name is present,
+ * lower-case the domain and convert an internationalised domain to its ASCII (punycode) form. The
+ * local part is kept as sent, for display; the store keys on `foldedAddress` of it. What cannot be
+ * an address at all (control characters, longer than RFC 5321 allows) is refused here, at intake,
+ * so it is never looked up or written.
  */
 export function normaliseAddress(raw: string): NormalisedAddress {
   let text = raw.trim();
+  if (CONTROL_CHARACTERS.test(text)) {
+    return {
+      ok: false,
+      message: `${quotedInput(raw)} is not an e-mail address (it holds control characters)`,
+    };
+  }
+  if (text.length > 4 * MAX_ADDRESS_LENGTH) {
+    // Not even a display name and an address: refused before any further work on it.
+    return {
+      ok: false,
+      message: `${quotedInput(raw)} is not an e-mail address (longer than ${MAX_ADDRESS_LENGTH} characters: ${text.length})`,
+    };
+  }
   // Without a ">" there is nothing in angle brackets; most addresses come bare.
   const bracketed = text.includes(">") ? BRACKETED.exec(text) : null;
   if (bracketed?.[1] !== undefined) {
@@ -46,7 +76,10 @@ export function normaliseAddress(raw: string): NormalisedAddress {
   }
   const at = text.lastIndexOf("@");
   if (at <= 0 || at === text.length - 1) {
-    return { ok: false, message: `"${raw}" is not an e-mail address (no local part and domain around "@")` };
+    return {
+      ok: false,
+      message: `${quotedInput(raw)} is not an e-mail address (no local part and domain around "@")`,
+    };
   }
   const localPart = text.slice(0, at);
   const lowered = text.slice(at + 1).toLowerCase();
@@ -55,12 +88,31 @@ export function normaliseAddress(raw: string): NormalisedAddress {
   // Most domains are plain ASCII already; only the others need the (slower) IDNA conversion.
   const domain = PLAIN_DOMAIN.test(typed) ? typed : asciiDomainOf(typed);
   if (domain === "") {
-    return { ok: false, message: `"${raw}" has an invalid domain` };
+    return { ok: false, message: `${quotedInput(raw)} has an invalid domain` };
   }
-  return { ok: true, address: `${localPart}@${domain}` };
+  const address = `${localPart}@${domain}`;
+  if (address.length > MAX_ADDRESS_LENGTH) {
+    return {
+      ok: false,
+      message: `${quotedInput(raw)} is not an e-mail address (longer than ${MAX_ADDRESS_LENGTH} characters: ${address.length})`,
+    };
+  }
+  return { ok: true, address };
 }
 
-/** A stable, non-reversible stand-in for an address in logs (first 12 hex digits of SHA-256). */
-export function redactAddress(address: string): string {
-  return `addr:${hash("sha256", address, "hex").slice(0, 12)}`;
+/**
+ * The form the store keys an address by: the whole address lower-cased. Mailbox providers treat
+ * the local part case-insensitively, and so does SES's suppression list, so `John.Doe@example.com`
+ * and `john.doe@example.com` are one address; the spelling as sent is kept for display.
+ */
+export function foldedAddress(normalised: string): string {
+  return normalised.toLowerCase();
+}
+
+/**
+ * A stand-in for an address in logs: 48 bits of an HMAC of the folded address under `key`. A plain
+ * hash of an address is reversed by hashing a list of addresses; without the key this cannot be.
+ */
+export function pseudonymOf(address: string, key: string | Uint8Array): string {
+  return `anon:${createHmac("sha256", key).update(foldedAddress(address)).digest("hex").slice(0, 12)}`;
 }

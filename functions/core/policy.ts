@@ -2,7 +2,14 @@
 // stored history means now. Pure: the clock is a parameter.
 import { checkIntegerLimits } from "./limits.ts";
 import type { StoredWindow } from "./retry-window.ts";
-import type { FeedbackEvent, Reason, RecipientVerdict, VerdictClass } from "./types.ts";
+import type {
+  FeedbackEvent,
+  Reason,
+  RecipientVerdict,
+  SesListReason,
+  TimestampNote,
+  VerdictClass,
+} from "./types.ts";
 
 export interface PolicyConfig {
   /** Consecutive soft bounces after which the address is suppressed. */
@@ -99,6 +106,8 @@ export interface HistoryEntry {
   readonly feedbackId?: string;
   /** Not on deliveries. */
   readonly messageId?: string;
+  /** Set when `at` is the receive time because SES's timestamp could not be used. */
+  readonly note?: TimestampNote;
 }
 
 /**
@@ -174,6 +183,7 @@ export function historyEntryOf(verdict: RecipientVerdict): HistoryEntry {
     ...(verdict.diagnostic !== undefined && !delivery
       ? { diagnostic: verdict.diagnostic.slice(0, DIAGNOSTIC_LIMIT) }
       : {}),
+    ...(verdict.timestampNote !== undefined ? { note: verdict.timestampNote } : {}),
   };
 }
 
@@ -242,6 +252,19 @@ export interface AddressState {
   readonly window?: StoredWindow;
   /** What made the last retry-window execution fail, kept after the window closed. */
   readonly windowFailure?: string;
+  /** The spelling first sent, when it differs from the case-folded key (plain mode only). */
+  readonly spelling?: string;
+  /**
+   * Raised by every write of the classifier and of the operator commands (not the state
+   * machine's): a write that follows a read is conditioned on it, so it never acts on a stale item.
+   */
+  readonly version?: number;
+  /** The ids of events trimmed from the history, kept for the duplicate horizon (functions/core/retired-ids.ts). */
+  readonly retiredIds?: string;
+  /** A suppression still to be put on the SES account-level list: written with the event, cleared once SES has it. */
+  readonly sesPut?: SesListReason;
+  /** A mirrored deferral still to be removed from the SES account-level list: set when its window closed. */
+  readonly sesRemove?: boolean;
 }
 
 export const AUDIT_ACTIONS = ["suppress", "unsuppress", "erase", "import"] as const;
@@ -383,6 +406,16 @@ function suppressionOfEntry(entry: HistoryEntry): Suppression {
   };
 }
 
+/**
+ * Does a stored suppression still count after a reactivation? One an event made (a hard bounce, a
+ * complaint, a streak, SES) at or before `reactivatedAt` does not: a late bounce dated before the
+ * reactivation writes its snapshot without reading, and must not suppress the address again. One
+ * an operator made (it names its actor: suppress, import) always counts.
+ */
+export function suppressionCounts(suppression: Suppression, reactivatedAt: string | undefined): boolean {
+  return reactivatedAt === undefined || suppression.at > reactivatedAt || suppression.actor !== undefined;
+}
+
 function earliest(candidates: readonly (Suppression | undefined)[]): Suppression | undefined {
   let first: Suppression | undefined;
   for (const candidate of candidates) {
@@ -403,7 +436,8 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
   if (state === undefined) {
     return { status: "active", streak: EMPTY_STREAK, blockCount };
   }
-  // After a reactivation only what happened later counts; the older history stays for "why".
+  // After a reactivation only what happened later counts (late arrivals dated before it included);
+  // the older history stays for "why".
   const reactivatedAt = state.reactivatedAt;
   const events = [...state.history]
     .filter((entry) => reactivatedAt === undefined || entry.at > reactivatedAt)
@@ -467,11 +501,15 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
       : EMPTY_STREAK;
   // The history first: on a tie it decides (in event order), and the snapshot, written by whichever
   // event arrived first, wins only when strictly earlier, i.e. when its evidence was trimmed away.
+  const snapshot =
+    state.suppression !== undefined && suppressionCounts(state.suppression, reactivatedAt)
+      ? state.suppression
+      : undefined;
   const suppression = earliest([
     firstSuppressing !== undefined ? suppressionOfEntry(firstSuppressing) : undefined,
     reached,
     confirmed,
-    state.suppression,
+    snapshot,
   ]);
   const common = { streak: currentStreak, blockCount };
   if (suppression !== undefined) {

@@ -65,7 +65,9 @@ export function namesUsedIn(
   expression: string,
   names: Readonly<Record<string, string>>,
 ): Record<string, string> {
-  return Object.fromEntries(Object.entries(names).filter(([name]) => expression.includes(name)));
+  // Whole names only: "#sp" is not used by an expression that names "#spelling".
+  const used = new Set(expression.match(/#[A-Za-z0-9_]+/g));
+  return Object.fromEntries(Object.entries(names).filter(([name]) => used.has(name)));
 }
 
 /** Sorts before every ISO timestamp, so "released < due" holds until the first release. */

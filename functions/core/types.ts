@@ -64,6 +64,17 @@ export const REASONS = [
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
+/**
+ * Why an event's time is the time it was received rather than the one SES gave: SES's timestamp
+ * could not be read, or lay in the future (a deferral from it would never end).
+ */
+export const TIMESTAMP_NOTES = ["timestamp-unreadable", "timestamp-in-future"] as const;
+export type TimestampNote = (typeof TIMESTAMP_NOTES)[number];
+
+/** The reasons the SES account-level suppression list takes. */
+export const SES_LIST_REASONS = ["BOUNCE", "COMPLAINT"] as const;
+export type SesListReason = (typeof SES_LIST_REASONS)[number];
+
 /** Which SES publishing mechanism produced a notification. */
 export type NotificationSource = "identity" | "event-publishing";
 
@@ -95,4 +106,6 @@ export interface RecipientVerdict {
   readonly explanation: string;
   /** True when SES did not attempt delivery because the address is already on an SES list. */
   readonly suppressedBySes?: boolean;
+  /** Set when `timestamp` is the receive time because SES's own could not be used. */
+  readonly timestampNote?: TimestampNote;
 }

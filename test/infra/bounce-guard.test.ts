@@ -127,23 +127,22 @@ describe("feedback topic policy", () => {
 });
 
 describe("queues and redrive", () => {
-  it("moves a message to the dead-letter queue after 5 receives", () => {
+  it("moves a message to the dead-letter queue after 22 receives: the classifier's backoff makes them last at least 12 hours", () => {
     const deadLetter = deadLetterQueue();
 
     template.hasResourceProperties("AWS::SQS::Queue", {
       RedrivePolicy: {
         deadLetterTargetArn: { "Fn::GetAtt": [deadLetter.logicalId, "Arn"] },
-        maxReceiveCount: 5,
+        maxReceiveCount: 22,
       },
     });
   });
 
-  it("keeps dead letters longer than the queue keeps messages", () => {
+  it("keeps messages in both queues for SQS's longest, 14 days, far beyond the retry budget", () => {
     const queueRetention = feedbackQueue().resource.Properties.MessageRetentionPeriod as number;
     const deadLetterRetention = deadLetterQueue().resource.Properties.MessageRetentionPeriod as number;
 
-    expect(deadLetterRetention).toBe(14 * 86_400);
-    expect(deadLetterRetention).toBeGreaterThan(queueRetention);
+    expect([queueRetention, deadLetterRetention]).toEqual([14 * 86_400, 14 * 86_400]);
   });
 
   it("sets the visibility timeout to at least 6 times the classifier timeout", () => {
@@ -275,6 +274,8 @@ describe("classifier", () => {
       RETRY_WINDOW_SECONDS: "172800",
       // One retry interval plus 15 minutes for the re-sent message's bounce to be reported.
       RETRY_POLL_SECONDS: "15300",
+      FEEDBACK_QUEUE_URL: stack.resolve(stack.bounceGuard.queue.queueUrl),
+      DEAD_LETTER_QUEUE_URL: stack.resolve(stack.bounceGuard.deadLetterQueue.queueUrl),
     });
   });
 
@@ -325,13 +326,27 @@ describe("observability", () => {
     });
   });
 
-  it("alarms as soon as one message is in the dead-letter queue", () => {
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      Namespace: "AWS/SQS",
-      MetricName: "ApproximateNumberOfMessagesVisible",
-      Dimensions: [
-        { Name: "QueueName", Value: { "Fn::GetAtt": [deadLetterQueue().logicalId, "QueueName"] } },
-      ],
+  it("alarms on every new dead letter, sent or moved there, however many old ones wait", () => {
+    const alarm = Object.values(template.findResources("AWS::CloudWatch::Alarm")).find((each) =>
+      JSON.stringify(each.Properties.Metrics ?? []).includes("NumberOfMessagesSent"),
+    );
+    const metrics = alarm?.Properties.Metrics as {
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } };
+    }[];
+    const queueName = {
+      Name: "QueueName",
+      Value: { "Fn::GetAtt": [deadLetterQueue().logicalId, "QueueName"] },
+    };
+
+    expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe(
+      "MAX([FILL(sent, 0), DIFF(FILL(visible, REPEAT))])",
+    );
+    expect(metrics.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : []))).toEqual([
+      { MetricName: "NumberOfMessagesSent", Namespace: "AWS/SQS", Dimensions: [queueName] },
+      { MetricName: "ApproximateNumberOfMessagesVisible", Namespace: "AWS/SQS", Dimensions: [queueName] },
+    ]);
+    expect(alarm?.Properties).toMatchObject({
       Threshold: 1,
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
     });
@@ -351,7 +366,7 @@ describe("observability", () => {
     const topic = alarmTopic();
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
 
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(11);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic.logicalId }]);
     expect(topic.resource.Properties.KmsMasterKeyId).toEqual(keyArn());
   });
@@ -476,6 +491,6 @@ describe("retry window monitoring", () => {
     }
     expect(
       stack.bounceGuard.alarms.map((each) => stack.resolve((each as { alarmArn: string }).alarmArn)),
-    ).toHaveLength(8);
+    ).toHaveLength(11);
   });
 });

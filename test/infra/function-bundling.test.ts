@@ -74,7 +74,7 @@ describe("what each configuration's bundles hold", () => {
     [PRESEND_CHECK, "default", NONE, false, false],
     [PRESEND_CHECK, "keyed, SES list", ALL, false, true],
   ])(
-    "%s (%s) holds the optional clients its configuration uses, and the DynamoDB client",
+    "%s (%s) holds the optional clients its configuration uses, and the clients it always needs",
     async (entry, _config, features, ses, secretsManager) => {
       // Act
       const bundling =
@@ -87,11 +87,14 @@ describe("what each configuration's bundles hold", () => {
         [SECRETS_MANAGER]: packages.has(SECRETS_MANAGER),
         dynamodb: packages.has("@aws-sdk/client-dynamodb"),
         sfn: packages.has("@aws-sdk/client-sfn"),
+        sqs: packages.has("@aws-sdk/client-sqs"),
       }).toEqual({
         [SES]: ses,
         [SECRETS_MANAGER]: secretsManager,
         dynamodb: true,
         sfn: entry === CLASSIFIER,
+        // The classifier holds failed records back and sends poison to the DLQ itself.
+        sqs: entry === CLASSIFIER,
       });
     },
     BUILD_TIMEOUT_MS,

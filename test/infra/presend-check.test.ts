@@ -48,14 +48,21 @@ describe("pre-send check function", () => {
     });
   });
 
-  it("gets the same environment as the classifier (the table name and the policy) but not the retry window", () => {
+  it("gets the same environment as the classifier (the table name and the policy) but not the retry window nor the queues", () => {
     const environment = presendCheck().resource.Properties.Environment as {
       Variables: Record<string, unknown>;
     };
-    const { RETRY_WINDOW_STATE_MACHINE_ARN, RETRY_WINDOW_SECONDS, RETRY_POLL_SECONDS, ...classifierShared } =
-      (classifier().resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const {
+      RETRY_WINDOW_STATE_MACHINE_ARN,
+      RETRY_WINDOW_SECONDS,
+      RETRY_POLL_SECONDS,
+      FEEDBACK_QUEUE_URL,
+      DEAD_LETTER_QUEUE_URL,
+      ...classifierShared
+    } = (classifier().resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
     expect(RETRY_WINDOW_STATE_MACHINE_ARN).toBeDefined();
+    expect([FEEDBACK_QUEUE_URL, DEAD_LETTER_QUEUE_URL]).not.toContain(undefined);
     expect(environment.Variables).toEqual(classifierShared);
     expect(environment.Variables.TABLE_NAME).toEqual(stack.resolve(stack.bounceGuard.table.tableName));
   });

@@ -65,7 +65,7 @@ describe("SES suppression-list sync off (the default)", () => {
 
   it("has no sync-failure alarm and draws no sync failures", () => {
     offTemplate.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "SesSyncFailures" }, 0);
-    expect(off.bounceGuard.alarms).toHaveLength(8);
+    expect(off.bounceGuard.alarms).toHaveLength(11);
     const body = JSON.stringify(
       onlyResource(offTemplate, "AWS::CloudWatch::Dashboard").resource.Properties.DashboardBody,
     );
@@ -135,7 +135,7 @@ describe("SES suppression-list sync on", () => {
       TreatMissingData: "notBreaching",
       AlarmActions: [on.resolve(on.bounceGuard.alarmTopic.topicArn)],
     });
-    expect(on.bounceGuard.alarms).toHaveLength(9);
+    expect(on.bounceGuard.alarms).toHaveLength(12);
   });
 
   it("draws sync failures on the dashboard", () => {
@@ -176,7 +176,7 @@ describe("SES deferral mirror alone", () => {
         MetricName: "SesSyncFailures",
         Threshold: 1,
       });
-      expect(stack.bounceGuard.alarms).toHaveLength(9);
+      expect(stack.bounceGuard.alarms).toHaveLength(12);
     },
     SYNTH_TIMEOUT_MS,
   );

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { startLocalDynamoDb } from "../../cli/local/dynamodb.ts";
 import { DynamoDbSuppressionStore } from "../../functions/adapters/dynamodb-store.ts";
 import { assess, DEFAULT_POLICY, decide } from "../../functions/core/policy.ts";
+import { DEFAULT_RECORD_RETRY, retryBudgetSeconds } from "../../functions/core/record-retry.ts";
 import type { RecipientVerdict } from "../../functions/core/types.ts";
 import {
   at,
@@ -12,6 +13,8 @@ import {
   verdictOf,
 } from "../fixtures/scenarios/feedback.ts";
 import { type ChaosOptions, type ChaosReport, runChaos, sameInstantReplay } from "../support/chaos-replay.ts";
+import { runHorizonReplay } from "../support/horizon-replay.ts";
+import { runOutage } from "../support/outage-replay.ts";
 
 /** About 2,000 notifications over a few hundred addresses, with every kind of trouble at once. */
 const CHAOS: ChaosOptions = {
@@ -22,7 +25,14 @@ const CHAOS: ChaosOptions = {
     end: new Date("2025-06-01T00:00:00.000Z"),
   },
   faults: { seed: 7, rate: 0.08 },
-  maxReceiveCount: 3,
+  // As deployed: the stack's receives, poison to the DLQ at once, transient failures held back with
+  // growing delays (here in seconds, not the deployed minutes and hours).
+  maxReceiveCount: DEFAULT_RECORD_RETRY.maxReceiveCount,
+  recordRetry: { ...DEFAULT_RECORD_RETRY, firstDelaySeconds: 1, maxDelaySeconds: 2 },
+  windows: { seed: 5, throttleRate: 0.25 },
+  sesSync: { seed: 6, failureRate: 0.25 },
+  kills: { seed: 8, rate: 0.04 },
+  operators: { seed: 9, rate: 0.02 },
   visibilityTimeoutSeconds: 2,
   concurrency: 4,
   // Fed in while the pollers work, as the bench does: the end of the stream is sent after its start was worked.
@@ -102,8 +112,96 @@ describe("chaos replay: ~2,000 notifications through the local SQS with duplicat
     // Assess
     expect(report.deadLetters.unexpected).toEqual([]);
     expect(report.deadLetters.missingPoison).toEqual([]);
-    expect(report.deadLetters.count).toBe(report.messagesByKind.poison);
+    expect(report.deadLetters.count).toBe(report.messagesByKind.poison + report.deadLetters.repeatedPoison);
+    expect(report.goodRecordsDeadLettered).toBe(0);
   });
+
+  it("kills invocations after some of their writes, and their redeliveries finish the work", () => {
+    // Assess (that the table matches the model is asserted above, with the kills on)
+    expect(report.killedInvocations).toBeGreaterThan(0);
+  });
+
+  it("starts an execution for every window on the table, though StartExecution was throttled", () => {
+    // Assess
+    expect(report.windows?.throttled).toBeGreaterThan(0);
+    expect(report.windows?.open).toBeGreaterThan(0);
+    expect(report.windows?.withoutExecution).toEqual([]);
+  });
+
+  it("leaves SES's (emulated) list agreeing with the table, though puts failed", () => {
+    // Assess
+    expect(report.sesList?.failedPuts).toBeGreaterThan(0);
+    expect(report.sesList?.listed).toBeGreaterThan(0);
+    expect({ extra: report.sesList?.extra, missing: report.sesList?.missing }).toEqual({
+      extra: [],
+      missing: [],
+    });
+  });
+
+  it("keeps what operators did while the queue was worked: reactivated addresses stay active, tombstones suppressed", () => {
+    // Assess
+    expect(report.operators?.unsuppressed).toBeGreaterThan(0);
+    expect(report.operators?.erased).toBeGreaterThan(0);
+    expect(report.operators?.violations).toEqual([]);
+  });
+});
+
+describe("chaos: a DynamoDB outage of hours, in simulated time", () => {
+  const small = {
+    seed: 31,
+    notifications: 30,
+    addresses: 12,
+    end: new Date("2025-06-01T00:00:00.000Z"),
+    poisonRate: 0.05,
+  };
+
+  it("keeps every good record out of the DLQ through a 6-hour outage, and sends poison there at once", async () => {
+    // Act
+    const report = await runOutage({ stream: small, outageSeconds: 6 * 3_600 });
+
+    // Assess
+    expect(report.poison).toBeGreaterThan(0);
+    expect(report.goodRecordsDeadLettered).toBe(0);
+    expect(report.poisonDeadLettered).toBe(report.poison);
+    expect(report.simulatedHours).toBeGreaterThanOrEqual(6);
+    expect(report.mismatchedAddresses).toBe(0);
+  }, 120_000);
+
+  it("dead-letters good records in an outage longer than the retry budget, and a redrive brings every one back", async () => {
+    // Prepare: an hour beyond the budget, with the jitter at its shortest (the replay's choice).
+    const outageSeconds = retryBudgetSeconds(DEFAULT_RECORD_RETRY) + 3_600;
+
+    // Act
+    const report = await runOutage({ stream: small, outageSeconds, redrive: true });
+
+    // Assess
+    expect(report.goodRecordsDeadLettered).toBeGreaterThan(0);
+    expect(report.redriven).toBe(report.goodRecordsDeadLettered);
+    expect(report.mismatchedAddresses).toBe(0);
+  }, 120_000);
+});
+
+describe("chaos: the default history limit, a clock that advances, and late duplicates", () => {
+  it("recognises late copies of events trimmed from the history and answers as the model", async () => {
+    // Act
+    const report = await runHorizonReplay({
+      stream: {
+        seed: 21,
+        notifications: 700,
+        addresses: 25,
+        end: new Date("2025-06-01T00:00:00.000Z"),
+        exactDuplicateRate: 0,
+        rewrapRate: 0,
+        poisonRate: 0,
+      },
+      lateCopyRate: 0.2,
+    });
+
+    // Assess
+    expect(report.trimmedAddresses).toBeGreaterThan(0);
+    expect(report.lateCopiesOfTrimmedEvents).toBeGreaterThan(0);
+    expect(report.differences.slice(0, 10)).toEqual([]);
+  }, 120_000);
 });
 
 describe("chaos replay: a stream it cannot generate", () => {

@@ -138,3 +138,38 @@ describe("bounce-guard unsuppress --ses-sync", () => {
     expect(assess(await table.store.get(address), DEFAULT_POLICY, NOW).status).toBe("active");
   });
 });
+
+describe("bounce-guard erase --ses-sync", () => {
+  it("removes the erased address from the SES account-level list too, keeping the tombstone", async () => {
+    // Prepare
+    const address = uniqueAddress("erase-ses");
+    await table.store.apply(
+      address,
+      decide(verdictOf("complaint", { address, timestamp: at(HOUR_SECONDS) })),
+      NOW,
+    );
+    const calls: { name: string; input: unknown }[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string }; input: unknown }) => {
+        calls.push({ name: command.constructor.name, input: command.input });
+        return {};
+      },
+    };
+
+    // Act
+    const result = await table.run(
+      ["erase", address, "--reason", "erasure request", "--ses-sync", "--json"],
+      {
+        aws: { sesv2Writer: () => client as never },
+      },
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(ndjson(result.stdout)).toEqual([
+      { address, outcome: "tombstoned", ses: "removed from the SES account list" },
+    ]);
+    expect(calls).toEqual([{ name: "DeleteSuppressedDestinationCommand", input: { EmailAddress: address } }]);
+    expect(assess(await table.store.get(address), DEFAULT_POLICY, NOW).status).toBe("suppressed");
+  });
+});

@@ -83,6 +83,20 @@ function softBounce(address: string, options: { at?: string; feedbackId?: string
   });
 }
 
+/** A client for the state machine's tasks whose Release always fails for good (a ValidationException). */
+function failingReleaseClient(): DynamoDBClient {
+  return {
+    async send(command: UpdateItemCommand) {
+      if (command instanceof UpdateItemCommand && command.input.ConditionExpression?.includes("#wR < #wD")) {
+        throw Object.assign(new Error("One or more parameter values were invalid"), {
+          name: "ValidationException",
+        });
+      }
+      return dynamo.client.send(command);
+    },
+  } as unknown as DynamoDBClient;
+}
+
 interface WorldOptions {
   readonly mirror?: boolean;
   /** The client the state machine's DynamoDB tasks use (to inject faults); the table's by default. */
@@ -401,19 +415,7 @@ describe.concurrent("retry window on the synthesized state machine", () => {
   });
 
   it("records a failure on the item and fails the execution when a task fails for good", async () => {
-    const failing = {
-      async send(command: UpdateItemCommand) {
-        if (
-          command instanceof UpdateItemCommand &&
-          command.input.ConditionExpression?.includes("#wR < #wD")
-        ) {
-          const error = new Error("One or more parameter values were invalid");
-          error.name = "ValidationException";
-          throw error;
-        }
-        return dynamo.client.send(command);
-      },
-    } as unknown as DynamoDBClient;
+    const failing = failingReleaseClient();
     const w = world({ machineClient: failing });
     const address = uniqueAddress("failure");
     await w.classifier.processRecord(record(softBounce(address)));
@@ -478,5 +480,39 @@ describe.concurrent("retry window on the synthesized state machine", () => {
       "PublishRetryDue",
     ]);
     w.machine.abortAll();
+  });
+
+  it("removes the mirrored deferral from SES's list when a delivery closes the window before any release", async () => {
+    const w = world({ mirror: true });
+    const address = uniqueAddress("mirror-delivered");
+    await w.classifier.processRecord(record(softBounce(address)));
+    expect(w.sesList.has(address)).toBe(true);
+
+    await w.classifier.processRecord(record(sesDelivery({ address, at: new Date().toISOString() })));
+    const execution = await w.ended(address);
+
+    expect(execution.status).toBe("ABORTED");
+    expect(w.sesList.has(address)).toBe(false);
+    expect((await w.store.get(address))?.sesRemove).toBeUndefined();
+  });
+
+  it("removes the mirrored deferral from SES's list when the window's execution fails", async () => {
+    const failing = failingReleaseClient();
+    const w = world({ mirror: true, machineClient: failing });
+    const address = uniqueAddress("mirror-failed");
+    await w.classifier.processRecord(record(softBounce(address)));
+    expect(w.sesList.has(address)).toBe(true);
+
+    const execution = await w.ended(address);
+
+    expect(execution.status).toBe("FAILED");
+    expect(execution.states).toEqual([
+      "WaitUntilDue",
+      "Release",
+      "RecordFailure",
+      "ForgetDeferralAfterFailure",
+      "Failed",
+    ]);
+    expect(w.sesList.has(address)).toBe(false);
   });
 });

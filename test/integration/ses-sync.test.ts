@@ -57,6 +57,14 @@ function recordingSync(fail = false) {
   return { puts, sync };
 }
 
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("the condition never held");
+}
+
 function classifierWith(sync: SuppressionListSync, metrics: Metrics = discardMetrics) {
   return createClassifier({
     store,
@@ -121,18 +129,57 @@ describe("SES account-level suppression list sync", () => {
     expect(puts).toEqual([{ address, reason: "BOUNCE" }]);
   });
 
-  it("never fails the record when SES refuses, and counts the failure", async () => {
+  it("fails the record when SES refuses, counts the failure, and puts the address on the redelivery", async () => {
+    // Prepare
     const address = uniqueAddress("sync-down");
-    const { sync } = recordingSync(true);
+    const record = recordOf(sesBounce({ address, at: at(HOUR_SECONDS) }));
+    const down = recordingSync(true);
+    const up = recordingSync();
     let failures = 0;
     const metrics: Metrics = { ...discardMetrics, sesSyncFailure: () => (failures += 1) };
 
-    const outcome = await classifierWith(sync, metrics).processRecord(
-      recordOf(sesBounce({ address, at: at(HOUR_SECONDS) })),
-    );
+    // Act
+    const first = await classifierWith(down.sync, metrics).processRecord(record);
+    const pendingAfterFailure = (await store.get(address))?.sesPut;
+    const redelivered = await classifierWith(up.sync).processRecord(record);
 
-    expect(outcome.kind).toBe("applied");
+    // Assess
+    expect(first).toMatchObject({ kind: "failed", failure: "transient" });
     expect(failures).toBe(1);
     expect((await store.get(address))?.suppression?.by).toBe("hard");
+    expect(pendingAfterFailure).toBe("BOUNCE");
+    expect(redelivered.kind).toBe("applied");
+    expect(up.puts).toEqual([{ address, reason: "BOUNCE" }]);
+    expect((await store.get(address))?.sesPut).toBeUndefined();
+  });
+
+  it("puts the address when the function stopped after the table write and before SES (the redelivery is a duplicate)", async () => {
+    // Prepare: the first attempt wrote the bounce and its mark, then the function died.
+    const address = uniqueAddress("sync-crash");
+    const bounce = sesBounce({ address, at: at(HOUR_SECONDS) });
+    const crashed = createClassifier({
+      store,
+      logger: silentLogger,
+      metrics: discardMetrics,
+      sesSync: {
+        put: () => new Promise<never>(() => {}),
+        remove: async () => {},
+      },
+      now: () => instant(HOUR_SECONDS),
+    });
+    void crashed.processRecord(recordOf(bounce));
+    await waitFor(async () => (await store.get(address))?.sesPut === "BOUNCE");
+    const { puts, sync } = recordingSync();
+
+    // Act
+    const redelivered = await classifierWith(sync).processRecord(recordOf(bounce));
+
+    // Assess
+    expect(redelivered.kind).toBe("applied");
+    expect(
+      redelivered.kind === "applied" ? redelivered.recipients.map(({ result }) => result.kind) : [],
+    ).toEqual(["duplicate"]);
+    expect(puts).toEqual([{ address, reason: "BOUNCE" }]);
+    expect((await store.get(address))?.sesPut).toBeUndefined();
   });
 });

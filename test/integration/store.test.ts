@@ -165,7 +165,7 @@ describe("DynamoDbSuppressionStore", () => {
     },
   );
 
-  it("does not claim a status it did not read when a hard bounce arrives a second time", async () => {
+  it("reads the item when a hard bounce arrives a second time, to finish what an interrupted attempt left", async () => {
     // Prepare
     const store = storeOf();
     const address = uniqueAddress("hard-again");
@@ -176,7 +176,7 @@ describe("DynamoDbSuppressionStore", () => {
     const again = await applyVerdict(store, hard);
 
     // Assess
-    expect(again).toEqual({ kind: "duplicate", promoted: false });
+    expect(again).toMatchObject({ kind: "duplicate", promoted: false, assessment: { status: "suppressed" } });
   });
 
   it("suppresses at the fifth soft bounce by soft-threshold with the five reasons", async () => {
@@ -429,6 +429,50 @@ describe("DynamoDbSuppressionStore", () => {
     // Assess
     expect(results.map((result) => result.kind)).toEqual(recent.map(() => "duplicate"));
     expect(stored?.counts.delivery).toBe(31);
+  });
+
+  it("recognises a redelivery of an event trimmed from the history for as long as the duplicate horizon", async () => {
+    // Prepare: a delivery a day at the default history limit, each handled the day it happened,
+    // so the first is trimmed away at the 21st; then the first arrives again, ten days later.
+    const store = storeOf();
+    const address = uniqueAddress("horizon");
+    const deliveries = Array.from({ length: 30 }, (_, index) =>
+      verdictOf("delivered", { address, timestamp: at(index * DAY_SECONDS) }),
+    );
+    for (const delivery of deliveries) await applyVerdict(store, delivery);
+    const first = deliveries[0] as RecipientVerdict;
+    const trimmed = await store.get(address);
+
+    // Act
+    const redelivered = await applyVerdict(store, first, instant(30 * DAY_SECONDS));
+    const stored = await store.get(address);
+
+    // Assess
+    expect(trimmed?.history.map((entry) => entry.id)).not.toContain(storedEventId(first.eventId));
+    expect(redelivered.kind).toBe("duplicate");
+    expect(stored?.counts.delivery).toBe(30);
+  });
+
+  it("forgets the ids it retired once the duplicate horizon has passed, so the item stays small", async () => {
+    // Prepare
+    const store = storeOf();
+    const address = uniqueAddress("horizon-passed");
+    const deliveries = Array.from({ length: 80 }, (_, index) =>
+      verdictOf("delivered", { address, timestamp: at(index * DAY_SECONDS) }),
+    );
+    for (const delivery of deliveries) await applyVerdict(store, delivery);
+    const item = await rawItem(address);
+    const redeliver = (index: number) =>
+      applyVerdict(store, deliveries[index] as RecipientVerdict, instant(80 * DAY_SECONDS));
+
+    // Act
+    const recent = await redeliver(60);
+    const old = await redeliver(0);
+
+    // Assess: ids retired within the last 15 days are kept, older ones are gone (8 characters each).
+    expect(recent.kind).toBe("duplicate");
+    expect(old.kind).toBe("applied");
+    expect(item?.rid?.S?.length ?? 0).toBeLessThan(25 * 8);
   });
 
   it("keeps the ids list and the history aligned after trimming", async () => {

@@ -18,9 +18,28 @@ import {
 import { DynamoDbSuppressionStore, storedEventId } from "../../functions/adapters/dynamodb-store.ts";
 import { silentLogger } from "../../functions/adapters/logger.ts";
 import { createEmfMetrics } from "../../functions/adapters/metrics.ts";
-import { createHandler } from "../../functions/classifier.ts";
+import { createSqsRecordRetry } from "../../functions/adapters/sqs-record-retry.ts";
+import { type ClassifierDependencies, createHandler } from "../../functions/classifier.ts";
+import { PLAIN_KEYS } from "../../functions/core/address-key.ts";
 import { parseNotification } from "../../functions/core/parse.ts";
-import { type AddressState, assess, type PolicyConfig, policyConfig } from "../../functions/core/policy.ts";
+import {
+  type AddressState,
+  type AuditEntry,
+  assess,
+  type PolicyConfig,
+  policyConfig,
+} from "../../functions/core/policy.ts";
+import type { RecordRetrySchedule } from "../../functions/core/record-retry.ts";
+import { DEFAULT_RETRY_WINDOW, executionName } from "../../functions/core/retry-window.ts";
+import {
+  chosen,
+  type EmulatedScheduler,
+  type EmulatedSesList,
+  emulatedScheduler,
+  emulatedSesList,
+  guardedRecordRetry,
+  killedAfter,
+} from "./chaos-faults.ts";
 import { type FaultPlan, injectFaults } from "./dynamodb-faults.ts";
 import { startEmulatorProcess } from "./emulator-process.ts";
 import { buildModel, type Difference, differencesOf, isDoubleCounted } from "./feedback-model.ts";
@@ -30,6 +49,7 @@ import {
   type StreamMessageKind,
 } from "./feedback-stream.ts";
 import { lambdaContext } from "./lambda-context.ts";
+import { seededRandom } from "./seeded-random.ts";
 
 export interface ChaosOptions {
   readonly stream: FeedbackStreamOptions;
@@ -64,6 +84,23 @@ export interface ChaosOptions {
    * finish before the replay needs both cores.
    */
   readonly beforeFeeding?: () => Promise<unknown>;
+  /**
+   * As deployed: the classifier holds transiently failed records back with this schedule (its
+   * seconds are real seconds here, so keep them short) and sends poison to the DLQ at once.
+   * @default off: SQS's visibility timeout and receive count decide, as in the local demo
+   */
+  readonly recordRetry?: RecordRetrySchedule;
+  /** Retry windows on; the first StartExecution of this share of the windows is throttled. */
+  readonly windows?: { readonly seed: number; readonly throttleRate: number };
+  /** The SES sync on, to an emulated list whose first put of this share of the addresses fails. */
+  readonly sesSync?: { readonly seed: number; readonly failureRate: number };
+  /** This share of the invocations dies after 0 to 3 of its writes, as a killed Lambda does. */
+  readonly kills?: { readonly seed: number; readonly rate: number };
+  /**
+   * While the queue is worked, operators reactivate (`unsuppress --force --ses-sync`) this share of
+   * the addresses and erase as many others.
+   */
+  readonly operators?: { readonly seed: number; readonly rate: number };
 }
 
 export interface DeadLetterCheck {
@@ -71,7 +108,14 @@ export interface DeadLetterCheck {
   readonly poisonOnly: boolean;
   readonly count: number;
   readonly missingPoison: readonly string[];
+  /** Messages in the DLQ that are not poison: good records. */
   readonly unexpected: readonly string[];
+  /**
+   * Second copies of poison: the classifier sends poison to the DLQ itself, and a poison record
+   * whose invocation outlasted the visibility timeout (the replay's is seconds) was handed out and
+   * sent again. Poison all the same; the stack's timeout (6 × the function's) rules it out there.
+   */
+  readonly repeatedPoison: number;
 }
 
 export interface ChaosReport {
@@ -95,6 +139,34 @@ export interface ChaosReport {
   /** Items in the table for addresses the model has no event for. */
   readonly unexpectedItems: readonly string[];
   readonly deadLetters: DeadLetterCheck;
+  /** Good records (not poison) that ended in the DLQ. */
+  readonly goodRecordsDeadLettered: number;
+  /** Invocations that died after some of their writes (`kills`). */
+  readonly killedInvocations: number;
+  /** With `windows`: windows on the table whose execution was never started (must be none). */
+  readonly windows?: {
+    readonly open: number;
+    readonly withoutExecution: readonly string[];
+    readonly started: number;
+    readonly throttled: number;
+  };
+  /**
+   * With `sesSync`: SES's emulated list against the table. `extra`: listed but not suppressed;
+   * `missing`: suppressed with a hard bounce or complaint of our own that counts, but not listed.
+   */
+  readonly sesList?: {
+    readonly listed: number;
+    readonly extra: readonly string[];
+    readonly missing: readonly string[];
+    readonly failedPuts: number;
+  };
+  /** With `operators`: what they did, and how the table broke what their actions promise (none). */
+  readonly operators?: {
+    readonly unsuppressed: number;
+    readonly erased: number;
+    readonly tombstoned: number;
+    readonly violations: readonly Difference[];
+  };
   readonly queueDepthAfter: number;
   /** Event ids two messages carry with different content. */
   readonly eventIdConflicts: number;
@@ -237,21 +309,115 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // The first window up front; with a window, the rest is fed below while the pollers work.
     await sendMessages(queues, outgoing.slice(0, window), SEND_CONCURRENCY);
     let sent = Math.min(window, outgoing.length);
-    const handler = createHandler({
-      store: new DynamoDbSuppressionStore(faultyClient, dynamo.tableName, policy),
+    const windowConfig = options.windows !== undefined ? DEFAULT_RETRY_WINDOW : undefined;
+    const storeOn = (client: DynamoDBClient) =>
+      new DynamoDbSuppressionStore(client, dynamo.tableName, policy, PLAIN_KEYS, windowConfig);
+    const scheduling: EmulatedScheduler | undefined =
+      options.windows !== undefined
+        ? emulatedScheduler(options.windows.seed, options.windows.throttleRate)
+        : undefined;
+    const ses: EmulatedSesList | undefined =
+      options.sesSync !== undefined
+        ? emulatedSesList(options.sesSync.seed, options.sesSync.failureRate)
+        : undefined;
+    const recordRetry =
+      options.recordRetry !== undefined
+        ? createSqsRecordRetry(queues.client, queues.queueUrl, queues.deadLetterQueueUrl)
+        : undefined;
+    const jitter = seededRandom(options.stream.seed);
+    const dependencies: ClassifierDependencies = {
+      store: storeOn(faultyClient),
       logger: silentLogger,
       metrics: createEmfMetrics("BounceGuardChaos", () => {}),
       now: () => now,
-    });
+      ...(recordRetry !== undefined
+        ? {
+            recordRetry,
+            random: () => jitter.next(),
+            ...(options.recordRetry ? { retrySchedule: options.recordRetry } : {}),
+          }
+        : {}),
+      ...(scheduling !== undefined ? { scheduler: scheduling.scheduler } : {}),
+      ...(ses !== undefined ? { sesSync: ses.sync } : {}),
+    };
+    const handler = createHandler(dependencies);
+    const kills = options.kills;
+    let killedInvocations = 0;
+    /** The handler of one invocation that dies after some writes: nothing it would do after that happens. */
+    const dyingHandler = (event: SQSEvent) => {
+      if (kills === undefined) return undefined;
+      const batch = event.Records.map(
+        (record) => `${record.messageId}:${record.attributes.ApproximateReceiveCount}`,
+      ).join();
+      if (!chosen(kills.seed, batch, kills.rate)) return undefined;
+      const invocation = killedAfter(faultyClient, Number.parseInt(batch.slice(-1), 36) % 4);
+      const run = createHandler({
+        ...dependencies,
+        store: storeOn(invocation.client),
+        ...(recordRetry !== undefined
+          ? { recordRetry: guardedRecordRetry(recordRetry, invocation.dead) }
+          : {}),
+        ...(scheduling !== undefined ? { scheduler: invocation.guard(scheduling.scheduler) } : {}),
+        ...(ses !== undefined ? { sesSync: invocation.guard(ses.sync) } : {}),
+      });
+      return { run, dead: invocation.dead };
+    };
     const poisonSet = new Set(poisonBodies);
     let goodRecordsRedelivered = 0;
     const invoke = async (event: SQSEvent) => {
-      const response = await handler(event, lambdaContext());
+      const dying = dyingHandler(event);
+      const response = await (dying?.run ?? handler)(event, lambdaContext());
+      if (dying?.dead() === true) {
+        // The runtime lost the invocation: nothing is deleted, every record returns after the
+        // queue's visibility timeout.
+        killedInvocations += 1;
+        throw new Error("the invocation was killed");
+      }
       const bodyOf = new Map(event.Records.map((record) => [record.messageId, record.body]));
       for (const failure of response.batchItemFailures) {
         if (!poisonSet.has(bodyOf.get(failure.itemIdentifier) ?? "")) goodRecordsRedelivered += 1;
       }
       return response;
+    };
+    // Operators at work while the queue is: chosen addresses reactivated (forced, and removed from
+    // SES's list) or erased, once a third of the stream has been sent.
+    const operatorStore = storeOn(cleanClient);
+    const operated = { unsuppressed: [] as string[], erased: new Map<string, string>() };
+    const unfinished: Difference[] = [];
+    const operatorTargets = [...model.states.keys()].flatMap(
+      (address): [string, "unsuppress" | "erase"][] => {
+        const plan = options.operators;
+        if (plan === undefined) return [];
+        if (chosen(plan.seed, `unsuppress:${address}`, plan.rate)) return [[address, "unsuppress"]];
+        if (chosen(plan.seed, `erase:${address}`, plan.rate)) return [[address, "erase"]];
+        return [];
+      },
+    );
+    const operate = async () => {
+      while (operatorTargets.length > 0 && sent < outgoing.length / 3) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const [address, action] of operatorTargets) {
+        const audit: AuditEntry = { at: now.toISOString(), action, actor: "chaos", reason: "during load" };
+        if (action === "erase") {
+          operated.erased.set(address, await operatorStore.erase(address, audit, now));
+        } else {
+          // As an operator does on "changed": look again and run it again.
+          let reactivated = false;
+          for (let attempt = 0; attempt < 100 && !reactivated; attempt += 1) {
+            const seen = await operatorStore.read(address);
+            reactivated = (await operatorStore.reactivate(address, seen, audit, now)) !== undefined;
+            if (!reactivated) await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          if (!reactivated) {
+            unfinished.push({ address, field: "unsuppress", table: "changed 100 times", model: "done" });
+            continue;
+          }
+          await ses?.sync.remove(address);
+          operated.unsuppressed.push(address);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     };
     const pumpStarted = performance.now();
     injector.arm();
@@ -270,8 +436,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         sent += next.length;
       }
     };
-    const [, ...pumped] = await Promise.all([
+    const [, , ...pumped] = await Promise.all([
       feed(),
+      operate(),
       ...Array.from({ length: options.concurrency ?? 4 }, () =>
         pumpQueue(queues, invoke, {
           batchSize: options.batchSize ?? 10,
@@ -300,17 +467,69 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const differences: Difference[] = [];
     let doubleCountedAddresses = 0;
+    const operatedAddresses = new Set([...operated.unsuppressed, ...operated.erased.keys()]);
     for (const [address, expected] of model.states) {
       const stored = table.get(address);
-      differences.push(...differencesOf(address, stored, expected, policy, now));
+      // An operator's action changes what the stream alone would leave: checked below instead.
+      if (!operatedAddresses.has(address))
+        differences.push(...differencesOf(address, stored, expected, policy, now));
       if (isDoubleCounted(stored, expected)) doubleCountedAddresses += 1;
     }
     const storedIds = new Set([...table.values()].flatMap((state) => state.history.map((entry) => entry.id)));
     const unappliedMessages = [...model.expectedEvents.values()].filter((events) =>
-      events.some((event) => !storedIds.has(storedEventId(event.eventId))),
+      events.some(
+        (event) => !operatedAddresses.has(event.address) && !storedIds.has(storedEventId(event.eventId)),
+      ),
     ).length;
+    const statusOf = (address: string) => assess(table.get(address), policy, now).status;
+    const violations: Difference[] = [...unfinished];
+    for (const address of operated.unsuppressed) {
+      // Every event of the stream is dated at or before the reactivation: none may count again, nor
+      // keep the item from expiring, nor leave the address on SES's list.
+      const stored = table.get(address);
+      if (statusOf(address) !== "active")
+        violations.push({
+          address,
+          field: "status after unsuppress",
+          table: statusOf(address),
+          model: "active",
+        });
+      if (stored?.retained === true)
+        violations.push({ address, field: "retained after unsuppress", table: true, model: false });
+      if (ses?.listed.has(address))
+        violations.push({
+          address,
+          field: "SES list after unsuppress",
+          table: "listed",
+          model: "not listed",
+        });
+    }
+    for (const [address, outcome] of operated.erased) {
+      if (outcome === "tombstoned" && statusOf(address) !== "suppressed") {
+        violations.push({
+          address,
+          field: "status after a tombstone",
+          table: statusOf(address),
+          model: "suppressed",
+        });
+      }
+    }
+    const windowsOpen = [...table.values()].filter((state) => state.window !== undefined);
+    const withoutExecution = windowsOpen
+      .filter((state) => !scheduling?.started.has(executionName(state.address, state.window?.start ?? "")))
+      .map((state) => state.address);
+    /** Own hard bounces and complaints that count: what the sync puts on SES's list. */
+    const ownSuppressing = (state: AddressState) =>
+      state.history.some(
+        (entry) =>
+          (entry.class === "hard" || entry.class === "complaint") &&
+          entry.reason !== "suppressed" &&
+          (state.reactivatedAt === undefined || entry.at > state.reactivatedAt),
+      );
     const missingPoison = multisetDifference(poisonBodies, deadLetterBodies);
-    const unexpected = multisetDifference(deadLetterBodies, poisonBodies);
+    const unexpected = deadLetterBodies.filter((body) => !poisonSet.has(body));
+    const repeatedPoison =
+      deadLetterBodies.length - unexpected.length - (poisonBodies.length - missingPoison.length);
     const modelAssessments = [...model.states.values()].map((state) => assess(state, policy, now));
     return {
       notifications: stream.notificationCount,
@@ -337,11 +556,49 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       doubleCountedAddresses,
       unappliedMessages,
       unexpectedItems: [...table.keys()].filter((address) => !model.states.has(address)),
+      goodRecordsDeadLettered: unexpected.length,
+      killedInvocations,
+      ...(scheduling !== undefined
+        ? {
+            windows: {
+              open: windowsOpen.length,
+              withoutExecution,
+              started: scheduling.started.size,
+              throttled: scheduling.stats.throttled,
+            },
+          }
+        : {}),
+      ...(ses !== undefined
+        ? {
+            sesList: {
+              listed: ses.listed.size,
+              extra: [...ses.listed.keys()].filter((address) => statusOf(address) !== "suppressed"),
+              missing: [...table.values()]
+                .filter(
+                  (state) => assess(state, policy, now).status === "suppressed" && ownSuppressing(state),
+                )
+                .map((state) => state.address)
+                .filter((address) => !ses.listed.has(address)),
+              failedPuts: ses.stats.failedPuts,
+            },
+          }
+        : {}),
+      ...(options.operators !== undefined
+        ? {
+            operators: {
+              unsuppressed: operated.unsuppressed.length,
+              erased: operated.erased.size,
+              tombstoned: [...operated.erased.values()].filter((outcome) => outcome === "tombstoned").length,
+              violations,
+            },
+          }
+        : {}),
       deadLetters: {
         poisonOnly: missingPoison.length === 0 && unexpected.length === 0,
         count: deadLetterBodies.length,
         missingPoison,
         unexpected,
+        repeatedPoison,
       },
       queueDepthAfter,
       eventIdConflicts: model.conflicts.length,

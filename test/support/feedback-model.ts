@@ -1,6 +1,7 @@
 // The model a replay is judged by: the pure policy over the stream's distinct recipient events,
 // and the comparison of a stored table with it.
 import { storedEventId } from "../../functions/adapters/dynamodb-store.ts";
+import { foldedAddress } from "../../functions/core/address.ts";
 import { parseNotification } from "../../functions/core/parse.ts";
 import {
   type AddressState,
@@ -21,7 +22,7 @@ export interface ExpectedEvent {
 }
 
 export interface FeedbackModel {
-  /** Normalised address → the state the store should hold, built from distinct events only. */
+  /** Case-folded address (the store's key) → the state it should hold, built from distinct events only. */
   readonly states: ReadonlyMap<string, AddressState>;
   /** Per good message body: the events it carries that the store records. */
   readonly expectedEvents: ReadonlyMap<string, readonly ExpectedEvent[]>;
@@ -62,18 +63,16 @@ export function buildModel(goodBodies: readonly string[]): FeedbackModel {
       recipientVerdicts += 1;
       const decision = decide(verdict);
       if (decision.kind === "none") continue;
-      expected.push({ address: verdict.address, eventId: decision.entry.id });
+      const key = foldedAddress(verdict.address);
+      expected.push({ address: key, eventId: decision.entry.id });
       const seen = entries.get(decision.entry.id);
       if (seen === undefined) {
         entries.set(decision.entry.id, {
-          address: verdict.address,
+          address: key,
           entry: decision.entry,
           ...(decision.counter !== undefined ? { counter: decision.counter } : {}),
         });
-      } else if (
-        seen.address !== verdict.address ||
-        JSON.stringify(seen.entry) !== JSON.stringify(decision.entry)
-      ) {
+      } else if (seen.address !== key || JSON.stringify(seen.entry) !== JSON.stringify(decision.entry)) {
         conflicts.push(decision.entry.id);
       }
     }
@@ -105,14 +104,21 @@ export interface Difference {
   readonly model: unknown;
 }
 
-/** What two assessments are compared on: the answer a sender gets, and its evidence. */
-function visibleOf(assessment: Assessment): Record<string, unknown> {
+/** The answer a sender gets for an address. */
+export function answerOf(assessment: Assessment): Record<string, unknown> {
   return {
     status: assessment.status,
     reason: assessment.reason,
     since: assessment.since,
     retryAt: assessment.retryAt,
     suppressedBy: assessment.suppression?.by,
+  };
+}
+
+/** What two assessments are compared on: the answer a sender gets, and its evidence. */
+function visibleOf(assessment: Assessment): Record<string, unknown> {
+  return {
+    ...answerOf(assessment),
     suppressionMessageId: assessment.suppression?.messageId,
     suppressionStatus: assessment.suppression?.status,
     suppressionDiagnostic: assessment.suppression?.diagnostic,

@@ -191,12 +191,19 @@ describe("validateAddress: choosing checks", () => {
     expect(validation).toEqual({ normalized: raw });
   });
 
-  it("passes even an unreadable address when no check is chosen, with no normalised form", () => {
+  it.each([
+    ["no @", "not an address"],
+    ["a line break", "jane@example.com\r\nBcc: all@example.com"],
+    ["a control character", "ja\u0000ne@example.com"],
+    ["300 characters", `${"a".repeat(290)}@example.com`],
+  ])("refuses an address with %s whatever the checks, without a normalised form to look up", (_, raw) => {
     // Act
-    const validation = validateAddress("not an address", new Set());
+    const validation = validateAddress(raw, new Set());
 
     // Assess
-    expect(validation).toEqual({});
+    expect(validation.normalized).toBeUndefined();
+    expect(validation.invalid?.reason).toBe("syntax");
+    expect(validation.invalid?.message).toMatch(/is not an e-mail address/);
   });
 });
 

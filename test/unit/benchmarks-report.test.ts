@@ -188,6 +188,41 @@ function fabricatedResult(): BenchResult {
     chaos_dlq_poison_only: true,
     chaos_same_instant_mismatches: 0,
     chaos_same_instant_addresses: 16,
+    chaos_outage_hours_survived: 12,
+    chaos_good_records_dead_lettered: 0,
+    chaos_fault_details: {
+      retry_budget_hours: 12.05,
+      max_receive_count: 22,
+      outage_replays: [
+        { hours: 48, good_records_dead_lettered: 30 },
+        { hours: 12, good_records_dead_lettered: 0 },
+      ],
+      six_hour_outage: {
+        good_records_dead_lettered: 0,
+        poison_dead_lettered: 2,
+        poison: 2,
+        mismatched_addresses: 0,
+      },
+      beyond_budget_outage: {
+        hours: 14,
+        good_records_dead_lettered: 30,
+        redriven: 30,
+        mismatched_addresses_after_redrive: 0,
+      },
+      main_replay_good_records_dead_lettered: 0,
+      repeated_poison: 0,
+      killed_invocations: 21,
+      windows: { open: 40, started: 52, throttled: 13, without_execution: 0 },
+      ses_list: { listed: 80, failed_puts: 20, extra: 0, missing: 0 },
+      operators: { unsuppressed: 3, erased: 3, tombstoned: 1, violations: 0 },
+      history_replay: {
+        messages: 1888,
+        late_copies: 321,
+        late_copies_of_trimmed_events: 53,
+        trimmed_addresses: 48,
+        mismatched_addresses: 0,
+      },
+    },
     chaos_details: {
       messages: 1467,
       messages_by_kind: { notification: 1234, "exact-duplicate": 61, poison: 29 },
@@ -252,6 +287,8 @@ describe("renderBenchmarks", () => {
     ["cost_per_million_notifications_usd", "**2.345** (steady state 3.071; 1.639"],
     ["chaos_notifications", "**1,234** (1,467 messages)"],
     ["chaos_same_instant_mismatches", "**0** of 16 addresses"],
+    ["chaos_outage_hours_survived", "**12** simulated hours"],
+    ["chaos_good_records_dead_lettered", "**0**"],
   ])("puts the run's %s in the summary table", (figure, expected) => {
     // Act
     const [value] = summaryRow(renderBenchmarks(fabricatedResult(), CONTEXT), figure);
@@ -337,6 +374,16 @@ describe("renderBenchmarks", () => {
       "chaos_same_instant_mismatches",
       (result) => result,
       (result) => ({ ...result, chaos_same_instant_mismatches: 2 }),
+    ],
+    [
+      "chaos_outage_hours_survived",
+      (result) => ({ ...result, chaos_outage_hours_survived: 6 }),
+      (result) => ({ ...result, chaos_outage_hours_survived: 0.25 }),
+    ],
+    [
+      "chaos_good_records_dead_lettered",
+      (result) => result,
+      (result) => ({ ...result, chaos_good_records_dead_lettered: 1 }),
     ],
   ])("computes %s as met at its goal and missed past it", (figure, atGoal, pastGoal) => {
     // Act

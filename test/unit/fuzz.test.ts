@@ -385,6 +385,7 @@ describe("fuzz: parseNotification and verdictsOf", () => {
           applied.push(address);
           return { kind: "skipped", why: "recording only" };
         },
+        settleSes: async () => true,
       },
       logger: silentLogger,
       metrics: createEmfMetrics("BounceGuardFuzz", () => {}),

@@ -130,6 +130,21 @@ describe("createMxResolver", () => {
     expect(calls).toEqual(["MX mail.example", "MX mail.example"]);
   });
 
+  it("keeps at most cacheLimit domains, dropping the oldest, so endless distinct domains cannot grow it", async () => {
+    // Prepare
+    const { functions, calls } = dnsOf(ZONES);
+    const resolver = createMxResolver({ dnsFunctions: functions, cacheLimit: 3 });
+    for (const domain of ["a.example", "b.example", "c.example", "d.example"]) await resolver.lookup(domain);
+    calls.length = 0;
+
+    // Act
+    await resolver.lookup("d.example");
+    await resolver.lookup("a.example");
+
+    // Assess: d was still cached; a, the oldest, had been dropped and is asked for again.
+    expect(calls).toEqual(["MX a.example"]);
+  });
+
   it("shares one lookup between concurrent requests for the same domain", async () => {
     // Prepare
     const { functions, calls } = dnsOf(ZONES);

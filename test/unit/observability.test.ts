@@ -41,6 +41,7 @@ async function logLinesOf(logAddresses: boolean): Promise<string[]> {
               promoted: false,
               assessment: { status: "suppressed", streak: { count: 0, reasons: [] }, blockCount: 0 },
             },
+      settleSes: async () => true,
     },
     logger: createLogger({ logAddresses, write: (line) => lines.push(line) }),
     metrics: createEmfMetrics("Test", () => {}),
@@ -61,7 +62,7 @@ describe("logs", () => {
     const text = lines.join("\n").toLowerCase();
     expect(lines.length).toBeGreaterThan(0);
     expect(text).not.toContain("private.person");
-    expect(JSON.parse(lines[0] ?? "{}").address).toMatch(/^addr:[0-9a-f]{12}$/);
+    expect(JSON.parse(lines[0] ?? "{}").address).toMatch(/^anon:[0-9a-f]{12}$/);
   });
 
   it("carry the address when the operator opted in", async () => {
