@@ -379,14 +379,18 @@ export class BounceGuard extends Construct {
     this.topic = topic;
     // Only SES may publish: an Allow for SES alone would still let any principal of the account with
     // sns:Publish in its own policy forge complaints, and mass-suppress addresses (even on SES's list).
+    // So every caller that is not an AWS service is denied. aws:PrincipalIsAWSService is in every
+    // signed request (true only for service principals), so SES can never be denied for a key its
+    // request lacks, as a Deny on aws:PrincipalServiceName could; other services are kept out by
+    // having no Allow: the topic's only one is for ses.amazonaws.com of this account (sesPublishStatement).
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: "DenyEveryPublisherButSes",
+        sid: "DenyEveryPublisherButAwsServices",
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ["sns:Publish"],
         resources: [topic.topicArn],
-        conditions: { StringNotEquals: { "aws:PrincipalServiceName": "ses.amazonaws.com" } },
+        conditions: { Bool: { "aws:PrincipalIsAWSService": "false" } },
       }),
     );
 

@@ -1,10 +1,17 @@
 // Who may feed the pipeline, what survives an outage and a stack deletion, and what is alarmed:
 // the holes issue 17 closed, read from one synthesis of the ready stack (and one with the mirror).
+import { Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BounceGuard } from "../../lib/bounce-guard.ts";
 import { BounceGuardStack } from "../../lib/bounce-guard-stack.ts";
 import { WINDOW_STATES } from "../../lib/retry-window.ts";
+import {
+  evaluatePolicy,
+  type PolicyDecision,
+  type PolicyRequest,
+  type PolicyStatement,
+} from "./policy-evaluation.ts";
 import {
   logicalIdOf as logicalIdIn,
   onlyResource,
@@ -41,24 +48,145 @@ function queuePolicyStatements(queueArn: string): Statement[] {
   return (policy?.Properties.PolicyDocument.Statement ?? []) as Statement[];
 }
 
+/** Every statement of the policies on the feedback topic of `on`. */
+function topicPolicyStatements(on: BounceGuardStack, synthesized: Template): PolicyStatement[] {
+  const topic = on.resolve(on.bounceGuard.topic.topicArn);
+  return Object.values(synthesized.findResources("AWS::SNS::TopicPolicy"))
+    .filter((policy) => JSON.stringify(policy.Properties.Topics) === JSON.stringify([topic]))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as PolicyStatement[]);
+}
+
+const secureServiceCall = () => ({ "aws:PrincipalIsAWSService": "true", "aws:SecureTransport": "true" });
+
+/** SES publishing feedback: a service principal's request, its account as aws:SourceAccount. */
+function sesPublish(
+  options: { readonly sourceAccount?: unknown; readonly withServiceName?: boolean } = {},
+): PolicyRequest {
+  return {
+    action: "sns:Publish",
+    principal: { service: "ses.amazonaws.com" },
+    context: {
+      ...secureServiceCall(),
+      "aws:SourceAccount": options.sourceAccount ?? stack.resolve(stack.account),
+      ...(options.withServiceName === false ? {} : { "aws:PrincipalServiceName": "ses.amazonaws.com" }),
+    },
+  };
+}
+
+function roleCall(action: string, arn: unknown, secure = true): PolicyRequest {
+  return {
+    action,
+    principal: { arn },
+    context: {
+      "aws:PrincipalIsAWSService": "false",
+      "aws:PrincipalArn": arn,
+      "aws:SecureTransport": String(secure),
+    },
+  };
+}
+
+const rolePublish = (secure = true) => roleCall("sns:Publish", "arn:aws:iam::123456789012:role/any", secure);
+
+/** SNS delivering from the feedback topic: sns.amazonaws.com, the topic as aws:SourceArn. */
+function snsDelivery(action: string): PolicyRequest {
+  return {
+    action,
+    principal: { service: "sns.amazonaws.com" },
+    context: {
+      ...secureServiceCall(),
+      "aws:PrincipalServiceName": "sns.amazonaws.com",
+      "aws:SourceArn": stack.resolve(stack.bounceGuard.topic.topicArn),
+      "aws:SourceAccount": stack.resolve(stack.account),
+    },
+  };
+}
+
+const classifierRoleArn = () => ({ "Fn::GetAtt": [classifierRole(), "Arn"] });
+const redriveRoleArn = () => stack.resolve(stack.bounceGuard.redriveRole.roleArn);
+
 describe("only SES feeds the pipeline", () => {
-  it("denies sns:Publish on the feedback topic to every principal that is not the SES service", () => {
+  it("denies sns:Publish on the feedback topic to every caller that is not an AWS service", () => {
     template.hasResourceProperties("AWS::SNS::TopicPolicy", {
       Topics: [{ Ref: logicalIdOf(stack.bounceGuard.topic.topicArn) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           {
-            Sid: "DenyEveryPublisherButSes",
+            Sid: "DenyEveryPublisherButAwsServices",
             Effect: "Deny",
             Principal: { AWS: "*" },
             Action: "sns:Publish",
             Resource: { Ref: logicalIdOf(stack.bounceGuard.topic.topicArn) },
-            Condition: { StringNotEquals: { "aws:PrincipalServiceName": "ses.amazonaws.com" } },
+            // Bool, not BoolIfExists: the key is in every signed request.
+            Condition: { Bool: { "aws:PrincipalIsAWSService": "false" } },
           },
         ]),
       },
     });
   });
+
+  it.each<[string, PolicyDecision, () => PolicyRequest]>([
+    ["SES of this account", "allowed", () => sesPublish()],
+    [
+      "SES of this account, without aws:PrincipalServiceName",
+      "allowed",
+      () => sesPublish({ withServiceName: false }),
+    ],
+    ["SES for another account", "not-allowed", () => sesPublish({ sourceAccount: "111122223333" })],
+    [
+      "another AWS service of this account",
+      "not-allowed",
+      () => ({ ...sesPublish(), principal: { service: "events.amazonaws.com" } }),
+    ],
+    ["a role of this account with sns:Publish in its own policy", "denied", () => rolePublish()],
+    ["that role over plain HTTP", "denied", () => rolePublish(false)],
+  ])("lets the feedback topic's policy answer a publish by %s: %s", (_who, decision, request) => {
+    expect(evaluatePolicy(topicPolicyStatements(stack, template), request())).toBe(decision);
+  });
+
+  it(
+    "lets SES publish for its identities and its configuration set, and nobody else",
+    () => {
+      // Prepare: SES wired both ways, so each Allow SES gets is in one policy.
+      const wired = new BounceGuardStack(testApp(), "IsolationWired", {
+        identities: ["example.com"],
+        createConfigurationSet: true,
+      });
+      const statements = topicPolicyStatements(wired, Template.fromStack(wired));
+      const configurationSetArn = statements
+        .filter((statement) => statement.Effect === "Allow")
+        .flatMap((statement) =>
+          Object.entries((statement.Condition as { StringEquals: object }).StringEquals),
+        )
+        .filter(([key]) => key.toLowerCase() === "aws:sourcearn")
+        .map(([, arn]) => arn)
+        .find((arn) => JSON.stringify(arn).includes("configuration-set"));
+      const identityArn = wired.resolve(
+        Stack.of(wired).formatArn({ service: "ses", resource: "identity", resourceName: "example.com" }),
+      );
+      const ses = (sourceArn: unknown): PolicyRequest => ({
+        ...sesPublish({ sourceAccount: wired.resolve(wired.account), withServiceName: false }),
+        context: {
+          ...sesPublish({ sourceAccount: wired.resolve(wired.account), withServiceName: false }).context,
+          "aws:SourceArn": sourceArn,
+        },
+      });
+
+      // Act and assess
+      expect(configurationSetArn).toBeDefined();
+      expect(evaluatePolicy(statements, ses(configurationSetArn))).toBe("allowed");
+      expect(evaluatePolicy(statements, ses(identityArn))).toBe("allowed");
+      expect(
+        evaluatePolicy(statements, ses("arn:aws:ses:us-east-1:111122223333:identity/evil.example")),
+      ).toBe("not-allowed");
+      expect(
+        evaluatePolicy(statements, {
+          ...rolePublish(),
+          principal: { arn: "arn:aws:iam::111122223333:role/any" },
+        }),
+      ).toBe("denied");
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 
   it("denies sqs:SendMessage on the queue to all but the topic's deliveries and the redrive role", () => {
     const deny = queuePolicyStatements(stack.bounceGuard.queue.queueArn).find(
@@ -90,6 +218,49 @@ describe("only SES feeds the pipeline", () => {
         "aws:PrincipalArn": { "Fn::GetAtt": [classifierRole(), "Arn"] },
       },
     });
+  });
+
+  it.each<[string, PolicyDecision, () => PolicyRequest]>([
+    ["the topic's delivery (sns.amazonaws.com)", "allowed", () => snsDelivery("sqs:SendMessage")],
+    ["the redrive role's send", "not-allowed", () => roleCall("sqs:SendMessage", redriveRoleArn())],
+    ["the classifier's send", "denied", () => roleCall("sqs:SendMessage", classifierRoleArn())],
+    [
+      "another role's send",
+      "denied",
+      () => roleCall("sqs:SendMessage", "arn:aws:iam::123456789012:role/any"),
+    ],
+    [
+      "SNS delivering for another topic",
+      "denied",
+      () => {
+        const delivery = snsDelivery("sqs:SendMessage");
+        return {
+          ...delivery,
+          context: { ...delivery.context, "aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:other" },
+        };
+      },
+    ],
+    ["the classifier's receive", "not-allowed", () => roleCall("sqs:ReceiveMessage", classifierRoleArn())],
+    ["the classifier's delete", "not-allowed", () => roleCall("sqs:DeleteMessage", classifierRoleArn())],
+    [
+      "the classifier's visibility change",
+      "not-allowed",
+      () => roleCall("sqs:ChangeMessageVisibility", classifierRoleArn()),
+    ],
+  ])("lets the feedback queue's policy answer %s: %s", (_who, decision, request) => {
+    // not-allowed: no Deny, so the caller's own role policy decides (the classifier's grants it).
+    expect(evaluatePolicy(queuePolicyStatements(stack.bounceGuard.queue.queueArn), request())).toBe(decision);
+  });
+
+  it.each<[string, PolicyDecision, () => PolicyRequest]>([
+    ["the topic's redrive of what it could not deliver", "allowed", () => snsDelivery("sqs:SendMessage")],
+    ["the classifier's poison", "not-allowed", () => roleCall("sqs:SendMessage", classifierRoleArn())],
+    ["the redrive role's send", "denied", () => roleCall("sqs:SendMessage", redriveRoleArn())],
+    ["the redrive role's delete", "not-allowed", () => roleCall("sqs:DeleteMessage", redriveRoleArn())],
+  ])("lets the DLQ's policy answer %s: %s", (_who, decision, request) => {
+    expect(evaluatePolicy(queuePolicyStatements(stack.bounceGuard.deadLetterQueue.queueArn), request())).toBe(
+      decision,
+    );
   });
 
   it("gives the redrive role the DLQ to read and the queue to send to, and nothing else of the pipeline", () => {
