@@ -180,10 +180,11 @@ export interface BounceGuardProps {
    */
   readonly presendCheckAccounts?: readonly string[];
   /**
-   * Also put the classifier's new hard-bounce and complaint suppressions on the SES account-level suppression
-   * list of the stack's region (PutSuppressedDestination, reason BOUNCE or COMPLAINT), so SES itself stops
-   * sending to those addresses. Eventually consistent: each put is marked on the item in the event's own write and
-   * the mark is cleared once SES has it; a failed call is counted as `SesSyncFailures` (alarmed) and fails the
+   * Also put the classifier's new hard-bounce and complaint suppressions, and permanent failures a second one
+   * confirmed (as BOUNCE), on the SES account-level suppression list of the stack's region
+   * (PutSuppressedDestination, reason BOUNCE or COMPLAINT), so SES itself stops sending to those addresses.
+   * Eventually consistent: each put is marked on the item in the event's own write (a confirmation's in the
+   * follow-up write that retains the item) and the mark is cleared once SES has it; a failed call is counted as `SesSyncFailures` (alarmed) and fails the
    * record, whose retry (or the address's next event) puts it again. Only the classifier may put; operators'
    * roles, whose reactivations remove the address there too, get `grantSuppressionListSync`.
    *

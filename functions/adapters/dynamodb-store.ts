@@ -42,7 +42,7 @@ import {
   windowFromItem,
   windowStartOf,
 } from "../core/retry-window.ts";
-import { sesReasonOfDecision } from "../core/ses-list.ts";
+import { sesReasonAfterWrite, sesReasonOfDecision } from "../core/ses-list.ts";
 import type { SesListReason } from "../core/types.ts";
 import { decodeEntry, encodeEntry } from "./history-entry.ts";
 import { ATTRIBUTES, TABLE_SCHEMA } from "./table-schema.ts";
@@ -172,6 +172,22 @@ function bumpingVersion(expression: string, values: Record<string, unknown>): st
   return add === -1
     ? `${expression} ADD #v :one`
     : `${expression.slice(0, add)}ADD #v :one, ${expression.slice(add + "ADD ".length)}`;
+}
+
+/** A follow-up write that also marks an SES put (`#sp`); the mark alone when there is no other follow-up. */
+function withSesMark(
+  followUp: { UpdateExpression: string; values: Record<string, unknown> } | undefined,
+  put: SesListReason | undefined,
+): { UpdateExpression: string; values: Record<string, unknown> } | undefined {
+  if (put === undefined) return followUp;
+  const values = { ...followUp?.values, ":markedPut": put };
+  const expression = followUp?.UpdateExpression ?? "";
+  return {
+    UpdateExpression: expression.startsWith("SET ")
+      ? `SET #sp = :markedPut, ${expression.slice("SET ".length)}`
+      : `SET #sp = :markedPut ${expression}`.trim(),
+    values,
+  };
 }
 
 /** The form of an event id the ids list holds. */
@@ -349,15 +365,9 @@ export class DynamoDbSuppressionStore {
         closesWindows;
       const state = needsRead ? await this.getItem(key) : undefined;
       if (state === undefined) return { kind: "duplicate", promoted: false };
-      return {
-        kind: "duplicate",
-        ...(await this.settle(address, state, now, deferring ? decision : undefined, ses)),
-      };
+      return { kind: "duplicate", ...(await this.settle(address, state, now, decision, deferring, ses)) };
     }
-    return {
-      kind: "applied",
-      ...(await this.settle(address, written, now, deferring ? decision : undefined, ses)),
-    };
+    return { kind: "applied", ...(await this.settle(address, written, now, decision, deferring, ses)) };
   }
 
   /** After the event's write (or the read of a duplicate): the follow-up writes, then the answer. */
@@ -365,17 +375,23 @@ export class DynamoDbSuppressionStore {
     address: string,
     state: AddressState,
     now: Date,
-    deferring: Decision | undefined,
+    decision: Decision,
+    deferring: boolean,
     ses: SesListWork,
   ) {
-    const finished = await this.finish(state, now);
+    // A confirmation shows only on the written item: its put is marked by the follow-up write.
+    const putAfterWrite =
+      ses.sync === true
+        ? (item: AddressState) => sesReasonAfterWrite(decision, item, this.config)
+        : undefined;
+    const finished = await this.finish(state, now, putAfterWrite);
     const assessment = assess(finished.state, this.config, now);
     const { final, ...windows } = await this.repairWindow(
       address,
       finished.state,
       assessment,
       now,
-      deferring,
+      deferring ? decision : undefined,
       ses.mirror === true,
     );
     const pending = pendingSesOf(final);
@@ -953,17 +969,22 @@ export class DynamoDbSuppressionStore {
    * The rare follow-up write (`followUpOf`), conditioned on the item's version being the one the
    * written or read item had: a concurrent event, a reactivation or an erase in between makes it
    * fail, so it never writes back an old snapshot. `retainedNow` says this event made the address
-   * suppressed.
+   * suppressed. `putAfterWrite` (the sync on): an SES put the item shows due (a confirmation) is
+   * marked in the same write, or alone; a duplicate marks it again, since a put already made
+   * leaves no trace (putting twice is harmless, missing one is not).
    */
   private async finish(
     written: AddressState,
     now: Date,
+    putAfterWrite?: (item: AddressState) => SesListReason | undefined,
   ): Promise<{ state: AddressState; retainedNow: boolean }> {
     const first = assess(written, this.config, now);
     const retainedNow = first.status === "suppressed" && !written.retained;
     let state = written;
     for (let attempt = 0; attempt < FOLLOW_UP_ATTEMPTS; attempt += 1) {
-      const followUp = this.followUpOf(state, now);
+      // A put already pending stays: a complaint's is never traded for a bounce.
+      const mark = state.sesPut === undefined ? putAfterWrite?.(state) : undefined;
+      const followUp = withSesMark(this.followUpOf(state, now), mark);
       if (followUp === undefined) return { state, retainedNow };
       const values = { ...followUp.values };
       const updated = await this.update(state.address, {
@@ -975,7 +996,12 @@ export class DynamoDbSuppressionStore {
         // Another write came in between. Each writer that raises the version either follows up from
         // an item holding this event too (an event's own write and follow-up) or makes the
         // follow-up moot (a reactivation, an erase, an operator's suppression): no read needed.
-        return { state, retainedNow };
+        // Not so for a put only this event's decision knows of: read again and mark it.
+        if (mark === undefined) return { state, retainedNow };
+        const current = await this.getItem(state.address);
+        if (current === undefined) return { state, retainedNow };
+        state = current;
+        continue;
       }
       state = updated;
     }

@@ -424,18 +424,21 @@ function earliest(candidates: readonly (Suppression | undefined)[]): Suppression
   return first;
 }
 
-/**
- * Read an address's state at `now`. The history is folded in the order events happened (not the
- * order they arrived), and the suppression is the earliest of the stored snapshot, any hard
- * bounce or complaint, and the moment a soft-bounce streak reached the threshold, so reordered or
- * redelivered SNS/SQS messages give the same answer. Times decide, never whether TTL has removed
- * the item yet.
- */
-export function assess(state: AddressState | undefined, config: PolicyConfig, now: Date): Assessment {
-  const blockCount = state?.counts.block ?? 0;
-  if (state === undefined) {
-    return { status: "active", streak: EMPTY_STREAK, blockCount };
-  }
+/** What folding an address's history in event order finds; only events that still count are folded. */
+interface HistoryFold {
+  /** The soft bounces and unconfirmed failures of the latest streak. */
+  readonly streak: readonly HistoryEntry[];
+  /** The moment a streak first reached the threshold. */
+  readonly reached?: Suppression;
+  readonly firstSuppressing?: HistoryEntry;
+  readonly lastDeferring?: HistoryEntry;
+  /** The latest permanent failure without a stated reason since the last delivery. */
+  readonly unconfirmed?: HistoryEntry;
+  /** The moment a second such failure confirmed one. */
+  readonly confirmed?: Suppression;
+}
+
+function foldHistory(state: AddressState, config: PolicyConfig): HistoryFold {
   // After a reactivation only what happened later counts (late arrivals dated before it included);
   // the older history stays for "why".
   const reactivatedAt = state.reactivatedAt;
@@ -486,6 +489,38 @@ export function assess(state: AddressState | undefined, config: PolicyConfig, no
       lastDeferring = entry;
     }
   }
+  return { streak, reached, firstSuppressing, lastDeferring, unconfirmed, confirmed };
+}
+
+/**
+ * The confirmation the address's history holds, if any: a second permanent failure without a
+ * stated reason within `softBounceMemory` of one, no delivery between, both after any reactivation
+ * (as `assess` finds it, whether or not an earlier suppression is the one it answers with).
+ */
+export function confirmationOf(
+  state: AddressState | undefined,
+  config: PolicyConfig,
+): Suppression | undefined {
+  return state === undefined ? undefined : foldHistory(state, config).confirmed;
+}
+
+/**
+ * Read an address's state at `now`. The history is folded in the order events happened (not the
+ * order they arrived), and the suppression is the earliest of the stored snapshot, any hard
+ * bounce or complaint, and the moment a soft-bounce streak reached the threshold, so reordered or
+ * redelivered SNS/SQS messages give the same answer. Times decide, never whether TTL has removed
+ * the item yet.
+ */
+export function assess(state: AddressState | undefined, config: PolicyConfig, now: Date): Assessment {
+  const blockCount = state?.counts.block ?? 0;
+  if (state === undefined) {
+    return { status: "active", streak: EMPTY_STREAK, blockCount };
+  }
+  const reactivatedAt = state.reactivatedAt;
+  const { streak, reached, firstSuppressing, lastDeferring, unconfirmed, confirmed } = foldHistory(
+    state,
+    config,
+  );
   const nowIso = now.toISOString();
   const lastSoft = streak.at(-1);
   const live =

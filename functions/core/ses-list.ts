@@ -1,15 +1,38 @@
 // What the SES account-level suppression list should hold for an address: the policy of the sync
 // (sesSuppressionListSync) and of the deferral mirror, pure.
-import type { Assessment, Decision } from "./policy.ts";
+import {
+  type AddressState,
+  type Assessment,
+  confirmationOf,
+  type Decision,
+  type PolicyConfig,
+} from "./policy.ts";
 import type { SesListReason } from "./types.ts";
 
 /**
- * The reason the sync puts on SES's list for a decision: our own hard bounces and complaints. What
- * SES itself reported as already listed is not put again, and soft-bounce streaks stay ours.
+ * The reason the sync puts on SES's list for a decision, marked in the event's own write: our own
+ * hard bounces and complaints. What SES itself reported as already listed is not put again, and
+ * soft-bounce streaks stay ours. A confirmed failure is known only after the write (`sesReasonAfterWrite`).
  */
 export function sesReasonOfDecision(decision: Decision): SesListReason | undefined {
   if (decision.kind !== "suppress" || decision.counter === undefined) return undefined;
   return decision.counter === "complaint" ? "COMPLAINT" : decision.counter === "hard" ? "BOUNCE" : undefined;
+}
+
+/**
+ * The reason the sync puts on SES's list for what only the written item shows: a permanent failure
+ * without a stated reason that the history now holds confirmed (by this event, or by one dated
+ * before it that arrived later) is a dead address like a hard bounce, so it goes on as BOUNCE,
+ * whichever suppression the table answers with. Unconfirmed events that confirm nothing, and
+ * everything else, put nothing here (`sesReasonOfDecision` covers hard bounces and complaints).
+ */
+export function sesReasonAfterWrite(
+  decision: Decision,
+  written: AddressState,
+  config: PolicyConfig,
+): SesListReason | undefined {
+  if (decision.kind !== "record" || decision.entry.class !== "unconfirmed") return undefined;
+  return confirmationOf(written, config) !== undefined ? "BOUNCE" : undefined;
 }
 
 /**

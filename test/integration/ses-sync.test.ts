@@ -183,3 +183,87 @@ describe("SES account-level suppression list sync", () => {
     expect((await store.get(address))?.sesPut).toBeUndefined();
   });
 });
+
+/** A Permanent bounce whose code and text name no reason: an unconfirmed failure. */
+const unconfirmedBounce = (address: string, seconds: number) =>
+  sesBounce({ address, at: at(seconds), status: "5.0.0", diagnosticCode: "smtp; 554 5.0.0" });
+
+describe("SES account-level suppression list sync of confirmed failures", () => {
+  it("puts a permanent failure without a stated reason as BOUNCE once a second one confirms it, not before", async () => {
+    // Prepare
+    const address = uniqueAddress("sync-confirmed");
+    const { puts, sync } = recordingSync();
+    const classifier = classifierWith(sync);
+
+    // Act
+    await classifier.processRecord(recordOf(unconfirmedBounce(address, 0)));
+    const putsAfterFirst = [...puts];
+    await classifier.processRecord(recordOf(unconfirmedBounce(address, 1_800)));
+    const stored = await store.get(address);
+
+    // Assess
+    expect(stored?.history.map((entry) => entry.class)).toEqual(["unconfirmed", "unconfirmed"]);
+    expect(putsAfterFirst).toEqual([]);
+    expect(puts).toEqual([{ address, reason: "BOUNCE" }]);
+    expect(stored?.sesPut).toBeUndefined();
+    expect(stored?.retained).toBe(true);
+  });
+
+  it("puts the confirmation when the two failures arrive in the reverse order", async () => {
+    // Prepare
+    const address = uniqueAddress("sync-confirmed-reversed");
+    const { puts, sync } = recordingSync();
+    const classifier = classifierWith(sync);
+
+    // Act
+    await classifier.processRecord(recordOf(unconfirmedBounce(address, 1_800)));
+    await classifier.processRecord(recordOf(unconfirmedBounce(address, 0)));
+
+    // Assess
+    expect(puts).toEqual([{ address, reason: "BOUNCE" }]);
+  });
+
+  it("puts nothing for a failure dated before a reactivation, which confirms nothing", async () => {
+    // Prepare: one failure, then the operator reactivates the address.
+    const address = uniqueAddress("sync-confirmed-reactivated");
+    const { puts, sync } = recordingSync();
+    const classifier = classifierWith(sync);
+    await classifier.processRecord(recordOf(unconfirmedBounce(address, 0)));
+    const audit = { at: at(HOUR_SECONDS), action: "unsuppress", actor: "ops", reason: "verified" } as const;
+    await store.reactivate(address, await store.read(address), audit, instant(HOUR_SECONDS));
+
+    // Act: a second failure dated before the reactivation arrives late.
+    await classifier.processRecord(recordOf(unconfirmedBounce(address, 1_800)));
+
+    // Assess
+    expect(puts).toEqual([]);
+    expect((await store.get(address))?.retained).toBeUndefined();
+  });
+
+  it("puts the confirmation on the redelivery when the function stopped before SES (the redelivery is a duplicate)", async () => {
+    // Prepare: the first attempt at the confirming failure wrote it and marked the put, then died.
+    const address = uniqueAddress("sync-confirmed-crash");
+    const { puts, sync } = recordingSync();
+    await classifierWith(sync).processRecord(recordOf(unconfirmedBounce(address, 0)));
+    const second = unconfirmedBounce(address, 1_800);
+    const crashed = createClassifier({
+      store,
+      logger: silentLogger,
+      metrics: discardMetrics,
+      sesSync: { put: () => new Promise<never>(() => {}), remove: async () => {} },
+      now: () => instant(HOUR_SECONDS),
+    });
+    void crashed.processRecord(recordOf(second));
+    await waitFor(async () => (await store.get(address))?.sesPut === "BOUNCE");
+
+    // Act
+    const redelivered = await classifierWith(sync).processRecord(recordOf(second));
+
+    // Assess
+    expect(
+      redelivered.kind === "applied" ? redelivered.recipients.map(({ result }) => result.kind) : [],
+    ).toEqual(["duplicate"]);
+    expect(puts).toEqual([{ address, reason: "BOUNCE" }]);
+    expect((await store.get(address))?.sesPut).toBeUndefined();
+  });
+});

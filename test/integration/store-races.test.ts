@@ -41,6 +41,33 @@ function signal(): { promise: Promise<void>; fire: () => void } {
   return { promise, fire };
 }
 
+/**
+ * A store on its own client whose follow-up writes (the update requests `isFollowUp` picks) wait
+ * until `release` fires; `eventWritten` settles once an event's own write is done, and `held`
+ * lists the follow-ups' expressions.
+ */
+function storeHoldingFollowUps(isFollowUp: (expression: string) => boolean) {
+  const eventWritten = signal();
+  const release = signal();
+  const held: string[] = [];
+  const client = separateClient();
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const expression = String((args.input as { UpdateExpression?: string }).UpdateExpression ?? "");
+      if (isFollowUp(expression)) {
+        held.push(expression);
+        await release.promise;
+      }
+      const result = await next(args);
+      if (expression.includes("list_append(if_not_exists(#hist")) eventWritten.fire();
+      return result;
+    },
+    { step: "initialize", name: "holdTheFollowUps" },
+  );
+  const store = new DynamoDbSuppressionStore(client, table.dynamo.tableName, DEFAULT_POLICY);
+  return { store, eventWritten: eventWritten.promise, release: release.fire, held };
+}
+
 /** The day `days` after the fixtures' start, at noon: every event of these tests is before NOW. */
 function day(days: number): string {
   return at(days * DAY_SECONDS + 12 * HOUR_SECONDS);
@@ -83,30 +110,17 @@ describe("reactivation cannot be undone", () => {
         NOW,
       );
     }
-    const eventWritten = signal();
-    const reactivated = signal();
-    const racing = separateClient();
-    racing.middlewareStack.add(
-      (next) => async (args) => {
-        const expression = String((args.input as { UpdateExpression?: string }).UpdateExpression ?? "");
-        if (expression.includes("REMOVE #hist[")) await reactivated.promise;
-        const result = await next(args);
-        if (expression.includes("list_append(if_not_exists(#hist")) eventWritten.fire();
-        return result;
-      },
-      { step: "initialize", name: "holdTheTrimUntilReactivated" },
-    );
-    const racingStore = new DynamoDbSuppressionStore(racing, table.dynamo.tableName, DEFAULT_POLICY);
+    const racing = storeHoldingFollowUps((expression) => expression.includes("REMOVE #hist["));
 
     // Act
-    const applying = racingStore.apply(
+    const applying = racing.store.apply(
       address,
       decide(verdictOf("autoreply", { address, timestamp: day(25) })),
       NOW,
     );
-    await eventWritten.promise;
+    await racing.eventWritten;
     const unsuppressed = await table.run(["unsuppress", address, "--reason", "verified", "--force"]);
-    reactivated.fire();
+    racing.release();
     await applying;
     const stored = await table.store.get(address);
 
@@ -115,6 +129,41 @@ describe("reactivation cannot be undone", () => {
     expect(assess(stored, DEFAULT_POLICY, NOW).status).toBe("active");
     expect(stored?.suppression).toBeUndefined();
     expect(stored?.retained).toBeUndefined();
+  });
+
+  it("neither retains nor marks for SES a confirmation whose follow-up a reactivation overtook", async () => {
+    // Prepare: one permanent failure without a reason, and a client whose follow-up writes wait
+    // until the operator has reactivated the address.
+    const address = uniqueAddress("confirm-race");
+    await table.store.apply(address, decide(verdictOf("unconfirmed", { address, timestamp: day(1) })), NOW);
+    const racing = storeHoldingFollowUps(
+      (expression) => expression.includes("#retained = :retained") && !expression.includes("#hist"),
+    );
+
+    // Act: the second failure confirms the first; the operator reactivates before its follow-up.
+    const applying = racing.store.apply(
+      address,
+      decide(verdictOf("unconfirmed", { address, timestamp: day(2) })),
+      NOW,
+      { sync: true },
+    );
+    await racing.eventWritten;
+    const unsuppressed = await table.run(["unsuppress", address, "--reason", "verified"]);
+    racing.release();
+    const applied = await applying;
+    const stored = await table.store.get(address);
+
+    // Assess: the follow-up (retain and the SES mark) was tried once, conditioned, and lost.
+    expect(unsuppressed.code).toBe(0);
+    expect(racing.held).toHaveLength(1);
+    expect(racing.held[0]).toContain("#sp = :markedPut");
+    expect(applied.kind === "applied" && applied.assessment.status).toBe("active");
+    expect(applied.kind === "applied" && applied.ses).toBeUndefined();
+    expect(assess(stored, DEFAULT_POLICY, NOW).status).toBe("active");
+    expect({ retained: stored?.retained, sesPut: stored?.sesPut }).toEqual({
+      retained: undefined,
+      sesPut: undefined,
+    });
   });
 });
 

@@ -26,6 +26,7 @@ import {
   type AddressState,
   type AuditEntry,
   assess,
+  confirmationOf,
   type PolicyConfig,
   policyConfig,
 } from "../../functions/core/policy.ts";
@@ -518,14 +519,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const withoutExecution = windowsOpen
       .filter((state) => !scheduling?.started.has(executionName(state.address, state.window?.start ?? "")))
       .map((state) => state.address);
-    /** Own hard bounces and complaints that count: what the sync puts on SES's list. */
+    /** Own hard bounces, complaints and confirmed failures that count: what the sync puts on SES's list. */
     const ownSuppressing = (state: AddressState) =>
       state.history.some(
         (entry) =>
           (entry.class === "hard" || entry.class === "complaint") &&
           entry.reason !== "suppressed" &&
           (state.reactivatedAt === undefined || entry.at > state.reactivatedAt),
-      );
+      ) || confirmationOf(state, policy) !== undefined;
     const missingPoison = multisetDifference(poisonBodies, deadLetterBodies);
     const unexpected = deadLetterBodies.filter((body) => !poisonSet.has(body));
     const repeatedPoison =
