@@ -83,22 +83,28 @@ describe("failures from AWS settings", () => {
     );
   });
 
-  it("refuses unsuppress --ses-sync on the local store as a usage error", async () => {
-    const result = await runCommand([
-      "unsuppress",
-      "someone@example.com",
-      "--reason",
-      "test",
-      "--ses-sync",
-      "--data",
-      join(workDirectory, "store-sync"),
-    ]);
+  it.each(["unsuppress", "erase"])(
+    "refuses %s --ses-sync on the local store as a usage error, touching no store",
+    async (command) => {
+      const data = join(workDirectory, `store-sync-${command}`);
 
-    expect(result.code).toBe(EXIT.usage);
-    expect(result.stderr).toBe(
-      "bounce-guard unsuppress: --ses-sync needs a deployed stack (--stack or --table): the local store has no SES list (see 'bounce-guard help unsuppress')\n",
-    );
-  });
+      const result = await runCommand([
+        command,
+        "someone@example.com",
+        "--reason",
+        "test",
+        "--ses-sync",
+        "--data",
+        data,
+      ]);
+
+      expect(result.code).toBe(EXIT.usage);
+      expect(result.stderr).toBe(
+        `bounce-guard ${command}: --ses-sync needs a deployed stack (--stack or --table): the local store has no SES list (see 'bounce-guard help ${command}')\n`,
+      );
+      expect(existsSync(data)).toBe(false);
+    },
+  );
 
   it.each([
     [

@@ -25,6 +25,7 @@ import {
   REASONS,
   type Reason,
   type RecipientVerdict,
+  TIMESTAMP_NOTES,
   VERDICT_CLASSES,
   type VerdictClass,
 } from "../../functions/core/types.ts";
@@ -991,6 +992,25 @@ describe("stored history entries", () => {
 
     expect(decodeEntry(encodeEntry(entry), "x")).toEqual(entry);
   });
+
+  it.each(
+    VERDICT_CLASSES.flatMap((verdictClass) => TIMESTAMP_NOTES.map((note) => [verdictClass, note] as const)),
+  )(
+    "encode and decode a %s entry with the note %s unchanged (class and note letters live in different fields)",
+    (verdictClass, note) => {
+      const entry: HistoryEntry = {
+        id: "x",
+        at: "2026-01-01T00:00:00.000Z",
+        event: "bounce",
+        class: verdictClass,
+        reason: "undefined",
+        status: "5.0.0",
+        note,
+      };
+
+      expect(decodeEntry(encodeEntry(entry), "x")).toEqual(entry);
+    },
+  );
 
   it("keeps separators, percent signs and odd times in the fields exactly as they were", () => {
     const entry: HistoryEntry = {
